@@ -1,0 +1,86 @@
+import { AlreadyExistsError, NotFoundError, ServiceError, WrongExpectedVersionError } from '../../lib/errors';
+import { commandUserId, type Command, type CreateUser, type DeleteUser, type UpdateUser, type User, type UserEvent } from '../../proto/messages';
+import { checkEmail, checkExpectedVersion, checkId, checkName, checkPaths, checkPlan } from './userRules';
+
+/** What deciding needs to know about the past: a fold of the events decided so far. */
+export interface DeciderState {
+  getUser(id: string): User | undefined;
+  /** The id of the user holding an email, compared case-insensitively. */
+  emailOwner(email: string): string | undefined;
+  /** True once a command with this request id has been decided. */
+  seenRequest(requestId: string): boolean;
+}
+
+type Head = Pick<UserEvent, 'command_id' | 'request_id' | 'occurred_at'>;
+
+/**
+ * Turns one command into the event it stands for, or undefined for a retry of a request already
+ * decided (its first outcome stands). Pure: the same state and command give the same event on
+ * every machine; ids and times come in the command.
+ */
+export function decide(state: DeciderState, command: Command): UserEvent | undefined {
+  if (command.request_id && state.seenRequest(command.request_id)) return undefined;
+  const head: Head = { command_id: command.command_id, request_id: command.request_id, occurred_at: command.issued_at };
+  try {
+    switch (command.kind) {
+      case 'create_user':
+        return { ...head, kind: 'user_created', user_created: { user: create(state, command.create_user, head) } };
+      case 'update_user':
+        return { ...head, kind: 'user_updated', user_updated: update(state, command.update_user, head) };
+      case 'delete_user':
+        return { ...head, kind: 'user_deleted', user_deleted: { user: remove(state, command.delete_user, head) } };
+    }
+  } catch (error) {
+    if (!(error instanceof ServiceError)) throw error;
+    const field = (error as { field?: string }).field ?? '';
+    return { ...head, kind: 'command_rejected', command_rejected: { code: error.code, reason: error.message, user_id: commandUserId(command), field } };
+  }
+}
+
+function create(state: DeciderState, command: CreateUser, head: Head): User {
+  const id = checkId(command.user_id, 'user_id');
+  const email = checkEmail(command.email);
+  const user: User = {
+    id,
+    email,
+    name: checkName(command.name),
+    plan: checkPlan(command.plan),
+    created_at: head.occurred_at,
+    updated_at: head.occurred_at,
+    version: 1,
+  };
+  if (state.getUser(id)) throw new AlreadyExistsError(`User ${id} already exists`);
+  assertEmailFree(state, email, id);
+  return user;
+}
+
+function update(state: DeciderState, command: UpdateUser, head: Head): { user: User; changed_paths: string[] } {
+  const current = existing(state, command.user_id, command.expected_version);
+  const paths = checkPaths(command.paths);
+  const next: User = { ...current, updated_at: head.occurred_at, version: current.version + 1 };
+  for (const path of paths) {
+    if (path === 'email') next.email = checkEmail(command.email, 'user.email');
+    if (path === 'name') next.name = checkName(command.name, 'user.name');
+    if (path === 'plan') next.plan = checkPlan(command.plan, 'user.plan', false);
+  }
+  if (paths.includes('email')) assertEmailFree(state, next.email, next.id);
+  return { user: next, changed_paths: paths.filter((p) => next[p] !== current[p]) };
+}
+
+function remove(state: DeciderState, command: DeleteUser, head: Head): User {
+  const current = existing(state, command.user_id, command.expected_version);
+  return { ...current, updated_at: head.occurred_at, version: current.version + 1 };
+}
+
+function existing(state: DeciderState, id: string, expectedVersion: number): User {
+  const user = state.getUser(checkId(id));
+  if (!user) throw new NotFoundError(`User ${id} not found`);
+  const expected = checkExpectedVersion(expectedVersion);
+  if (expected !== 0 && expected !== user.version) throw new WrongExpectedVersionError(expected, user.version);
+  return user;
+}
+
+function assertEmailFree(state: DeciderState, email: string, id: string): void {
+  const owner = state.emailOwner(email);
+  if (owner !== undefined && owner !== id) throw new AlreadyExistsError(`email "${email}" is already taken by another user`);
+}

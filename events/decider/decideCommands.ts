@@ -1,0 +1,61 @@
+import type { Command, UserEvent } from '../../proto/messages';
+import { decodeCommand, eventRecord, positionedEvents } from '../codec';
+import { COMMANDS, EVENTS, type LogBatch } from '../eventLog';
+import type { LogFunction, LogFunctionContext } from '../logFunction';
+import { readToEnd } from '../readToEnd';
+import { BatchState } from './batchState';
+import { decide, type DeciderState } from './decide';
+
+/**
+ * The decider as a log function: commands in, events out.
+ *
+ * Each batch's events and the commands' consumed position are appended in one atomic step, so a
+ * crash anywhere leaves either both or neither: no command is decided twice or lost. The
+ * decider's state (its own view file) is updated after that step; on start it is brought up to
+ * the end of the events first, which repairs a crash between the two.
+ */
+export const decideCommands: LogFunction = {
+  async start({ deps, trigger }: LogFunctionContext) {
+    const state = deps.deciderState;
+    await readToEnd(deps.log, EVENTS, state.cursor(), (batch) => {
+      state.apply(positionedEvents(batch.records, (e) => deps.logger.error('decider state', { error: e })), batch.next);
+    });
+    return deps.log.committed(trigger.group, COMMANDS);
+  },
+
+  async handle(batch: LogBatch, { deps, trigger }: LogFunctionContext) {
+    const events = decideBatch(deps.deciderState, commandsOf(batch, deps.logger.error));
+    const positions = await deps.log.appendAndCommit(EVENTS, events.map(eventRecord), {
+      group: trigger.group,
+      topic: COMMANDS,
+      cursor: batch.next,
+    });
+    deps.deciderState.apply(events.map((event, i) => ({ event, ...positions[i] })));
+  },
+};
+
+/** Decides commands in order, each seeing the ones before it. */
+export function decideBatch(stored: DeciderState, commands: Command[]): UserEvent[] {
+  const state = new BatchState(stored);
+  const events: UserEvent[] = [];
+  for (const command of commands) {
+    const event = decide(state, command);
+    if (!event) continue;
+    state.record(event);
+    events.push(event);
+  }
+  return events;
+}
+
+/** Commands that do not decode were not written by our handlers; they are reported and skipped. */
+function commandsOf(batch: LogBatch, report: (msg: string, fields: Record<string, unknown>) => void): Command[] {
+  const commands: Command[] = [];
+  for (const record of batch.records) {
+    try {
+      commands.push(decodeCommand(record));
+    } catch (error) {
+      report('skipping undecodable command', { topic: record.topic, partition: record.partition, offset: record.offset, error });
+    }
+  }
+  return commands;
+}

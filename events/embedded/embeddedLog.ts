@@ -1,0 +1,227 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Statement } from 'better-sqlite3';
+import { Cursor } from '../../lib/cursor';
+import { ServiceError, UnavailableError } from '../../lib/errors';
+import { openDatabase, type Db } from '../../store/openDatabase';
+import type { ConsumedPosition, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
+import { describeOwner, removeOwner, writeOwner } from './dataDirLock';
+import { migrateLog } from './logSchema';
+
+const PARTITION = 0;
+
+interface PendingAppend {
+  topic: string;
+  records: NewRecord[];
+  consumed?: ConsumedPosition;
+  resolve: (positions: RecordPosition[]) => void;
+  reject: (error: Error) => void;
+}
+
+interface RecordRow {
+  partition: number;
+  offset: number;
+  key: string;
+  value: Buffer;
+  headers: string | null;
+  timestamp: number;
+}
+
+/** The data directory is owned by another live process. */
+export class DataDirInUseError extends ServiceError {
+  constructor(dir: string) {
+    super(14, `data directory ${dir} is in use by ${describeOwner(dir)}; stop it or pick another --data directory`);
+  }
+}
+
+/**
+ * The default log: one SQLite file, `log.db`, in the data directory.
+ *
+ * Appends are durable (synchronous=FULL: the WAL is fsync'd at each commit) and grouped: every
+ * append requested during one turn of the event loop is written by the next turn's single
+ * transaction, so concurrent callers share one fsync.
+ */
+export class EmbeddedLog implements EventLog {
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly nextOffsets = new Map<string, number>();
+  private readonly wakeReaders = new Set<() => void>();
+  private readonly insertRecord: Statement;
+  private readonly upsertPosition: Statement;
+  private readonly selectRecords: Statement;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly db: Db,
+  ) {
+    this.insertRecord = db.prepare(
+      'INSERT INTO records (topic, partition, offset, key, value, headers, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.upsertPosition = db.prepare(
+      `INSERT INTO consumer_positions (group_id, topic, partition, offset) VALUES (?, ?, ?, ?)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET offset = excluded.offset`,
+    );
+    this.selectRecords = db.prepare(
+      `SELECT partition, offset, key, value, headers, timestamp FROM records
+       WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?`,
+    );
+  }
+
+  /** Opens (creating if needed) the log of a data directory, failing fast if another process owns it. */
+  static open(dir: string): EmbeddedLog {
+    mkdirSync(dir, { recursive: true });
+    let db: Db;
+    try {
+      db = openDatabase(path.join(dir, 'log.db'), { exclusive: true, synchronous: 'FULL' });
+      migrateLog(db); // the first write takes the exclusive lock, held until close
+    } catch (error) {
+      if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new DataDirInUseError(dir);
+      throw error;
+    }
+    writeOwner(dir);
+    return new EmbeddedLog(dir, db);
+  }
+
+  append(topic: string, records: NewRecord[]): Promise<RecordPosition[]> {
+    return this.enqueue(topic, records);
+  }
+
+  appendAndCommit(topic: string, records: NewRecord[], consumed: ConsumedPosition): Promise<RecordPosition[]> {
+    return this.enqueue(topic, records, consumed);
+  }
+
+  async *read(topic: string, from: Cursor, { signal, maxBatch = 1000 }: ReadOptions): AsyncIterable<LogBatch> {
+    let offset = from.get(PARTITION);
+    while (!signal.aborted && !this.closed) {
+      const rows = this.selectRecords.all(topic, PARTITION, offset, maxBatch) as RecordRow[];
+      if (rows.length > 0) {
+        offset = rows[rows.length - 1].offset + 1;
+        yield { records: rows.map((row) => toLogRecord(topic, row)), next: Cursor.of([[PARTITION, offset]]) };
+      } else {
+        await this.nextFlush(signal);
+      }
+    }
+  }
+
+  async bounds(topic: string): Promise<{ start: Cursor; end: Cursor }> {
+    this.assertOpen();
+    const row = this.db.prepare('SELECT MIN(offset) AS first FROM records WHERE topic = ? AND partition = ?').get(topic, PARTITION) as {
+      first: number | null;
+    };
+    return {
+      start: Cursor.of([[PARTITION, row.first ?? 0]]),
+      end: Cursor.of([[PARTITION, this.nextOffset(topic)]]),
+    };
+  }
+
+  async committed(group: string, topic: string): Promise<Cursor> {
+    this.assertOpen();
+    const rows = this.db
+      .prepare('SELECT partition, offset FROM consumer_positions WHERE group_id = ? AND topic = ?')
+      .all(group, topic) as Array<{ partition: number; offset: number }>;
+    return Cursor.of(rows.map((r) => [r.partition, r.offset] as const));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.wake();
+    this.db.close();
+    removeOwner(this.dir);
+  }
+
+  private enqueue(topic: string, records: NewRecord[], consumed?: ConsumedPosition): Promise<RecordPosition[]> {
+    if (this.closed) return Promise.reject(new UnavailableError('the log is closed'));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ topic, records, consumed, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Writes every pending append in one transaction (one fsync), then settles them all. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const before = new Map(this.nextOffsets);
+    let results: RecordPosition[][];
+    try {
+      results = this.db.transaction(() => batch.map((op) => this.write(op)))();
+    } catch (error) {
+      this.nextOffsets.clear();
+      for (const [topic, next] of before) this.nextOffsets.set(topic, next);
+      const failure = new UnavailableError(`the log could not append: ${(error as Error).message}`, { cause: error });
+      for (const op of batch) op.reject(failure);
+      return;
+    }
+    batch.forEach((op, i) => op.resolve(results[i]));
+    this.wake();
+  }
+
+  private write(op: PendingAppend): RecordPosition[] {
+    const now = Date.now();
+    let offset = this.nextOffset(op.topic);
+    const positions = op.records.map((record) => {
+      const headers = record.headers ? JSON.stringify(record.headers) : null;
+      this.insertRecord.run(op.topic, PARTITION, offset, record.key, record.value, headers, now);
+      return { partition: PARTITION, offset: offset++ };
+    });
+    this.nextOffsets.set(op.topic, offset);
+    if (op.consumed) {
+      const { group, topic, cursor } = op.consumed;
+      for (const [partition, next] of cursor.entries()) this.upsertPosition.run(group, topic, partition, next);
+    }
+    return positions;
+  }
+
+  private nextOffset(topic: string): number {
+    let next = this.nextOffsets.get(topic);
+    if (next === undefined) {
+      const row = this.db.prepare('SELECT MAX(offset) AS last FROM records WHERE topic = ? AND partition = ?').get(topic, PARTITION) as {
+        last: number | null;
+      };
+      next = (row.last ?? -1) + 1;
+      this.nextOffsets.set(topic, next);
+    }
+    return next;
+  }
+
+  /** Resolves after the next successful flush, on close, or when the signal aborts. */
+  private nextFlush(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.wakeReaders.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.wakeReaders.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private wake(): void {
+    for (const wake of [...this.wakeReaders]) wake();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new UnavailableError('the log is closed');
+  }
+}
+
+function toLogRecord(topic: string, row: RecordRow): LogRecord {
+  return {
+    topic,
+    partition: row.partition,
+    offset: row.offset,
+    key: row.key,
+    value: row.value,
+    headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : undefined,
+    timestamp: row.timestamp,
+  };
+}

@@ -1,0 +1,67 @@
+import type { Cursor } from '../lib/cursor';
+
+/** The two topics of the service. Commands are requests; events are the decided facts. */
+export const COMMANDS = 'users.commands';
+export const EVENTS = 'users.events';
+
+/** A record to append. `key` orders records: one key's records stay in one partition. */
+export interface NewRecord {
+  key: string;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+/** A record read back, with the position the log gave it. */
+export interface LogRecord extends NewRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** Append time in ms since the epoch (the log's clock, informational only). */
+  timestamp: number;
+}
+
+export interface RecordPosition {
+  partition: number;
+  offset: number;
+}
+
+/** A consumer group's position, committed atomically with the records a step produced. */
+export interface ConsumedPosition {
+  group: string;
+  topic: string;
+  cursor: Cursor;
+}
+
+/** Records read together, and where the reader stands after them. `next` can be past the last
+ * record's offset: Kafka's transaction markers take offsets that carry no record. */
+export interface LogBatch {
+  records: LogRecord[];
+  next: Cursor;
+}
+
+export interface ReadOptions {
+  /** Stops the read; the iterator then ends without error. */
+  signal: AbortSignal;
+  maxBatch?: number;
+}
+
+/**
+ * The ordered, durable log the service is built on. Implementations: the embedded SQLite file
+ * (`events/embedded`) and Kafka. Both pass the same contract suite (test/events/eventLog.contract.ts).
+ */
+export interface EventLog {
+  /** Appends records durably: resolves only once they would survive a crash of this process. */
+  append(topic: string, records: NewRecord[]): Promise<RecordPosition[]>;
+  /**
+   * Appends records and commits a consumer position in one atomic step: either both are in the
+   * log or neither is. This is how a consume-transform-produce step stays exactly-once.
+   */
+  appendAndCommit(topic: string, records: NewRecord[], consumed: ConsumedPosition): Promise<RecordPosition[]>;
+  /** Reads from `from` in log order, then waits for new records, until the signal aborts. */
+  read(topic: string, from: Cursor, options: ReadOptions): AsyncIterable<LogBatch>;
+  /** Where the log starts (older records are gone) and ends (the next offsets) now. */
+  bounds(topic: string): Promise<{ start: Cursor; end: Cursor }>;
+  /** The position a consumer group committed last; empty when it never committed. */
+  committed(group: string, topic: string): Promise<Cursor>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,18 @@
+import type { Logger } from '../lib/logger';
+import type { UserView } from '../store/userView';
+import type { ChangeFeed } from './changeFeed';
+import type { EventLog } from './eventLog';
+
+/** Everything the service's functions share. Built once by the runtime; functions keep no state of their own. */
+export interface ServiceDeps {
+  log: EventLog;
+  /** The view handlers answer from, fed by the projector. */
+  view: UserView;
+  /** The decider's own fold of the events (a second view file), so deciding never waits on the projector. */
+  deciderState: UserView;
+  feed: ChangeFeed;
+  logger: Logger;
+  /** ms since the epoch; read by handlers only, so the decider stays deterministic. */
+  clock: () => number;
+  newId: () => string;
+}

@@ -1,0 +1,72 @@
+import { checkEmail, checkExpectedVersion, checkId, checkName, checkPaths, checkPlan } from '../../events/decider/userRules';
+import { InvalidArgumentError } from '../../lib/errors';
+import { timestampFromMillis } from '../../lib/timestamp';
+import type { Command, CreateUserRequest, DeleteUserRequest, UpdateUserRequest } from '../../proto/messages';
+import type { HandlerContext } from '../handlerContext';
+
+type Head = Pick<Command, 'command_id' | 'request_id' | 'issued_at'>;
+
+/** Fields every command carries; the clock is read here, never in the decider. */
+function head(requestId: string, ctx: HandlerContext): Head {
+  return { command_id: ctx.deps.newId(), request_id: checkRequestId(requestId), issued_at: timestampFromMillis(ctx.deps.clock()) };
+}
+
+/**
+ * The commands handlers append. They check what can be checked without state, so a bad request
+ * is refused at once and never reaches the log; the decider checks again, as the authority.
+ */
+export function createCommand(request: CreateUserRequest, ctx: HandlerContext): Command {
+  return {
+    ...head(request.request_id, ctx),
+    kind: 'create_user',
+    create_user: {
+      user_id: ctx.deps.newId(),
+      email: checkEmail(request.email),
+      name: checkName(request.name),
+      plan: checkPlan(request.plan),
+    },
+  };
+}
+
+export function updateCommand(request: UpdateUserRequest, ctx: HandlerContext): Command {
+  const user = request.user;
+  if (!user) throw new InvalidArgumentError('user', 'is required (with at least user.id)');
+  const paths = checkPaths(request.update_mask?.paths.length ? request.update_mask.paths : populatedPaths(user));
+  if (paths.length === 0) throw new InvalidArgumentError('update_mask', 'names nothing to update (set update_mask or a field of user)');
+  return {
+    ...head(request.request_id, ctx),
+    kind: 'update_user',
+    update_user: {
+      user_id: checkId(user.id, 'user.id'),
+      email: paths.includes('email') ? checkEmail(user.email, 'user.email') : '',
+      name: paths.includes('name') ? checkName(user.name, 'user.name') : '',
+      plan: paths.includes('plan') ? checkPlan(user.plan, 'user.plan', false) : 0,
+      paths,
+      expected_version: checkExpectedVersion(request.expected_version),
+    },
+  };
+}
+
+export function deleteCommand(request: DeleteUserRequest, ctx: HandlerContext): Command {
+  return {
+    ...head(request.request_id, ctx),
+    kind: 'delete_user',
+    delete_user: { user_id: checkId(request.id), expected_version: checkExpectedVersion(request.expected_version) },
+  };
+}
+
+/** AIP-134: with no mask, every field the client populated is updated. */
+function populatedPaths(user: NonNullable<UpdateUserRequest['user']>): string[] {
+  const paths: string[] = [];
+  if (user.email !== '') paths.push('email');
+  if (user.name !== '') paths.push('name');
+  if (user.plan !== 0) paths.push('plan');
+  return paths;
+}
+
+function checkRequestId(requestId: string): string {
+  if (requestId.length > 128 || /\p{Cc}/u.test(requestId)) {
+    throw new InvalidArgumentError('request_id', 'must be at most 128 printable characters (a UUID is a good choice)');
+  }
+  return requestId;
+}

@@ -1,0 +1,27 @@
+import type { ServiceDeps } from '../events/serviceDeps';
+
+/**
+ * What a handler gets besides its request. No transport types: the runtime adapts handlers to
+ * grpc-js (and could to Lambda or tests) by building one of these.
+ */
+export interface HandlerContext {
+  deps: ServiceDeps;
+  /** ms since the epoch by which the call must be answered (the server's default applies when the client sent none). */
+  deadline: number;
+  /** Aborts when the call ends early: cancelled by the client, past its deadline, or server shutdown. */
+  signal: AbortSignal;
+  /** A request metadata value (the first, for keys sent more than once). */
+  metadata(key: string): string | undefined;
+  /** Sets a trailing metadata value, sent with the call's status. */
+  setTrailer(key: string, value: string): void;
+}
+
+export type UnaryHandler<Req, Res> = (request: Req, ctx: HandlerContext) => Promise<Res>;
+export type ServerStreamHandler<Req, Res> = (request: Req, ctx: HandlerContext) => AsyncIterable<Res>;
+export type ClientStreamHandler<Req, Res> = (requests: AsyncIterable<Req>, ctx: HandlerContext) => Promise<Res>;
+export type BidiStreamHandler<Req, Res> = (requests: AsyncIterable<Req>, ctx: HandlerContext) => AsyncIterable<Res>;
+
+/** Metadata keys of our read-your-writes protocol. */
+export const CURSOR_TRAILER = 'users-cursor';
+export const MIN_CURSOR_HEADER = 'users-min-cursor';
+export const NEXT_PAGE_TRAILER = 'next-page-token';

@@ -1,0 +1,126 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { Readable, Writable } from 'node:stream';
+import type { HandlerContext } from '../../handlers/handlerContext';
+import { InvalidArgumentError, toStatus } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import type { OpenCall } from './callContext';
+import { MalformedRequest } from './safeDeserialize';
+
+export type MethodKind = 'unary' | 'serverStream' | 'clientStream' | 'bidi';
+// Handlers are typed per method in handlers/; here only their shape matters.
+export type AnyHandler = (input: any, ctx: HandlerContext) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * The one place where handlers meet grpc-js. Whatever a handler does (return, throw, reject,
+ * yield), the call is answered exactly once with a status from `toStatus`, and stream writes
+ * wait for the client's flow control, so a slow reader never makes the server buffer.
+ */
+export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call: any) => OpenCall, logger: Logger): grpc.UntypedHandleCall {
+  const report = (error: unknown) => logger.error('handler failed', { error });
+  const statusOf = (error: unknown, call: OpenCall): grpc.StatusObject => {
+    const { code, message } = toStatus(error, report);
+    // Our Code enum holds the same numbers as grpc-js's Status.
+    return { code: code as number as grpc.status, details: message, metadata: call.trailers };
+  };
+  switch (kind) {
+    case 'unary':
+      return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const open_ = open(call);
+        let answered = false;
+        const answer = (error: unknown, value?: unknown) => {
+          if (answered) return;
+          answered = true;
+          open_.close();
+          if (error) callback(statusOf(error, open_));
+          else callback(null, value, open_.trailers);
+        };
+        // The deadline (or shutdown) answers for a handler stuck in something that ignores its signal.
+        open_.ctx.signal.addEventListener('abort', () => answer(open_.ctx.signal.reason), { once: true });
+        run(() => handler(checked(call.request), open_.ctx)).then((value) => answer(null, value), (error) => answer(error));
+      };
+    case 'serverStream':
+      return (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const open_ = open(call);
+        streamOut(call, open_, () => handler(checked(call.request), open_.ctx), statusOf);
+      };
+    case 'clientStream':
+      return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const open_ = open(call);
+        run(() => handler(readRequests(call, open_.ctx.signal), open_.ctx)).then(
+          (value) => (open_.close(), callback(null, value, open_.trailers)),
+          (error) => (open_.close(), callback(statusOf(error, open_))),
+        );
+      };
+    case 'bidi':
+      return (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        const open_ = open(call);
+        streamOut(call, open_, () => handler(readRequests(call, open_.ctx.signal), open_.ctx), statusOf);
+      };
+  }
+}
+
+/** Runs a handler so that a synchronous throw becomes a rejection like any other. */
+async function run<T>(start: () => T): Promise<Awaited<T>> {
+  return await start();
+}
+
+function checked(request: unknown): unknown {
+  if (request instanceof MalformedRequest) throw malformed(request);
+  return request;
+}
+
+const malformed = (request: MalformedRequest) => new InvalidArgumentError('request', `is not a valid protobuf message of this method's type (${request.reason})`);
+
+/** Writes what the handler yields, each write waiting for room; ends with the handler's status. */
+async function streamOut(
+  call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>,
+  open: OpenCall,
+  start: () => AsyncIterable<unknown>,
+  statusOf: (error: unknown, call: OpenCall) => grpc.StatusObject,
+): Promise<void> {
+  const { signal } = open.ctx;
+  try {
+    for await (const message of await run(start)) {
+      if (signal.aborted) throw signal.reason;
+      if (!call.write(message)) await drained(call, signal);
+    }
+    if (signal.aborted) throw signal.reason;
+    call.end(open.trailers);
+  } catch (error) {
+    call.emit('error', statusOf(error, open));
+  } finally {
+    open.close();
+  }
+}
+
+function drained(stream: Writable, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.removeListener('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** The client's messages as an async iterable that ends when the call is aborted. */
+async function* readRequests(stream: Readable, signal: AbortSignal): AsyncGenerator<unknown> {
+  const iterator = stream[Symbol.asyncIterator]();
+  let onAbort = () => {};
+  const aborted = new Promise<IteratorResult<unknown>>((resolve) => {
+    onAbort = () => resolve({ done: true, value: undefined });
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) return;
+      if (next.value instanceof MalformedRequest) throw malformed(next.value);
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,70 @@
+import * as grpc from '@grpc/grpc-js';
+import type { ServiceDeps } from '../../events/serviceDeps';
+import type { HandlerContext } from '../../handlers/handlerContext';
+import { DeadlineExceededError, UnavailableError } from '../../lib/errors';
+
+type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
+
+export interface CallTracking {
+  /** Calls in progress, so shutdown can end the long-lived ones. */
+  active: Set<OpenCall>;
+}
+
+export interface OpenCall {
+  ctx: HandlerContext;
+  trailers: grpc.Metadata;
+  /** True for streams that may live indefinitely (ended by shutdown, not waited for). */
+  longLived: boolean;
+  /** Ends the call early: the handler sees its signal abort with `reason`. */
+  abort(reason: Error): void;
+  /** Releases the call's timer and tracking; call exactly once, when the call is answered. */
+  close(): void;
+}
+
+/**
+ * Builds the HandlerContext of one call: the deadline is the client's, capped by the server's
+ * default so that no call waits forever (0 = no default, for feeds that are meant to stay open).
+ */
+export function openCall(call: AnyCall, deps: ServiceDeps, defaultTimeoutMs: number, tracking: CallTracking): OpenCall {
+  const controller = new AbortController();
+  const trailers = new grpc.Metadata();
+  const deadline = Math.min(clientDeadline(call), defaultTimeoutMs > 0 ? Date.now() + defaultTimeoutMs : Infinity);
+  const abort = (reason: Error) => {
+    if (!controller.signal.aborted) controller.abort(reason);
+  };
+  const timer = Number.isFinite(deadline)
+    ? setTimeout(() => abort(new DeadlineExceededError('the call ran past its deadline')), Math.max(0, deadline - Date.now()))
+    : undefined;
+  const onCancelled = () => abort(new UnavailableError('the client cancelled the call'));
+  const events = call as unknown as NodeJS.EventEmitter;
+  events.on('cancelled', onCancelled);
+  const ctx: HandlerContext = {
+    deps,
+    deadline,
+    signal: controller.signal,
+    metadata: (key) => {
+      const value = call.metadata.get(key)[0];
+      return value === undefined ? undefined : String(value);
+    },
+    setTrailer: (key, value) => trailers.set(key, value),
+  };
+  const open: OpenCall = {
+    ctx,
+    trailers,
+    longLived: defaultTimeoutMs === 0,
+    abort,
+    close: () => {
+      if (timer) clearTimeout(timer);
+      events.removeListener('cancelled', onCancelled);
+      tracking.active.delete(open);
+    },
+  };
+  tracking.active.add(open);
+  return open;
+}
+
+function clientDeadline(call: AnyCall): number {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  return Number.isFinite(ms) && ms > 0 ? ms : Infinity;
+}

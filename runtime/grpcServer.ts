@@ -1,0 +1,53 @@
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import type { ServiceDeps } from '../events/serviceDeps';
+import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
+import { adaptHandler, type AnyHandler, type MethodKind } from './grpc/adaptHandler';
+import { openCall, type CallTracking } from './grpc/callContext';
+import { safeDeserialize } from './grpc/safeDeserialize';
+import type { RpcBinding } from './serverlessConfig';
+
+export interface GrpcOptions {
+  /** Default deadline of unary calls, ms. */
+  unaryTimeoutMs: number;
+  /** Default deadline of ListUsers and ImportUsers, ms. */
+  streamTimeoutMs: number;
+  maxMessageBytes: number;
+}
+
+/** The RPCs of the service and their kinds, read from the proto. */
+export function serviceMethods(): Map<string, MethodKind> {
+  const service = grpcDefinition()[SERVICE_NAME] as grpc.ServiceDefinition;
+  return new Map(Object.entries(service).map(([name, m]) => [name, kindOf(m)]));
+}
+
+function kindOf(method: grpc.MethodDefinition<unknown, unknown>): MethodKind {
+  if (method.requestStream) return method.responseStream ? 'bidi' : 'clientStream';
+  return method.responseStream ? 'serverStream' : 'unary';
+}
+
+/**
+ * A grpc-js server with the UserService wired from serverless.yml, the standard health service
+ * and server reflection (so grpcurl and grpc_health_probe work).
+ */
+export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options: GrpcOptions, tracking: CallTracking) {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': options.maxMessageBytes,
+    'grpc.max_send_message_length': options.maxMessageBytes,
+  });
+  const definition = grpcDefinition()[SERVICE_NAME] as grpc.ServiceDefinition;
+  const service: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const rpc of rpcs) {
+    const method = definition[rpc.method];
+    service[rpc.method] = { ...method, requestDeserialize: safeDeserialize(method.requestDeserialize) };
+    const timeoutMs = rpc.timeoutMs ?? (rpc.kind === 'unary' ? options.unaryTimeoutMs : options.streamTimeoutMs);
+    implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, (call) => openCall(call, deps, timeoutMs, tracking), deps.logger);
+  }
+  server.addService(service, implementation);
+  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
+  health.addToServer(server);
+  new ReflectionService(grpcDefinition()).addToServer(server);
+  return { server, health };
+}

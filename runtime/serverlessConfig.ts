@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { COMMANDS, EVENTS } from '../events/eventLog';
+import type { LogFunction, LogTrigger } from '../events/logFunction';
+import type { MethodKind } from './grpc/adaptHandler';
+
+export interface RpcBinding {
+  function: string;
+  method: string;
+  kind: MethodKind;
+  handler: (...args: never[]) => unknown;
+  /** Server-side default deadline; 0 = none (live feeds). */
+  timeoutMs?: number;
+}
+
+export interface LogBinding {
+  function: string;
+  fn: LogFunction;
+  trigger: LogTrigger;
+}
+
+export interface Wiring {
+  rpcs: RpcBinding[];
+  logFunctions: LogBinding[];
+}
+
+/** A mistake in serverless.yml, reported at start-up with the function and key at fault. */
+export class ServerlessConfigError extends Error {}
+
+interface FunctionSpec {
+  handler?: unknown;
+  events?: unknown;
+}
+
+/**
+ * Reads serverless.yml and resolves every function to its code. `methods` are the service's RPCs
+ * (name to kind): each must be bound exactly once, and nothing may name a method that is not there.
+ */
+export function loadWiring(file: string, codeRoot: string, methods: Map<string, MethodKind>): Wiring {
+  const doc = parse(readFileSync(file, 'utf8')) as { functions?: Record<string, FunctionSpec> } | null;
+  const functions = doc?.functions;
+  if (!functions || typeof functions !== 'object') throw new ServerlessConfigError(`${file}: no "functions" map`);
+  const wiring: Wiring = { rpcs: [], logFunctions: [] };
+  for (const [name, spec] of Object.entries(functions)) {
+    const where = `${path.basename(file)}: function "${name}"`;
+    const code = resolveHandler(spec?.handler, codeRoot, where);
+    const events = spec?.events;
+    if (!Array.isArray(events) || events.length !== 1) throw new ServerlessConfigError(`${where}: needs exactly one entry under "events"`);
+    const [type, config] = Object.entries(events[0] as Record<string, Record<string, unknown>>)[0] ?? [];
+    if (type === 'grpc') wiring.rpcs.push(grpcBinding(name, code, config ?? {}, methods, where));
+    else if (type === 'log') wiring.logFunctions.push(logBinding(name, code, config ?? {}, where));
+    else throw new ServerlessConfigError(`${where}: unknown trigger "${type}" (known: grpc, log)`);
+  }
+  for (const method of methods.keys()) {
+    const bound = wiring.rpcs.filter((r) => r.method === method).length;
+    if (bound !== 1) throw new ServerlessConfigError(`${path.basename(file)}: RPC ${method} is bound to ${bound} functions; it needs exactly one`);
+  }
+  return wiring;
+}
+
+function resolveHandler(handler: unknown, codeRoot: string, where: string): unknown {
+  const match = typeof handler === 'string' ? /^([\w./-]+)\.(\w+)$/.exec(handler) : null;
+  if (!match) throw new ServerlessConfigError(`${where}: "handler" must read "<file>.<export>", got ${JSON.stringify(handler)}`);
+  const [, file, exportName] = match;
+  let module: Record<string, unknown>;
+  try {
+    module = require(path.join(codeRoot, file)) as Record<string, unknown>;
+  } catch (error) {
+    throw new ServerlessConfigError(`${where}: cannot load handler file "${file}" (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (!(exportName in module)) {
+    throw new ServerlessConfigError(`${where}: "${file}" has no export "${exportName}" (it has: ${Object.keys(module).join(', ')})`);
+  }
+  return module[exportName];
+}
+
+function grpcBinding(name: string, code: unknown, config: Record<string, unknown>, methods: Map<string, MethodKind>, where: string): RpcBinding {
+  const method = config.method;
+  const kind = typeof method === 'string' ? methods.get(method) : undefined;
+  if (!kind) throw new ServerlessConfigError(`${where}: grpc method ${JSON.stringify(method)} is not in the service (it has: ${[...methods.keys()].join(', ')})`);
+  if (typeof code !== 'function') throw new ServerlessConfigError(`${where}: the handler of a grpc trigger must be a function`);
+  const timeoutMs = config.timeoutMs;
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || timeoutMs < 0)) throw new ServerlessConfigError(`${where}: timeoutMs must be a number >= 0`);
+  return { function: name, method: method as string, kind, handler: code as RpcBinding['handler'], timeoutMs };
+}
+
+function logBinding(name: string, code: unknown, config: Record<string, unknown>, where: string): LogBinding {
+  const { topic, group, batchSize } = config;
+  if (topic !== COMMANDS && topic !== EVENTS) throw new ServerlessConfigError(`${where}: log topic must be "${COMMANDS}" or "${EVENTS}", got ${JSON.stringify(topic)}`);
+  if (typeof group !== 'string' || group === '') throw new ServerlessConfigError(`${where}: log trigger needs a "group"`);
+  if (!Number.isInteger(batchSize) || (batchSize as number) < 1) throw new ServerlessConfigError(`${where}: batchSize must be a positive integer`);
+  const fn = code as Partial<LogFunction>;
+  if (typeof fn?.start !== 'function' || typeof fn.handle !== 'function') {
+    throw new ServerlessConfigError(`${where}: the handler of a log trigger must be an object with start() and handle()`);
+  }
+  return { function: name, fn: fn as LogFunction, trigger: { topic, group, batchSize: batchSize as number } };
+}

@@ -1,0 +1,69 @@
+import * as grpc from '@grpc/grpc-js';
+import { nanoid } from 'nanoid';
+import path from 'node:path';
+import { ChangeFeed } from '../events/changeFeed';
+import { EmbeddedLog } from '../events/embedded/embeddedLog';
+import type { ServiceDeps } from '../events/serviceDeps';
+import { UnavailableError } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { packageRoot } from '../lib/packageRoot';
+import { SERVICE_NAME } from '../proto/schema';
+import { UserView } from '../store/userView';
+import { dataFiles } from './dataFiles';
+import type { CallTracking } from './grpc/callContext';
+import { createGrpcServer, serviceMethods } from './grpcServer';
+import { runLogFunction } from './logRunner';
+import { loadWiring } from './serverlessConfig';
+import type { ServiceOptions } from './serviceOptions';
+
+export interface RunningService {
+  /** The address actually bound (the real port when 0 was asked for). */
+  addr: string;
+  deps: ServiceDeps;
+  /** Graceful stop: no new calls, feeds ended with UNAVAILABLE, calls in flight finished (within the grace), files closed. */
+  stop(): Promise<void>;
+}
+
+/** Opens the data directory, starts every function of serverless.yml and serves gRPC. */
+export async function startService(options: ServiceOptions, logger: Logger): Promise<RunningService> {
+  const log = EmbeddedLog.open(options.dataDir);
+  const files = dataFiles(options.dataDir);
+  const view = UserView.open(files.view);
+  const deciderState = UserView.open(files.deciderState);
+  const feed = new ChangeFeed(log, view.cursor(), logger);
+  const deps: ServiceDeps = { log, view, deciderState, feed, logger, clock: Date.now, newId: () => nanoid() };
+
+  const wiring = loadWiring(path.join(packageRoot(), 'serverless.yml'), path.resolve(__dirname, '..'), serviceMethods());
+  const stopRunners = new AbortController();
+  const runners = wiring.logFunctions.map((binding) => runLogFunction(binding, deps, stopRunners.signal));
+  const tracking: CallTracking = { active: new Set() };
+  const { server, health } = createGrpcServer(wiring.rpcs, deps, options, tracking);
+  const port = await bind(server, options.addr);
+  const addr = `${options.addr.slice(0, options.addr.lastIndexOf(':'))}:${port}`;
+
+  const stop = async () => {
+    health.setStatus('', 'NOT_SERVING');
+    health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+    const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    const shuttingDown = new UnavailableError('the server is shutting down; reconnect and resume from your last cursor');
+    for (const call of tracking.active) if (call.longLived) call.abort(shuttingDown);
+    const graceOver = setTimeout(() => {
+      for (const call of tracking.active) call.abort(shuttingDown);
+      server.forceShutdown();
+    }, options.shutdownGraceMs);
+    await drained;
+    clearTimeout(graceOver);
+    stopRunners.abort();
+    await Promise.allSettled(runners);
+    await log.close();
+    view.close();
+    deciderState.close();
+  };
+  return { addr, deps, stop };
+}
+
+function bind(server: grpc.Server, addr: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
+  );
+}

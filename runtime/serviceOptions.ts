@@ -1,0 +1,48 @@
+import path from 'node:path';
+
+export interface ServiceOptions {
+  addr: string;
+  dataDir: string;
+  unaryTimeoutMs: number;
+  streamTimeoutMs: number;
+  maxMessageBytes: number;
+  shutdownGraceMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Every option: its flag, its environment variable, its default and what it means (for --help). */
+export const OPTION_SPECS = {
+  addr: { env: 'USERSVC_ADDR', default: '127.0.0.1:50051', help: 'host:port to serve gRPC on (port 0 picks a free one)' },
+  data: { env: 'USERSVC_DATA_DIR', default: './data', help: 'data directory: the log and the SQLite views' },
+  'unary-timeout-ms': { env: 'USERSVC_UNARY_TIMEOUT_MS', default: '30000', help: 'default deadline of unary calls' },
+  'stream-timeout-ms': { env: 'USERSVC_STREAM_TIMEOUT_MS', default: '600000', help: 'default deadline of ListUsers and ImportUsers' },
+  'max-message-bytes': { env: 'USERSVC_MAX_MESSAGE_BYTES', default: String(4 * 1024 * 1024), help: 'largest message received or sent' },
+  'shutdown-grace-ms': { env: 'USERSVC_SHUTDOWN_GRACE_MS', default: '10000', help: 'how long SIGTERM waits for calls in flight' },
+  'log-level': { env: 'USERSVC_LOG_LEVEL', default: 'info', help: 'debug, info, warn or error' },
+} as const;
+
+export type OptionName = keyof typeof OPTION_SPECS;
+
+/** Resolves options: flag first, then environment, then default; refuses what does not parse. */
+export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: NodeJS.ProcessEnv = process.env): ServiceOptions {
+  const value = (name: OptionName) => flags[name] ?? env[OPTION_SPECS[name].env] ?? OPTION_SPECS[name].default;
+  const level = value('log-level');
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new Error(`--log-level must be debug, info, warn or error, got "${level}"`);
+  const addr = value('addr');
+  if (!/^[^\s]+:\d{1,5}$/.test(addr)) throw new Error(`--addr must be host:port, got "${addr}"`);
+  return {
+    addr,
+    dataDir: path.resolve(value('data')),
+    unaryTimeoutMs: number('unary-timeout-ms', value('unary-timeout-ms')),
+    streamTimeoutMs: number('stream-timeout-ms', value('stream-timeout-ms')),
+    maxMessageBytes: number('max-message-bytes', value('max-message-bytes')),
+    shutdownGraceMs: number('shutdown-grace-ms', value('shutdown-grace-ms')),
+    logLevel: level as ServiceOptions['logLevel'],
+  };
+}
+
+function number(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number >= 0, got "${text}"`);
+  return n;
+}

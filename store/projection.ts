@@ -1,0 +1,105 @@
+import { Cursor } from '../lib/cursor';
+import type { UserEvent } from '../proto/messages';
+import type { Db } from './openDatabase';
+import { outcomeOf, rowFromOutcome, type Outcome } from './outcome';
+import { rowFromUser } from './userRow';
+
+/** An event with the log position it was read from. */
+export interface PositionedEvent {
+  event: UserEvent;
+  partition: number;
+  offset: number;
+}
+
+export interface Applied {
+  cursor: Cursor;
+  /** The events this call applied (those the cursor had passed are left out), and their outcomes. */
+  events: PositionedEvent[];
+  outcomes: Outcome[];
+}
+
+/**
+ * Applies events to a view file. Each call is one transaction that also stores the cursor, so
+ * view and cursor always agree; events at positions the cursor already passed are skipped, which
+ * makes a redelivered batch harmless.
+ */
+export function createProjection(db: Db) {
+  const upsertUser = db.prepare(
+    `INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version)
+     VALUES (@id, @email, @email_lower, @name, @plan, @created_at, @updated_at, @version)
+     ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_lower = excluded.email_lower,
+       name = excluded.name, plan = excluded.plan, created_at = excluded.created_at,
+       updated_at = excluded.updated_at, version = excluded.version`,
+  );
+  const deleteUser = db.prepare('DELETE FROM users WHERE id = ?');
+  const insertOutcome = db.prepare(
+    `INSERT INTO outcomes (command_id, request_id, code, message, user, position)
+     VALUES (@command_id, @request_id, @code, @message, @user, @position)`,
+  );
+  const saveCursor = db.prepare(
+    `INSERT INTO applied_cursor (partition, next_offset) VALUES (?, ?)
+     ON CONFLICT (partition) DO UPDATE SET next_offset = excluded.next_offset`,
+  );
+  let cursor = readAppliedCursor(db);
+
+  const applyChange = (event: UserEvent): void => {
+    switch (event.kind) {
+      case 'user_created':
+        upsertUser.run(rowFromUser(event.user_created.user));
+        return;
+      case 'user_updated':
+        upsertUser.run(rowFromUser(event.user_updated.user));
+        return;
+      case 'user_deleted':
+        deleteUser.run(event.user_deleted.user.id);
+        return;
+      case 'command_rejected':
+        return;
+    }
+  };
+
+  const applyInTransaction = db.transaction((events: PositionedEvent[], through: Cursor | undefined): Applied => {
+    let next = cursor;
+    const outcomes: Outcome[] = [];
+    const fresh: PositionedEvent[] = [];
+    for (const positioned of events) {
+      const { event, partition, offset } = positioned;
+      if (next.get(partition) > offset) continue;
+      fresh.push(positioned);
+      applyChange(event);
+      const outcome = outcomeOf(event, partition, offset);
+      insertOutcome.run(rowFromOutcome(outcome));
+      outcomes.push(outcome);
+      next = next.after(partition, offset);
+    }
+    if (through) next = next.max(through);
+    for (const [partition, offset] of next.entries()) {
+      if (offset !== cursor.get(partition) || !cursor.partitions().includes(partition)) saveCursor.run(partition, offset);
+    }
+    return { cursor: next, events: fresh, outcomes };
+  });
+
+  return {
+    /** The position this view has applied up to. */
+    cursor: (): Cursor => cursor,
+    /**
+     * Applies a batch in one transaction. `through` is the reader's position after the batch,
+     * which can be past the last event (Kafka's transaction markers take offsets too).
+     */
+    apply(events: PositionedEvent[], through?: Cursor): Applied {
+      const applied = applyInTransaction(events, through);
+      cursor = applied.cursor;
+      return applied;
+    },
+  };
+}
+
+export type Projection = ReturnType<typeof createProjection>;
+
+export function readAppliedCursor(db: Db): Cursor {
+  const rows = db.prepare('SELECT partition, next_offset FROM applied_cursor').all() as Array<{
+    partition: number;
+    next_offset: number;
+  }>;
+  return Cursor.of(rows.map((r) => [r.partition, r.next_offset] as const));
+}

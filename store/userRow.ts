@@ -1,0 +1,39 @@
+import { millisFromTimestamp, timestampFromMillis } from '../lib/timestamp';
+import type { User } from '../proto/messages';
+
+/** A row of the `users` table. Times are ms since the epoch so filters compare them as numbers. */
+export interface UserRow {
+  id: string;
+  email: string;
+  email_lower: string;
+  name: string;
+  plan: number;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+export function userFromRow(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    plan: row.plan,
+    created_at: timestampFromMillis(row.created_at),
+    updated_at: timestampFromMillis(row.updated_at),
+    version: row.version,
+  };
+}
+
+export function rowFromUser(user: User): UserRow {
+  return {
+    id: user.id,
+    email: user.email,
+    email_lower: user.email.toLowerCase(),
+    name: user.name,
+    plan: user.plan,
+    created_at: millisFromTimestamp(user.created_at),
+    updated_at: millisFromTimestamp(user.updated_at),
+    version: Number(user.version),
+  };
+}

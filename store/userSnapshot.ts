@@ -1,0 +1,36 @@
+import type { Cursor } from '../lib/cursor';
+import type { User } from '../proto/messages';
+import type { SqlWhere } from './filter/filterToSql';
+import { openDatabase, type Db } from './openDatabase';
+import { readAppliedCursor } from './projection';
+import { userFromRow, type UserRow } from './userRow';
+
+/**
+ * A consistent, read-only snapshot of a view: its own connection holds one read transaction,
+ * so every page comes from the same state however long the reader takes (WAL keeps it intact
+ * while the projector writes on). Close it, or the WAL cannot be checkpointed past it.
+ */
+export class UserSnapshot {
+  readonly cursor: Cursor;
+
+  private constructor(private readonly db: Db) {
+    db.exec('BEGIN');
+    this.cursor = readAppliedCursor(db);
+  }
+
+  static open(file: string): UserSnapshot {
+    return new UserSnapshot(openDatabase(file, { readonly: true }));
+  }
+
+  /** Up to `limit` users after `afterId` in id order, matching `where`. */
+  page(where: SqlWhere, afterId: string, limit: number): User[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM users WHERE id > ? AND ${where.sql} ORDER BY id LIMIT ?`)
+      .all(afterId, ...where.params, limit) as UserRow[];
+    return rows.map(userFromRow);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,92 @@
+import type { Statement } from 'better-sqlite3';
+import type { Cursor } from '../lib/cursor';
+import type { User } from '../proto/messages';
+import { openDatabase, type Db } from './openDatabase';
+import { outcomeFromRow, type Outcome, type OutcomeRow } from './outcome';
+import { createProjection, type Applied, type PositionedEvent, type Projection } from './projection';
+import { userFromRow, type UserRow } from './userRow';
+import { viewChecksum, type ViewChecksum } from './viewChecksum';
+import { migrateView } from './viewSchema';
+import { ViewWaiters, type OutcomeKey } from './viewWaiters';
+
+/**
+ * A materialized view of the users, in its own SQLite file: the projection that writes it, the
+ * queries handlers answer from, and the waits that give read-your-writes.
+ */
+export class UserView {
+  private readonly projection: Projection;
+  private readonly waiters = new ViewWaiters();
+  private readonly byId: Statement;
+  private readonly byEmail: Statement;
+  private readonly outcomeByCommand: Statement;
+  private readonly outcomeByRequest: Statement;
+
+  private constructor(
+    readonly file: string,
+    readonly db: Db,
+  ) {
+    this.projection = createProjection(db);
+    this.byId = db.prepare('SELECT * FROM users WHERE id = ?');
+    this.byEmail = db.prepare('SELECT id FROM users WHERE email_lower = ?');
+    this.outcomeByCommand = db.prepare('SELECT * FROM outcomes WHERE command_id = ?');
+    this.outcomeByRequest = db.prepare('SELECT * FROM outcomes WHERE request_id = ?');
+  }
+
+  /** Opens (creating if needed) a view file. Views are rebuildable, so commits need not fsync. */
+  static open(file: string): UserView {
+    const db = openDatabase(file);
+    migrateView(db);
+    return new UserView(file, db);
+  }
+
+  cursor(): Cursor {
+    return this.projection.cursor();
+  }
+
+  /** Applies a batch of events in one transaction, then wakes the callers it satisfied. */
+  apply(events: PositionedEvent[], through?: Cursor): Applied {
+    const applied = this.projection.apply(events, through);
+    this.waiters.notify(applied);
+    return applied;
+  }
+
+  getUser(id: string): User | undefined {
+    const row = this.byId.get(id) as UserRow | undefined;
+    return row && userFromRow(row);
+  }
+
+  /** The id of the user holding an email (compared case-insensitively). */
+  emailOwner(email: string): string | undefined {
+    return (this.byEmail.get(email.toLowerCase()) as { id: string } | undefined)?.id;
+  }
+
+  /** True once a command carrying this request id has been decided. */
+  seenRequest(requestId: string): boolean {
+    return this.outcomeByRequest.get(requestId) !== undefined;
+  }
+
+  findOutcome(key: OutcomeKey): Outcome | undefined {
+    const row = (key.requestId ? this.outcomeByRequest.get(key.requestId) : undefined) ?? this.outcomeByCommand.get(key.commandId);
+    return row ? outcomeFromRow(row as OutcomeRow) : undefined;
+  }
+
+  /** Resolves with the outcome once it is applied (at once if it already is). */
+  waitForOutcome(key: OutcomeKey, deadline: number, signal?: AbortSignal): Promise<Outcome> {
+    // Look-up and registration run in one synchronous stretch, so no batch can slip between them.
+    const existing = this.findOutcome(key);
+    return existing ? Promise.resolve(existing) : this.waiters.waitForOutcome(key, deadline, signal);
+  }
+
+  /** Resolves once this view has applied everything up to `cursor`. */
+  waitForCursor(cursor: Cursor, deadline: number, signal?: AbortSignal): Promise<void> {
+    return this.waiters.waitForCursor(this.cursor(), cursor, deadline, signal);
+  }
+
+  checksum(): ViewChecksum {
+    return viewChecksum(this.db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
