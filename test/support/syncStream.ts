@@ -1,0 +1,92 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { Client } from './grpcClient';
+
+/** A SyncUsers stream in a test: everything it receives is kept, and `until` waits for a condition. */
+export class SyncStream {
+  readonly received: any[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  status: grpc.StatusObject | undefined;
+  error: grpc.ServiceError | undefined;
+  private readonly call: grpc.ClientDuplexStream<object, unknown>;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(client: Client, timeoutMs = 30_000) {
+    this.call = client.SyncUsers({ deadline: new Date(Date.now() + timeoutMs) });
+    this.call.on('data', (m) => this.push(m));
+    this.call.on('error', (e: grpc.ServiceError) => {
+      this.error = e;
+      this.wake();
+    });
+    this.call.on('status', (s: grpc.StatusObject) => {
+      this.status = s;
+      this.wake();
+    });
+  }
+
+  subscribe(cursor = '', filter = ''): this {
+    this.call.write({ subscribe: { cursor, filter } });
+    return this;
+  }
+
+  change(change: object): this {
+    this.call.write({ change });
+    return this;
+  }
+
+  events(): any[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return this.received.filter((m) => m.event).map((m) => m.event);
+  }
+
+  results(): any[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return this.received.filter((m) => m.result).map((m) => m.result);
+  }
+
+  /** Waits until `condition` holds (checked on every message), or fails after `timeoutMs`. */
+  until(condition: (s: SyncStream) => boolean, timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (condition(this)) {
+          done();
+          resolve();
+        } else if (this.status || this.error) {
+          done();
+          reject(new Error(`stream ended before the condition held: ${this.error?.message ?? this.status?.details}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`condition not met in ${timeoutMs} ms; received ${JSON.stringify(this.received).slice(0, 2000)}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  /** Waits for the stream's end and returns its error, if any. */
+  ended(timeoutMs = 10_000): Promise<grpc.ServiceError | undefined> {
+    return this.until((s) => !!(s.status || s.error), timeoutMs).then(
+      () => this.error,
+      () => this.error,
+    );
+  }
+
+  halfClose(): void {
+    this.call.end();
+  }
+
+  cancel(): void {
+    this.call.cancel();
+  }
+
+  private push(message: unknown): void {
+    this.received.push(message);
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const check of [...this.waiters]) check();
+  }
+}
