@@ -19,6 +19,8 @@ export async function* syncUsers(updates: AsyncIterable<UserUpdate>, ctx: Handle
   const stop = new AbortController();
   const onAbort = () => stop.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
+  // Ending the call (client gone, shutdown) must also end the wait for the next result.
+  stop.signal.addEventListener('abort', () => outbox.close(stop.signal.reason), { once: true });
   const streamCtx: HandlerContext = { ...ctx, signal: stop.signal };
   const writes = new SyncWrites(streamCtx, (result) => outbox.push(result));
   let feed: Promise<void> | undefined;

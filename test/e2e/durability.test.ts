@@ -1,0 +1,99 @@
+import * as grpc from '@grpc/grpc-js';
+import { createClient, serverStream, unary } from '../support/grpcClient';
+import { removeDir, runCli, startServer, tempDir } from '../support/serverProcess';
+import { SyncStream } from '../support/syncStream';
+
+const dirs: string[] = [];
+const freshDir = (label: string) => {
+  const dir = tempDir(label);
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => dirs.forEach(removeDir));
+
+const checksumOf = async (args: string[]) => {
+  const run = await runCli(args);
+  expect(run).toMatchObject({ code: 0 });
+  return /checksum ([0-9a-f]{64})/.exec(run.stdout)![1];
+};
+
+describe('kill -9 during 1,000 concurrent CreateUser calls', () => {
+  it('keeps every acknowledged user exactly once, and retries change nothing', async () => {
+    const dir = freshDir('crash');
+    const server = await startServer(dir);
+    const client = createClient(server.addr);
+    const requests = Array.from({ length: 1000 }, (_, i) => ({ email: `crash-${i}@example.com`, name: `Crash ${i}`, request_id: `crash-${i}` }));
+    const acknowledged = new Map<number, { id: string }>();
+    let killed = false;
+    const calls = requests.map((request, i) =>
+      unary(client, 'CreateUser', request, { timeoutMs: 20_000 }).then(
+        ({ response }) => {
+          if (killed) return;
+          acknowledged.set(i, response);
+          if (acknowledged.size === 300) {
+            killed = true;
+            server.child.kill('SIGKILL');
+          }
+        },
+        (error: grpc.ServiceError) => expect([grpc.status.UNAVAILABLE, grpc.status.CANCELLED, grpc.status.INTERNAL]).toContain(error.code),
+      ),
+    );
+    await Promise.all(calls);
+    client.close();
+    expect(await server.stop()).toBe('SIGKILL');
+    expect(acknowledged.size).toBeGreaterThanOrEqual(300);
+    expect(acknowledged.size).toBeLessThan(1000);
+
+    const restarted = await startServer(dir);
+    const again = createClient(restarted.addr);
+    for (const [i, user] of acknowledged) {
+      const { response } = await unary(again, 'GetUser', { id: user.id });
+      expect(response.email).toBe(requests[i].email);
+    }
+    // Every client retries with its request_id: the acknowledged keep their first outcome.
+    const retried = await Promise.all(requests.map((r) => unary(again, 'CreateUser', r, { timeoutMs: 20_000 })));
+    for (const [i, user] of acknowledged) expect(retried[i].response.id).toBe(user.id);
+    const { messages } = await serverStream(again, 'ListUsers', { filter: 'email : "crash-"' });
+    expect(messages).toHaveLength(1000);
+    expect(new Set(messages.map((u) => u.email)).size).toBe(1000);
+    again.close();
+
+    const live = await checksumOf(['checksum', '--data', dir]);
+    expect(await restarted.stop()).toBe(0);
+    expect(await checksumOf(['checksum', '--data', dir])).toBe(live);
+    expect(await checksumOf(['rebuild', '--data', dir])).toBe(live);
+  });
+});
+
+describe('SIGTERM', () => {
+  it('drains calls in flight, ends feeds with UNAVAILABLE and exits 0', async () => {
+    const dir = freshDir('term');
+    const server = await startServer(dir);
+    const client = createClient(server.addr);
+    const feed = new SyncStream(client).subscribe();
+    await feed.until((s) => s.received.some((m) => m.caught_up));
+    const results: Array<number> = [];
+    const calls = Array.from({ length: 300 }, (_, i) =>
+      unary(client, 'CreateUser', { email: `term-${i}@example.com`, name: 'T', request_id: `term-${i}` }).then(
+        () => results.push(0),
+        (error: grpc.ServiceError) => results.push(error.code),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const exit = server.stop('SIGTERM');
+    await Promise.all(calls);
+    expect(await exit).toBe(0);
+    expect((await feed.ended())?.code).toBe(grpc.status.UNAVAILABLE);
+    expect(results.filter((c) => c !== 0 && c !== grpc.status.UNAVAILABLE)).toEqual([]);
+    const ok = results.filter((c) => c === 0).length;
+    expect(ok).toBeGreaterThan(0);
+    client.close();
+
+    const restarted = await startServer(dir);
+    const again = createClient(restarted.addr);
+    const { messages } = await serverStream(again, 'ListUsers', { filter: 'email : "term-"' });
+    expect(messages.length).toBeGreaterThanOrEqual(ok);
+    again.close();
+    expect(await restarted.stop()).toBe(0);
+  });
+});
