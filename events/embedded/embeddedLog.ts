@@ -45,6 +45,8 @@ export class EmbeddedLog implements EventLog {
   private pending: PendingAppend[] = [];
   private flushScheduled = false;
   private closed = false;
+  /** Transactions written and appends they carried: their ratio shows group commit at work. */
+  private readonly counters = { flushes: 0, appends: 0 };
   private readonly nextOffsets = new Map<string, number>();
   private readonly wakeReaders = new Set<() => void>();
   private readonly insertRecord: Statement;
@@ -123,6 +125,10 @@ export class EmbeddedLog implements EventLog {
     return Cursor.of(rows.map((r) => [r.partition, r.offset] as const));
   }
 
+  stats(): { flushes: number; appends: number } {
+    return { ...this.counters };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();
@@ -160,6 +166,8 @@ export class EmbeddedLog implements EventLog {
       for (const op of batch) op.reject(failure);
       return;
     }
+    this.counters.flushes++;
+    this.counters.appends += batch.length;
     batch.forEach((op, i) => op.resolve(results[i]));
     this.wake();
   }

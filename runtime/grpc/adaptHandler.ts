@@ -107,7 +107,9 @@ function drained(stream: Writable, signal: AbortSignal): Promise<void> {
 
 /** The client's messages as an async iterable that ends when the call is aborted. */
 async function* readRequests(stream: Readable, signal: AbortSignal): AsyncGenerator<unknown> {
-  const iterator = stream[Symbol.asyncIterator]();
+  // The default iterator destroys the stream when the client half-closes, and with a duplex
+  // that kills our half too: the status could no longer be sent.
+  const iterator = stream.iterator({ destroyOnReturn: false });
   let onAbort = () => {};
   const aborted = new Promise<IteratorResult<unknown>>((resolve) => {
     onAbort = () => resolve({ done: true, value: undefined });

@@ -65,12 +65,10 @@ export class SyncStream {
     });
   }
 
-  /** Waits for the stream's end and returns its error, if any. */
-  ended(timeoutMs = 10_000): Promise<grpc.ServiceError | undefined> {
-    return this.until((s) => !!(s.status || s.error), timeoutMs).then(
-      () => this.error,
-      () => this.error,
-    );
+  /** Waits for the stream's end (failing the test if it does not come) and returns its error, if any. */
+  async ended(timeoutMs = 10_000): Promise<grpc.ServiceError | undefined> {
+    await this.until((s) => !!(s.status || s.error), timeoutMs);
+    return this.error;
   }
 
   halfClose(): void {

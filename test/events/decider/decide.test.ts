@@ -1,0 +1,71 @@
+import { decideBatch } from '../../../events/decider/decideCommands';
+import type { DeciderState } from '../../../events/decider/decide';
+import { Code } from '../../../lib/code';
+import type { Command, User, UserEvent } from '../../../proto/messages';
+
+/** A fake state for speed; the integration of the decider with its SQLite state is covered end to end. */
+function stateWith(users: User[] = [], requests: string[] = []): DeciderState {
+  return {
+    getUser: (id) => users.find((u) => u.id === id),
+    emailOwner: (email) => users.find((u) => u.email.toLowerCase() === email.toLowerCase())?.id,
+    seenRequest: (r) => requests.includes(r),
+  };
+}
+
+const at = { seconds: 1_700_000_000, nanos: 0 };
+let n = 0;
+const head = (request_id = '') => ({ command_id: `c${n++}`, request_id, issued_at: at });
+const create = (user_id: string, email: string, request_id = ''): Command => ({ ...head(request_id), kind: 'create_user', create_user: { user_id, email, name: `N ${user_id}`, plan: 0 } });
+const update = (user_id: string, fields: Partial<{ email: string; name: string; plan: number }>, expected_version = 0): Command => ({
+  ...head(),
+  kind: 'update_user',
+  update_user: { user_id, email: '', name: '', plan: 0, expected_version, ...fields, paths: Object.keys(fields) },
+});
+const remove = (user_id: string, expected_version = 0): Command => ({ ...head(), kind: 'delete_user', delete_user: { user_id, expected_version } });
+const rejection = (event: UserEvent) => (event.kind === 'command_rejected' ? [event.command_rejected.code, event.command_rejected.field] : undefined);
+
+describe('decide', () => {
+  it('creates a user at version 1 with the command time and a FREE default plan', () => {
+    const [event] = decideBatch(stateWith(), [create('u1', ' A@x.io ')]);
+    expect(event).toMatchObject({ kind: 'user_created', user_created: { user: { id: 'u1', email: 'A@x.io', plan: 1, version: 1, created_at: at, updated_at: at } } });
+  });
+
+  it('sees earlier commands of the same batch: a second claim of an email is rejected', () => {
+    const events = decideBatch(stateWith(), [create('u1', 'a@x.io'), create('u2', 'A@X.IO'), update('u1', { email: 'b@x.io' }), create('u3', 'a@x.io')]);
+    expect(events.map((e) => e.kind)).toEqual(['user_created', 'command_rejected', 'user_updated', 'user_created']);
+    expect(rejection(events[1])).toEqual([Code.ALREADY_EXISTS, '']);
+  });
+
+  it('skips a request id already decided, in the store or earlier in the batch', () => {
+    const events = decideBatch(stateWith([], ['old']), [create('u1', 'a@x.io', 'old'), create('u2', 'b@x.io', 'new'), create('u3', 'c@x.io', 'new')]);
+    expect(events.map((e) => e.request_id)).toEqual(['new']);
+  });
+
+  it('checks versions, existence and rules, naming the field', () => {
+    const user: User = { id: 'u1', email: 'a@x.io', name: 'A', plan: 1, created_at: at, updated_at: at, version: 4 };
+    const events = decideBatch(stateWith([user]), [
+      update('u1', { name: 'B' }, 3),
+      update('nope', { name: 'B' }),
+      update('u1', { name: ' ' }),
+      update('u1', { plan: 0 }),
+      remove('u1', 5),
+      remove('u1', 4),
+      update('u1', { name: 'after delete' }),
+    ]);
+    expect(events.map(rejection)).toEqual([
+      [Code.ABORTED, ''],
+      [Code.NOT_FOUND, ''],
+      [Code.INVALID_ARGUMENT, 'user.name'],
+      [Code.INVALID_ARGUMENT, 'user.plan'],
+      [Code.ABORTED, ''],
+      undefined,
+      [Code.NOT_FOUND, ''],
+    ]);
+    expect(events[5]).toMatchObject({ kind: 'user_deleted', user_deleted: { user: { id: 'u1', version: 5 } } });
+  });
+
+  it('is deterministic: the same commands give the same events', () => {
+    const commands = [create('u1', 'a@x.io'), update('u1', { name: 'Z', plan: 2 }), create('u2', 'a@x.io'), remove('u1')];
+    expect(decideBatch(stateWith(), commands)).toEqual(decideBatch(stateWith(), commands));
+  });
+});

@@ -1,0 +1,118 @@
+import { Cursor } from '../../lib/cursor';
+import type { EventLog, LogBatch } from '../../events/eventLog';
+import { Code } from '../../lib/code';
+
+/** A backend under test: a log to use, a way to reopen the same storage, and cleanup. */
+export interface LogFixture {
+  log: EventLog;
+  /** Closes the log and opens the same storage again, as after a restart. */
+  reopen(): Promise<EventLog>;
+  cleanup(): Promise<void>;
+}
+
+const record = (key: string, text: string) => ({ key, value: Buffer.from(text), headers: { 'content-type': 'text/plain' } });
+
+async function readAll(log: EventLog, topic: string, from: Cursor, count: number): Promise<LogBatch['records']> {
+  const stop = new AbortController();
+  const out: LogBatch['records'] = [];
+  const timer = setTimeout(() => stop.abort(), 10_000);
+  for await (const batch of log.read(topic, from, { signal: stop.signal })) {
+    out.push(...batch.records);
+    if (out.length >= count) break;
+  }
+  clearTimeout(timer);
+  stop.abort();
+  return out;
+}
+
+/**
+ * The contract every EventLog backend must pass: one suite, run once per backend, so the
+ * embedded log and Kafka are held to the same promises.
+ */
+export function describeEventLogContract(backend: string, open: (topicPrefix: string) => Promise<LogFixture>): void {
+  describe(`EventLog contract: ${backend}`, () => {
+    let fixture: LogFixture;
+    let topic: string;
+    let n = 0;
+
+    beforeEach(async () => {
+      const prefix = `contract-${Date.now()}-${n++}`;
+      topic = `${prefix}.t`;
+      fixture = await open(prefix);
+    });
+
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    it('gives appended records increasing offsets and reads them back in order', async () => {
+      const positions = await fixture.log.append(topic, [record('a', 'one'), record('a', 'two')]);
+      const more = await fixture.log.append(topic, [record('a', 'three')]);
+      const all = [...positions, ...more];
+      expect(new Set(all.map((p) => p.partition)).size).toBe(1);
+      expect(all.map((p) => p.offset)).toEqual([...all.map((p) => p.offset)].sort((x, y) => x - y));
+      const read = await readAll(fixture.log, topic, Cursor.empty, 3);
+      expect(read.map((r) => [r.key, r.value.toString(), r.headers?.['content-type']])).toEqual([
+        ['a', 'one', 'text/plain'],
+        ['a', 'two', 'text/plain'],
+        ['a', 'three', 'text/plain'],
+      ]);
+      expect(read.map((r) => r.offset)).toEqual(all.map((p) => p.offset));
+    });
+
+    it('reads from a cursor, and reports the bounds', async () => {
+      const positions = await fixture.log.append(topic, ['1', '2', '3', '4'].map((t) => record('k', t)));
+      const from = Cursor.of([[positions[2].partition, positions[2].offset]]);
+      const read = await readAll(fixture.log, topic, from, 2);
+      expect(read.map((r) => r.value.toString())).toEqual(['3', '4']);
+      const { end } = await fixture.log.bounds(topic);
+      expect(end.covers(Cursor.of([[positions[3].partition, positions[3].offset + 1]]))).toBe(true);
+    });
+
+    it('tails: a reader waiting at the end gets records appended later, and stops on abort', async () => {
+      const stop = new AbortController();
+      const seen: string[] = [];
+      const reader = (async () => {
+        for await (const batch of fixture.log.read(topic, Cursor.empty, { signal: stop.signal })) {
+          seen.push(...batch.records.map((r) => r.value.toString()));
+          if (seen.length === 2) stop.abort();
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 50));
+      await fixture.log.append(topic, [record('k', 'late-1')]);
+      await fixture.log.append(topic, [record('k', 'late-2')]);
+      await reader;
+      expect(seen).toEqual(['late-1', 'late-2']);
+    });
+
+    it('commits a consumer position atomically with the records appended', async () => {
+      const group = `${topic}-group`;
+      expect((await fixture.log.committed(group, `${topic}.in`)).isEmpty()).toBe(true);
+      await fixture.log.appendAndCommit(topic, [record('k', 'out')], { group, topic: `${topic}.in`, cursor: Cursor.of([[0, 7]]) });
+      expect((await fixture.log.committed(group, `${topic}.in`)).toString()).toBe('0:7');
+      expect((await readAll(fixture.log, topic, Cursor.empty, 1)).map((r) => r.value.toString())).toEqual(['out']);
+    });
+
+    it('gives concurrent appends distinct offsets, each caller in its own order', async () => {
+      const appends = Array.from({ length: 50 }, (_, i) => fixture.log.append(topic, [record('same', `${i}-a`), record('same', `${i}-b`)]));
+      const positions = (await Promise.all(appends)).flat();
+      expect(new Set(positions.map((p) => `${p.partition}:${p.offset}`)).size).toBe(100);
+      const read = await readAll(fixture.log, topic, Cursor.empty, 100);
+      const texts = read.map((r) => r.value.toString());
+      for (let i = 0; i < 50; i++) expect(texts.indexOf(`${i}-a`)).toBeLessThan(texts.indexOf(`${i}-b`));
+    });
+
+    it('keeps records and positions across a restart', async () => {
+      const group = `${topic}-g`;
+      await fixture.log.appendAndCommit(topic, [record('k', 'kept')], { group, topic: `${topic}.in`, cursor: Cursor.of([[0, 3]]) });
+      const reopened = await fixture.reopen();
+      expect((await reopened.committed(group, `${topic}.in`)).toString()).toBe('0:3');
+      expect((await readAll(reopened, topic, Cursor.empty, 1)).map((r) => r.value.toString())).toEqual(['kept']);
+    });
+
+    it('refuses appends once closed with UNAVAILABLE', async () => {
+      await fixture.log.close();
+      await expect(fixture.log.append(topic, [record('k', 'x')])).rejects.toMatchObject({ code: Code.UNAVAILABLE });
+    });
+  });
+}

@@ -1,0 +1,44 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../../lib/packageRoot';
+import { serviceMethods } from '../../runtime/grpcServer';
+import { loadWiring, ServerlessConfigError } from '../../runtime/serverlessConfig';
+import { removeDir, tempDir } from '../support/serverProcess';
+
+const original = readFileSync(path.join(packageRoot(), 'serverless.yml'), 'utf8');
+const codeRoot = packageRoot();
+
+describe('serverless.yml wiring', () => {
+  let dir: string;
+  beforeEach(() => (dir = tempDir('sls')));
+  afterEach(() => removeDir(dir));
+
+  const load = (text: string) => {
+    const file = path.join(dir, 'serverless.yml');
+    writeFileSync(file, text);
+    return () => loadWiring(file, codeRoot, serviceMethods());
+  };
+
+  it('binds all seven RPCs and the decider and projector', () => {
+    const wiring = load(original)();
+    expect(wiring.rpcs.map((r) => r.method).sort()).toEqual(['CreateUser', 'DeleteUser', 'GetUser', 'ImportUsers', 'ListUsers', 'SyncUsers', 'UpdateUser']);
+    expect(wiring.rpcs.find((r) => r.method === 'SyncUsers')).toMatchObject({ kind: 'bidi', timeoutMs: 0 });
+    expect(wiring.logFunctions.map((f) => [f.function, f.trigger.topic])).toEqual([
+      ['decider', 'users.commands'],
+      ['projector', 'users.events'],
+    ]);
+  });
+
+  it.each([
+    ['a misspelled handler file', original.replace('handlers/getUser.getUser', 'handlers/getUsr.getUser'), /function "getUser": cannot load handler file "handlers\/getUsr"/],
+    ['a misspelled export', original.replace('handlers/getUser.getUser', 'handlers/getUser.fetchUser'), /has no export "fetchUser"/],
+    ['a misspelled method', original.replace('method: GetUser', 'method: GetUsers'), /grpc method "GetUsers" is not in the service/],
+    ['a missing function', original.replace(/ {2}getUser:\n(.*\n){4}/, ''), /RPC GetUser is bound to 0 functions/],
+    ['an unknown trigger', original.replace('- grpc:\n          method: GetUser', '- http:\n          method: GetUser'), /unknown trigger "http"/],
+    ['a misspelled topic', original.replace('topic: users.commands', 'topic: user.commands'), /log topic must be/],
+    ['no functions', 'service: x\n', /no "functions" map/],
+  ])('refuses %s with a message naming it', (_, text, message) => {
+    expect(load(text)).toThrow(ServerlessConfigError);
+    expect(load(text)).toThrow(message);
+  });
+});

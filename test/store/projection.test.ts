@@ -1,0 +1,51 @@
+import { Cursor } from '../../lib/cursor';
+import type { UserEvent } from '../../proto/messages';
+import { UserView } from '../../store/userView';
+import { removeDir, tempDir } from '../support/serverProcess';
+
+const user = (version: number, name: string) => ({ id: 'u1', email: 'a@x.io', name, plan: 1, created_at: { seconds: 1, nanos: 0 }, updated_at: { seconds: 2, nanos: 0 }, version });
+const events: UserEvent[] = [
+  { command_id: 'c1', request_id: 'r1', occurred_at: null, kind: 'user_created', user_created: { user: user(1, 'A') } },
+  { command_id: 'c2', request_id: '', occurred_at: null, kind: 'user_updated', user_updated: { user: user(2, 'B'), changed_paths: ['name'] } },
+  { command_id: 'c3', request_id: '', occurred_at: null, kind: 'command_rejected', command_rejected: { code: 6, reason: 'taken', user_id: 'u9', field: '' } },
+];
+const positioned = events.map((event, offset) => ({ event, partition: 0, offset }));
+
+describe('UserView projection', () => {
+  let dir: string;
+  beforeEach(() => (dir = tempDir('view')));
+  afterEach(() => removeDir(dir));
+
+  it('applies a batch with its cursor in one step, and skips what the cursor has passed', () => {
+    const view = UserView.open(`${dir}/v.db`);
+    expect(view.apply(positioned.slice(0, 2)).cursor.toString()).toBe('0:2');
+    const again = view.apply(positioned);
+    expect(again.events.map((e) => e.offset)).toEqual([2]);
+    expect(view.getUser('u1')).toMatchObject({ name: 'B', version: 2 });
+    expect(view.findOutcome({ commandId: 'x', requestId: 'r1' })).toMatchObject({ commandId: 'c1', code: 0, cursor: '0:1' });
+    expect(view.findOutcome({ commandId: 'c3' })).toMatchObject({ code: 6, message: 'taken', user: null });
+    view.close();
+  });
+
+  it('keeps cursor and rows together across a reopen, and moves the cursor past offsets with no event', () => {
+    const view = UserView.open(`${dir}/v.db`);
+    view.apply(positioned, Cursor.of([[0, 10]]));
+    const sum = view.checksum();
+    view.close();
+    const reopened = UserView.open(`${dir}/v.db`);
+    expect(reopened.cursor().toString()).toBe('0:10');
+    expect(reopened.checksum()).toEqual(sum);
+    reopened.close();
+  });
+
+  it('wakes a waiter for an outcome and for a cursor', async () => {
+    const view = UserView.open(`${dir}/v.db`);
+    const outcome = view.waitForOutcome({ commandId: 'c2' }, Date.now() + 5000);
+    const cursor = view.waitForCursor(Cursor.of([[0, 3]]), Date.now() + 5000);
+    view.apply(positioned);
+    await expect(outcome).resolves.toMatchObject({ commandId: 'c2', user: { name: 'B' } });
+    await expect(cursor).resolves.toBeUndefined();
+    await expect(view.waitForCursor(Cursor.of([[0, 99]]), Date.now() + 50)).rejects.toMatchObject({ code: 4 });
+    view.close();
+  });
+});
