@@ -7,4 +7,5 @@ module.exports = {
   testTimeout: 120000,
   // The end-to-end suites start real servers; two workers match the two cores we have.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/summaryReporter.js'],
 };

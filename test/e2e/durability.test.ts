@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { createClient, serverStream, unary } from '../support/grpcClient';
+import { createClient, serverStream, unary } from '../../client/userServiceClient';
 import { removeDir, runCli, startServer, tempDir } from '../support/serverProcess';
 import { SyncStream } from '../support/syncStream';
 

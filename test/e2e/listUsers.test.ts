@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { clientStream, createClient, serverStream, unary, type Client } from '../support/grpcClient';
+import { clientStream, createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
 
 let dir: string;

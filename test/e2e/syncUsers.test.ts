@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { createClient, unary, type Client } from '../support/grpcClient';
+import { createClient, unary, type Client } from '../../client/userServiceClient';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
 import { SyncStream } from '../support/syncStream';
 

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { Client } from './grpcClient';
+import type { Client } from '../../client/userServiceClient';
 
 /** A SyncUsers stream in a test: everything it receives is kept, and `until` waits for a condition. */
 export class SyncStream {

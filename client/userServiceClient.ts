@@ -1,11 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
-import { SERVICE_NAME, grpcDefinition } from '../../proto/schema';
+import { SERVICE_NAME, grpcDefinition, type Shape } from '../proto/schema';
 
+/**
+ * A small client of the UserService over grpc-js: every call carries a deadline (10 s unless
+ * told otherwise), and unary calls hand back the trailing metadata (`users-cursor`) too.
+ */
 export type Client = grpc.Client & Record<string, (...args: any[]) => any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** A real grpc-js client of the UserService, built from the same proto. */
-export function createClient(addr: string): Client {
-  const loaded = grpc.loadPackageDefinition(grpcDefinition()) as unknown as Record<string, Record<string, grpc.ServiceClientConstructor>>;
+/** A client of the UserService built from the same proto. `shape: 'json'` gives enum names and
+ * int64 as strings (as the proto3 JSON mapping prints them) instead of numbers. */
+export function createClient(addr: string, shape: Shape = 'numbers'): Client {
+  const loaded = grpc.loadPackageDefinition(grpcDefinition(shape)) as unknown as Record<string, Record<string, grpc.ServiceClientConstructor>>;
   const [pkg, name] = SERVICE_NAME.split('.');
   return new loaded[pkg][name](addr, grpc.credentials.createInsecure()) as unknown as Client;
 }
