@@ -5,7 +5,7 @@ import { packageRoot } from '../../lib/packageRoot';
 import { removeDir, tempDir } from '../support/serverProcess';
 
 /** Runs the README's start command with env overrides, and stops it the way an operator would. */
-it('npm start serves on USERSVC_ADDR with data in USERSVC_DATA_DIR, and SIGTERM to npm exits 0', async () => {
+it('npm start serves on USERSVC_ADDR with data in USERSVC_DATA_DIR, and SIGTERM to its process group exits 0', async () => {
   const dir = tempDir('npmstart');
   // --ignore-scripts skips the prestart build: `npm test` built already, and rebuilding dist/
   // while other suites start servers from it could hand them a half-written file.
@@ -13,6 +13,7 @@ it('npm start serves on USERSVC_ADDR with data in USERSVC_DATA_DIR, and SIGTERM 
     cwd: packageRoot(),
     env: { ...process.env, USERSVC_ADDR: '127.0.0.1:0', USERSVC_DATA_DIR: dir },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
@@ -28,7 +29,8 @@ it('npm start serves on USERSVC_ADDR with data in USERSVC_DATA_DIR, and SIGTERM 
     });
   });
   expect(existsSync(path.join(dir, 'log.db'))).toBe(true);
-  child.kill('SIGTERM');
+  // As a supervisor or a terminal does: the signal goes to the whole process group.
+  process.kill(-child.pid!, 'SIGTERM');
   expect(await exited).toBe(0);
   expect(output).toMatch(/"msg":"stopped"/);
   removeDir(dir);
