@@ -5,16 +5,19 @@ import type { ServiceOptions } from '../../runtime/serviceOptions';
 /** `usersvc serve`: runs until SIGTERM or SIGINT, then drains and exits 0. */
 export async function serveCommand(options: ServiceOptions): Promise<number> {
   const logger = createLogger(options.logLevel);
-  const service = await startService(options, logger);
-  logger.info(`listening on ${service.addr}`, { addr: service.addr, data: options.dataDir });
-  // A supervisor that signals the whole process group (npm start, a terminal's Ctrl-C) can deliver
-  // the signal twice, directly and forwarded: the first one stops, repeats are only noted.
+  // Handlers go in before anything else: a supervisor may signal as soon as it reads `listening`
+  // (or during start-up), and an unhandled SIGTERM kills the process without draining.
+  // Signalling the whole process group (npm start, Ctrl-C) can deliver a signal twice: the
+  // first one stops, repeats are only noted.
   let stopping = false;
-  const signal = await new Promise<string>((resolve) => {
+  const signalled = new Promise<string>((resolve) => {
     const onSignal = (name: string) => (stopping ? logger.info(`${name} again: already stopping`) : ((stopping = true), resolve(name)));
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  const service = await startService(options, logger);
+  logger.info(`listening on ${service.addr}`, { addr: service.addr, data: options.dataDir });
+  const signal = await signalled;
   logger.info(`${signal}: draining calls in flight and stopping`);
   await service.stop();
   logger.info('stopped');
