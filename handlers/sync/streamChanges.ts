@@ -6,6 +6,7 @@ import { filterToPredicate } from '../../store/filter/filterToPredicate';
 import { filterToSql, type SqlWhere } from '../../store/filter/filterToSql';
 import { parseFilter } from '../../store/filter/parseFilter';
 import { UserSnapshot } from '../../store/userSnapshot';
+import { awaitMinCursor } from '../common/readConsistency';
 import type { HandlerContext } from '../handlerContext';
 
 type Deliver = (result: SyncResult) => Promise<void>;
@@ -23,6 +24,7 @@ const TYPES: Partial<Record<UserEvent['kind'], ChangeType>> = {
 export async function streamChanges(subscribe: SyncSubscribe, ctx: HandlerContext, deliver: Deliver): Promise<void> {
   const filter = parseFilter(subscribe.filter);
   const matches = filterToPredicate(filter);
+  await awaitMinCursor(ctx);
   const from = subscribe.cursor === '' ? await sendSnapshot(filterToSql(filter), ctx, deliver) : await checkedCursor(subscribe.cursor, ctx);
   for await (const message of ctx.deps.feed.changes(from, ctx.signal)) {
     if (message.kind === 'caught_up') {

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { ChangeFeed } from '../../events/changeFeed';
+import { EmbeddedLog } from '../../events/embedded/embeddedLog';
+import type { ServiceDeps } from '../../events/serviceDeps';
+import type { HandlerContext } from '../../handlers/handlerContext';
+import { createLogger } from '../../lib/logger';
+import { packageRoot } from '../../lib/packageRoot';
+import { dataFiles } from '../../runtime/dataFiles';
+import { serviceMethods } from '../../runtime/grpcServer';
+import { runLogFunction } from '../../runtime/logRunner';
+import { loadWiring } from '../../runtime/serverlessConfig';
+import { UserView } from '../../store/userView';
+import { removeDir, tempDir } from './serverProcess';
+
+export interface InProcessService {
+  deps: ServiceDeps;
+  /** A handler context with the given deadline (ms from now) and metadata. */
+  ctx(timeoutMs?: number, metadata?: Record<string, string>): HandlerContext & { trailers: Map<string, string> };
+  close(): Promise<void>;
+}
+
+/**
+ * The service's functions in this process, on real SQLite files, without gRPC: for handler tests
+ * that need to control the pieces (stop the decider, close the log) more finely than a server allows.
+ */
+export function startInProcess(options: { runFunctions?: boolean } = {}): InProcessService {
+  const dir = tempDir('inproc');
+  const log = EmbeddedLog.open(dir);
+  const files = dataFiles(dir);
+  const view = UserView.open(files.view);
+  const deciderState = UserView.open(files.deciderState);
+  const logger = createLogger('error', () => {});
+  let n = 0;
+  const deps: ServiceDeps = { log, view, deciderState, feed: new ChangeFeed(log, view.cursor(), logger), logger, clock: Date.now, newId: () => `id-${n++}` };
+  const stop = new AbortController();
+  const runners =
+    options.runFunctions === false
+      ? []
+      : loadWiring(path.join(packageRoot(), 'serverless.yml'), packageRoot(), serviceMethods()).logFunctions.map((b) => runLogFunction(b, deps, stop.signal));
+  return {
+    deps,
+    ctx(timeoutMs = 5000, metadata = {}) {
+      const trailers = new Map<string, string>();
+      return { deps, deadline: Date.now() + timeoutMs, signal: new AbortController().signal, metadata: (k) => metadata[k], setTrailer: (k, v) => trailers.set(k, v), trailers };
+    },
+    async close() {
+      stop.abort();
+      await Promise.allSettled(runners);
+      await log.close();
+      view.close();
+      deciderState.close();
+      removeDir(dir);
+    },
+  };
+}
