@@ -1,5 +1,6 @@
 import { Cursor } from '../lib/cursor';
 import type { Logger } from '../lib/logger';
+import { Wakeup } from '../lib/wakeup';
 import type { UserEvent } from '../proto/messages';
 import type { PositionedEvent } from '../store/projection';
 import { positionedEvents } from './codec';
@@ -24,7 +25,7 @@ export class ChangeFeed {
   /** Every event at or after this position is in `entries` (or not yet published). */
   private base: Cursor;
   private end: Cursor;
-  private readonly wakers = new Set<() => void>();
+  private readonly published = new Wakeup();
 
   constructor(
     private readonly log: EventLog,
@@ -49,7 +50,7 @@ export class ChangeFeed {
       for (const { item } of dropped) this.base = this.base.after(item.partition, item.offset);
     }
     this.end = this.end.max(end);
-    for (const wake of [...this.wakers]) wake();
+    this.published.wakeAll();
   }
 
   /**
@@ -80,7 +81,7 @@ export class ChangeFeed {
         caughtUp = true;
         yield { kind: 'caught_up', cursor: position };
       }
-      await this.nextPublish(signal);
+      await this.published.wait(signal);
     }
   }
 
@@ -114,17 +115,5 @@ export class ChangeFeed {
       signal.removeEventListener('abort', onAbort);
     }
     return position;
-  }
-
-  private nextPublish(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.wakers.delete(done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.wakers.add(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { Cursor } from '../../lib/cursor';
 import { ServiceError, UnavailableError } from '../../lib/errors';
+import { Wakeup } from '../../lib/wakeup';
 import { openDatabase, type Db } from '../../store/openDatabase';
 import type { ConsumedPosition, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
 import { describeOwner, removeOwner, writeOwner } from './dataDirLock';
@@ -48,7 +49,7 @@ export class EmbeddedLog implements EventLog {
   /** Transactions written and appends they carried: their ratio shows group commit at work. */
   private readonly counters = { flushes: 0, appends: 0 };
   private readonly nextOffsets = new Map<string, number>();
-  private readonly wakeReaders = new Set<() => void>();
+  private readonly appended = new Wakeup();
   private readonly insertRecord: Statement;
   private readonly upsertPosition: Statement;
   private readonly selectRecords: Statement;
@@ -101,7 +102,7 @@ export class EmbeddedLog implements EventLog {
         offset = rows[rows.length - 1].offset + 1;
         yield { records: rows.map((row) => toLogRecord(topic, row)), next: Cursor.of([[PARTITION, offset]]) };
       } else {
-        await this.nextFlush(signal);
+        await this.appended.wait(signal);
       }
     }
   }
@@ -133,7 +134,7 @@ export class EmbeddedLog implements EventLog {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    this.wake();
+    this.appended.wakeAll();
     this.db.close();
     removeOwner(this.dir);
   }
@@ -169,7 +170,7 @@ export class EmbeddedLog implements EventLog {
     this.counters.flushes++;
     this.counters.appends += batch.length;
     batch.forEach((op, i) => op.resolve(results[i]));
-    this.wake();
+    this.appended.wakeAll();
   }
 
   private write(op: PendingAppend): RecordPosition[] {
@@ -198,23 +199,6 @@ export class EmbeddedLog implements EventLog {
       this.nextOffsets.set(topic, next);
     }
     return next;
-  }
-
-  /** Resolves after the next successful flush, on close, or when the signal aborts. */
-  private nextFlush(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.wakeReaders.delete(done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.wakeReaders.add(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  private wake(): void {
-    for (const wake of [...this.wakeReaders]) wake();
   }
 
   private assertOpen(): void {
