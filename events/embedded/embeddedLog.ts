@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { Cursor } from '../../lib/cursor';
 import { ServiceError, UnavailableError } from '../../lib/errors';
+import { GroupCommit } from '../../lib/groupCommit';
 import { Wakeup } from '../../lib/wakeup';
 import { openDatabase, type Db } from '../../store/openDatabase';
 import type { ConsumedPosition, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
@@ -11,12 +12,10 @@ import { migrateLog } from './logSchema';
 
 const PARTITION = 0;
 
-interface PendingAppend {
+interface Append {
   topic: string;
   records: NewRecord[];
   consumed?: ConsumedPosition;
-  resolve: (positions: RecordPosition[]) => void;
-  reject: (error: Error) => void;
 }
 
 interface RecordRow {
@@ -43,8 +42,7 @@ export class DataDirInUseError extends ServiceError {
  * transaction, so concurrent callers share one fsync.
  */
 export class EmbeddedLog implements EventLog {
-  private pending: PendingAppend[] = [];
-  private flushScheduled = false;
+  private readonly appends = new GroupCommit<Append, RecordPosition[]>((batch) => this.writeBatch(batch));
   private closed = false;
   /** Transactions written and appends they carried: their ratio shows group commit at work. */
   private readonly counters = { flushes: 0, appends: 0 };
@@ -132,8 +130,8 @@ export class EmbeddedLog implements EventLog {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
+    await this.appends.idle();
     this.appended.wakeAll();
     this.db.close();
     removeOwner(this.dir);
@@ -141,21 +139,11 @@ export class EmbeddedLog implements EventLog {
 
   private enqueue(topic: string, records: NewRecord[], consumed?: ConsumedPosition): Promise<RecordPosition[]> {
     if (this.closed) return Promise.reject(new UnavailableError('the log is closed'));
-    return new Promise((resolve, reject) => {
-      this.pending.push({ topic, records, consumed, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return this.appends.submit({ topic, records, consumed });
   }
 
-  /** Writes every pending append in one transaction (one fsync), then settles them all. */
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
+  /** Writes a group of appends in one transaction (one fsync). */
+  private writeBatch(batch: Append[]): RecordPosition[][] {
     const before = new Map(this.nextOffsets);
     let results: RecordPosition[][];
     try {
@@ -163,17 +151,15 @@ export class EmbeddedLog implements EventLog {
     } catch (error) {
       this.nextOffsets.clear();
       for (const [topic, next] of before) this.nextOffsets.set(topic, next);
-      const failure = new UnavailableError(`the log could not append: ${(error as Error).message}`, { cause: error });
-      for (const op of batch) op.reject(failure);
-      return;
+      throw new UnavailableError(`the log could not append: ${(error as Error).message}`, { cause: error });
     }
     this.counters.flushes++;
     this.counters.appends += batch.length;
-    batch.forEach((op, i) => op.resolve(results[i]));
     this.appended.wakeAll();
+    return results;
   }
 
-  private write(op: PendingAppend): RecordPosition[] {
+  private write(op: Append): RecordPosition[] {
     const now = Date.now();
     let offset = this.nextOffset(op.topic);
     const positions = op.records.map((record) => {
