@@ -45,16 +45,17 @@ export class GroupCommit<I, R> {
     if (this.writing || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.writing = (async () => {
-      try {
-        const results = await this.write(batch.map((p) => p.item));
-        batch.forEach((p, i) => p.resolve(results[i]));
-      } catch (error) {
-        for (const p of batch) p.reject(error);
-      } finally {
+    // Starting from a resolved promise keeps a write that throws synchronously from settling
+    // before `writing` is even assigned.
+    this.writing = Promise.resolve()
+      .then(() => this.write(batch.map((p) => p.item)))
+      .then(
+        (results) => batch.forEach((p, i) => p.resolve(results[i])),
+        (error: unknown) => batch.forEach((p) => p.reject(error)),
+      )
+      .finally(() => {
         this.writing = undefined;
         if (this.pending.length > 0) this.schedule();
-      }
-    })();
+      });
   }
 }
