@@ -45,6 +45,18 @@ export interface ReadOptions {
   maxBatch?: number;
 }
 
+/** What a member of a consumer group does with the partitions the group gives it. */
+export interface ConsumeHandlers {
+  /**
+   * Called each time this member takes partitions over, before their first batch: after any
+   * earlier owner has been fenced off, so state rebuilt here cannot be outdated by it.
+   */
+  prepare(): Promise<void>;
+  handle(batch: LogBatch): Promise<void>;
+  /** Commit the batch's position once `handle` returns (false when `handle` commits it itself, as the decider does). */
+  commitAfterHandle: boolean;
+}
+
 /**
  * The ordered, durable log the service is built on. Implementations: the embedded SQLite file
  * (`events/embedded`) and Kafka. Both pass the same contract suite (test/events/eventLog.contract.ts).
@@ -59,6 +71,12 @@ export interface EventLog {
   appendAndCommit(topic: string, records: NewRecord[], consumed: ConsumedPosition): Promise<RecordPosition[]>;
   /** Reads from `from` in log order, then waits for new records, until the signal aborts. */
   read(topic: string, from: Cursor, options: ReadOptions): AsyncIterable<LogBatch>;
+  /**
+   * Reads `topic` as a member of consumer group `group` until the signal aborts: the log gives
+   * each partition to one member at a time, starting at the group's committed position (or the
+   * log's start when the group never committed).
+   */
+  consume(group: string, topic: string, handlers: ConsumeHandlers, options: ReadOptions): Promise<void>;
   /** Where the log starts (older records are gone) and ends (the next offsets) now. */
   bounds(topic: string): Promise<{ start: Cursor; end: Cursor }>;
   /** The position a consumer group committed last; empty when it never committed. */

@@ -5,8 +5,11 @@ import type { ServiceDeps } from './serviceDeps';
 /** A log trigger as serverless.yml declares it. */
 export interface LogTrigger {
   topic: string;
-  /** The consumer group whose position the runtime commits (when the function does not keep its own). */
-  group: string;
+  /**
+   * Consume as this consumer group: one member at a time owns each partition, from the group's
+   * committed position. Without a group, the function reads every partition from its own `start`.
+   */
+  group?: string;
   batchSize: number;
 }
 
@@ -16,8 +19,9 @@ export interface LogFunctionContext {
 }
 
 /**
- * A function triggered by a topic. `start` says where to read from (a function that keeps its
- * position with its own writes knows it best); `handle` gets each batch in order and must be
+ * A function triggered by a topic. `start` prepares it and says where to read from (a function
+ * that keeps its position with its own writes knows it best; with a group trigger the group's
+ * position rules and the cursor is ignored); `handle` gets each batch in order and must be
  * idempotent by position, since a batch that throws is delivered again.
  */
 export interface LogFunction {

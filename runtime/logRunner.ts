@@ -1,23 +1,30 @@
 import { sleep } from '../lib/abortable';
+import type { LogBatch } from '../events/eventLog';
 import type { ServiceDeps } from '../events/serviceDeps';
 import type { LogBinding } from './serverlessConfig';
 
 const MAX_BACKOFF_MS = 5000;
 
 /**
- * Runs a log-triggered function until the signal aborts: from where the function says to
- * start, each batch in order. A failure restarts it (with backoff) from its own start position,
- * which is why functions are idempotent by position.
+ * Runs a log-triggered function until the signal aborts, each batch in order. With a `group`,
+ * as a member of that consumer group (`start` runs whenever it takes partitions over); without,
+ * over every partition from where `start` says. A failure restarts it (with backoff) from its
+ * start position, which is why functions are idempotent by position.
  */
 export async function runLogFunction({ function: name, fn, trigger }: LogBinding, deps: ServiceDeps, signal: AbortSignal): Promise<void> {
   const ctx = { deps, trigger };
   let backoff = 50;
   while (!signal.aborted) {
     try {
-      const from = await fn.start(ctx);
-      for await (const batch of deps.log.read(trigger.topic, from, { signal, maxBatch: trigger.batchSize })) {
-        await fn.handle(batch, ctx);
-        backoff = 50;
+      const options = { signal, maxBatch: trigger.batchSize };
+      if (trigger.group) {
+        const handlers = { prepare: async () => void (await fn.start(ctx)), handle: (batch: LogBatch) => fn.handle(batch, ctx), commitAfterHandle: false };
+        await deps.log.consume(trigger.group, trigger.topic, handlers, options);
+      } else {
+        for await (const batch of deps.log.read(trigger.topic, await fn.start(ctx), options)) {
+          await fn.handle(batch, ctx);
+          backoff = 50;
+        }
       }
     } catch (error) {
       if (signal.aborted) break;

@@ -88,11 +88,11 @@ function grpcBinding(name: string, code: unknown, config: Record<string, unknown
 function logBinding(name: string, code: unknown, config: Record<string, unknown>, where: string): LogBinding {
   const { topic, group, batchSize } = config;
   if (topic !== COMMANDS && topic !== EVENTS) throw new ServerlessConfigError(`${where}: log topic must be "${COMMANDS}" or "${EVENTS}", got ${JSON.stringify(topic)}`);
-  if (typeof group !== 'string' || group === '') throw new ServerlessConfigError(`${where}: log trigger needs a "group"`);
+  if (group !== undefined && (typeof group !== 'string' || group === '')) throw new ServerlessConfigError(`${where}: a log trigger's "group" must be a name`);
   if (!Number.isInteger(batchSize) || (batchSize as number) < 1) throw new ServerlessConfigError(`${where}: batchSize must be a positive integer`);
   const fn = code as Partial<LogFunction>;
   if (typeof fn?.start !== 'function' || typeof fn.handle !== 'function') {
     throw new ServerlessConfigError(`${where}: the handler of a log trigger must be an object with start() and handle()`);
   }
-  return { function: name, fn: fn as LogFunction, trigger: { topic, group, batchSize: batchSize as number } };
+  return { function: name, fn: fn as LogFunction, trigger: { topic, group: group as string | undefined, batchSize: batchSize as number } };
 }

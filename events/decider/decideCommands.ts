@@ -6,6 +6,9 @@ import { readToEnd } from '../readToEnd';
 import { BatchState } from './batchState';
 import { decide, type DeciderState } from './decide';
 
+/** The group the decider commits its position to when serverless.yml names none. */
+const DECIDER_GROUP = 'usersvc-decider';
+
 /**
  * The decider as a log function: commands in, events out.
  *
@@ -20,13 +23,13 @@ export const decideCommands: LogFunction = {
     await readToEnd(deps.log, EVENTS, state.cursor(), (batch) => {
       state.apply(positionedEvents(batch.records, (e) => deps.logger.error('decider state', { error: e })), batch.next);
     });
-    return deps.log.committed(trigger.group, COMMANDS);
+    return deps.log.committed(trigger.group ?? DECIDER_GROUP, COMMANDS);
   },
 
   async handle(batch: LogBatch, { deps, trigger }: LogFunctionContext) {
     const events = decideBatch(deps.deciderState, commandsOf(batch, deps.logger.error));
     const positions = await deps.log.appendAndCommit(EVENTS, events.map(eventRecord), {
-      group: trigger.group,
+      group: trigger.group ?? DECIDER_GROUP,
       topic: COMMANDS,
       cursor: batch.next,
     });

@@ -6,7 +6,7 @@ import { ServiceError, UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
 import { Wakeup } from '../../lib/wakeup';
 import { openDatabase, type Db } from '../../store/openDatabase';
-import type { ConsumedPosition, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
+import type { ConsumedPosition, ConsumeHandlers, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
 import { describeOwner, removeOwner, writeOwner } from './dataDirLock';
 import { migrateLog } from './logSchema';
 
@@ -102,6 +102,16 @@ export class EmbeddedLog implements EventLog {
       } else {
         await this.appended.wait(signal);
       }
+    }
+  }
+
+  /** One process owns the embedded log, so this member always owns the one partition. */
+  async consume(group: string, topic: string, handlers: ConsumeHandlers, options: ReadOptions): Promise<void> {
+    await handlers.prepare();
+    const from = await this.committed(group, topic);
+    for await (const batch of this.read(topic, from, options)) {
+      await handlers.handle(batch);
+      if (handlers.commitAfterHandle) await this.appendAndCommit(topic, [], { group, topic, cursor: batch.next });
     }
   }
 

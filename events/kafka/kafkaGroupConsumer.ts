@@ -1,0 +1,86 @@
+import { sleep } from '../../lib/abortable';
+import { Cursor } from '../../lib/cursor';
+import type { ConsumeHandlers, ReadOptions } from '../eventLog';
+import { unavailable } from './kafkaErrors';
+import type { KafkaLog } from './kafkaLog';
+import { FETCH_MAX_WAIT_MS, MAX_BATCH_BYTES } from './kafkaOptions';
+import { fromMessage } from './kafkaRecords';
+
+/**
+ * Consumes a topic as a member of a consumer group (the decider: one active member per command
+ * partition, failed over by the group). Each time the group hands this member partitions:
+ *  1. fence: a fresh transactional producer for the group, so an older owner still running
+ *     (a "zombie") can commit nothing more;
+ *  2. prepare: the handler catches its state up (the decider reads the events to their end);
+ *  3. seek every partition to the group's committed offset, read after fencing, so no batch an
+ *     older owner committed is handled again.
+ * A batch whose handling fails is not committed: the member prepares again and starts over from
+ * the committed offsets.
+ */
+export async function consumeAsGroup(log: KafkaLog, group: string, topic: string, handlers: ConsumeHandlers, { signal }: ReadOptions): Promise<void> {
+  const physical = log.physical(topic);
+  const consumer = log.kafka.consumer({
+    groupId: log.physical(group),
+    readUncommitted: false,
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+    maxBytesPerPartition: MAX_BATCH_BYTES,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+    allowAutoTopicCreation: false,
+  });
+  let generation = 0;
+  let prepared = -1;
+  let assigned: number[] = [];
+  let backoff = 100;
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    generation++;
+    assigned = payload.memberAssignment[physical] ?? [];
+  });
+  const crashed = new Promise<never>((_, reject) =>
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) reject(unavailable(payload.error, `consuming ${topic}`));
+    }),
+  );
+  crashed.catch(() => {});
+
+  const takeOver = async () => {
+    const joined = generation;
+    await log.fence(group);
+    await handlers.prepare();
+    const committed = await log.committed(group, topic);
+    for (const partition of assigned) consumer.seek({ topic: physical, partition, offset: String(committed.get(partition)) });
+    prepared = joined;
+  };
+
+  try {
+    await log.partitionsOf(topic);
+    await consumer.connect();
+    await consumer.subscribe({ topic: physical, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, isStale }) => {
+        try {
+          if (prepared !== generation) return await takeOver();
+          if (isStale() || signal.aborted) return;
+          const records = batch.messages.map((m) => fromMessage(topic, batch.partition, m));
+          const next = Cursor.of([[batch.partition, Number(batch.lastOffset()) + 1]]);
+          await handlers.handle({ records, next });
+          if (handlers.commitAfterHandle) await consumer.commitOffsets([{ topic: physical, partition: batch.partition, offset: String(next.get(batch.partition)) }]);
+          backoff = 100;
+        } catch (error) {
+          prepared = -1; // start over from the committed offsets, state prepared again
+          if (signal.aborted) return;
+          log.options.logger.error(`consuming ${topic} as ${group} failed; starting over in ${backoff} ms`, { error });
+          await sleep(backoff, signal);
+          backoff = Math.min(backoff * 2, 5000);
+        }
+      },
+    });
+    await Promise.race([crashed, new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))]);
+  } catch (error) {
+    throw unavailable(error, `consuming ${topic} as ${group}`);
+  } finally {
+    await consumer.disconnect().catch(() => {});
+  }
+}

@@ -1,0 +1,191 @@
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { Cursor } from '../../lib/cursor';
+import { UnavailableError } from '../../lib/errors';
+import { GroupCommit } from '../../lib/groupCommit';
+import { COMMANDS, EVENTS, type ConsumedPosition, type ConsumeHandlers, type EventLog, type LogBatch, type NewRecord, type ReadOptions, type RecordPosition } from '../eventLog';
+import { consumeAsGroup } from './kafkaGroupConsumer';
+import { unavailable } from './kafkaErrors';
+import { CLIENT_TIMEOUTS, type KafkaLogOptions } from './kafkaOptions';
+import { readFromCursor } from './kafkaReader';
+import { partitionFor, positionsOf, toMessage } from './kafkaRecords';
+import { ensureTopics, topicConfig } from './kafkaTopics';
+
+interface Append {
+  topic: string;
+  records: NewRecord[];
+}
+
+/**
+ * The log on Apache Kafka. Appends go through one idempotent producer (acks=all), grouped like
+ * the embedded log's: everything asked for during one turn of the event loop is one produce
+ * request. A step that must be atomic with a consumer position (the decider's) runs in a Kafka
+ * transaction whose id belongs to the consumer group, so a newer owner fences an older one.
+ */
+export class KafkaLog implements EventLog {
+  private readonly appends = new GroupCommit<Append, RecordPosition[]>((batch) => this.send(batch));
+  private readonly partitions = new Map<string, number>();
+  private readonly transactional = new Map<string, Promise<Producer>>();
+  private closed = false;
+
+  private constructor(
+    readonly kafka: Kafka,
+    readonly admin: Admin,
+    private readonly producer: Producer,
+    readonly options: KafkaLogOptions,
+  ) {}
+
+  /** Connects, and creates the service's topics if they are missing. */
+  static async open(options: KafkaLogOptions): Promise<KafkaLog> {
+    const kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, ...CLIENT_TIMEOUTS, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    try {
+      await admin.connect();
+      await producer.connect();
+      const log = new KafkaLog(kafka, admin, producer, options);
+      await log.ensure([COMMANDS, EVENTS]);
+      return log;
+    } catch (error) {
+      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+      throw unavailable(error, `connecting to ${options.brokers.join(',')}`);
+    }
+  }
+
+  /** The topic or group name on the cluster. */
+  physical(name: string): string {
+    return this.options.prefix + name;
+  }
+
+  append(topic: string, records: NewRecord[]): Promise<RecordPosition[]> {
+    if (this.closed) return Promise.reject(new UnavailableError('the log is closed'));
+    return this.appends.submit({ topic, records });
+  }
+
+  async appendAndCommit(topic: string, records: NewRecord[], consumed: ConsumedPosition): Promise<RecordPosition[]> {
+    if (this.closed) throw new UnavailableError('the log is closed');
+    await this.ensure([topic, consumed.topic]);
+    const producer = await this.transactionalProducer(consumed.group);
+    const partitions = records.map((r) => partitionFor(this.physical(topic), r.key, this.partitions.get(topic) ?? 1));
+    let transaction;
+    try {
+      transaction = await producer.transaction();
+      const metadata = await transaction.send({ topic: this.physical(topic), acks: -1, messages: records.map((r, i) => toMessage(r, partitions[i])) });
+      const offsets = consumed.cursor.entries().map(([partition, offset]) => ({ partition, offset: String(offset) }));
+      await transaction.sendOffsets({ consumerGroupId: this.physical(consumed.group), topics: [{ topic: this.physical(consumed.topic), partitions: offsets }] });
+      await transaction.commit();
+      return positionsOf([partitions], metadata, () => this.physical(topic))[0];
+    } catch (error) {
+      await transaction?.abort().catch(() => {});
+      await this.dropTransactionalProducer(consumed.group);
+      throw unavailable(error, 'transaction');
+    }
+  }
+
+  read(topic: string, from: Cursor, options: ReadOptions): AsyncIterable<LogBatch> {
+    return readFromCursor(this, topic, from, options);
+  }
+
+  consume(group: string, topic: string, handlers: ConsumeHandlers, options: ReadOptions): Promise<void> {
+    return consumeAsGroup(this, group, topic, handlers, options);
+  }
+
+  async bounds(topic: string): Promise<{ start: Cursor; end: Cursor }> {
+    try {
+      await this.ensure([topic]);
+      const offsets = await this.admin.fetchTopicOffsets(this.physical(topic));
+      return {
+        start: Cursor.of(offsets.map((o) => [o.partition, Number(o.low)] as const)),
+        end: Cursor.of(offsets.map((o) => [o.partition, Number(o.high)] as const)),
+      };
+    } catch (error) {
+      throw unavailable(error, 'reading offsets');
+    }
+  }
+
+  async committed(group: string, topic: string): Promise<Cursor> {
+    try {
+      const [result] = await this.admin.fetchOffsets({ groupId: this.physical(group), topics: [this.physical(topic)] });
+      const known = (result?.partitions ?? []).filter((p) => Number(p.offset) >= 0);
+      return Cursor.of(known.map((p) => [p.partition, Number(p.offset)] as const));
+    } catch (error) {
+      throw unavailable(error, 'reading committed offsets');
+    }
+  }
+
+  /**
+   * Starts a fresh transactional producer for a group: initializing it aborts whatever an older
+   * holder of the same transactional id left open and fences that holder off for good.
+   */
+  async fence(group: string): Promise<void> {
+    await this.dropTransactionalProducer(group);
+    await this.transactionalProducer(group);
+  }
+
+  /** The partitions a topic has (after making sure it exists). */
+  async partitionsOf(topic: string): Promise<number[]> {
+    await this.ensure([topic]);
+    return Array.from({ length: this.partitions.get(topic) ?? 1 }, (_, i) => i);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.appends.idle();
+    const producers = await Promise.allSettled([...this.transactional.values()]);
+    await Promise.allSettled([
+      ...producers.map((p) => (p.status === 'fulfilled' ? p.value.disconnect() : undefined)),
+      this.producer.disconnect(),
+      this.admin.disconnect(),
+    ]);
+  }
+
+  /** Sends a group of appends as one produce request; each record's partition is chosen here so
+   * its position can be told back. */
+  private async send(batch: Append[]): Promise<RecordPosition[][]> {
+    await this.ensure(batch.map((a) => a.topic));
+    const partitions = batch.map((a) => a.records.map((r) => partitionFor(this.physical(a.topic), r.key, this.partitions.get(a.topic) ?? 1)));
+    const byTopic = new Map<string, ReturnType<typeof toMessage>[]>();
+    batch.forEach((a, i) => {
+      const messages = byTopic.get(a.topic) ?? [];
+      a.records.forEach((r, j) => messages.push(toMessage(r, partitions[i][j])));
+      byTopic.set(a.topic, messages);
+    });
+    try {
+      const metadata = await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: this.physical(topic), messages })),
+      });
+      return positionsOf(partitions, metadata, (i) => this.physical(batch[i].topic));
+    } catch (error) {
+      throw unavailable(error, 'append');
+    }
+  }
+
+  private async ensure(topics: string[]): Promise<void> {
+    const missing = [...new Set(topics)].filter((t) => !this.partitions.has(t));
+    if (missing.length === 0) return;
+    await ensureTopics(this.admin, missing.map((t) => topicConfig(t, this.physical(t), this.options)));
+    const { topics: metadata } = await this.admin.fetchTopicMetadata({ topics: missing.map((t) => this.physical(t)) });
+    for (const t of missing) this.partitions.set(t, metadata.find((m) => m.name === this.physical(t))?.partitions.length ?? 1);
+  }
+
+  private transactionalProducer(group: string): Promise<Producer> {
+    let producer = this.transactional.get(group);
+    if (!producer) {
+      producer = (async () => {
+        const p = this.kafka.producer({ transactionalId: `${this.physical(group)}-tx`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+        await p.connect();
+        return p;
+      })();
+      this.transactional.set(group, producer);
+      producer.catch(() => this.transactional.delete(group));
+    }
+    return producer;
+  }
+
+  private async dropTransactionalProducer(group: string): Promise<void> {
+    const producer = this.transactional.get(group);
+    this.transactional.delete(group);
+    if (producer) await producer.then((p) => p.disconnect()).catch(() => {});
+  }
+}

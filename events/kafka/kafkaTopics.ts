@@ -1,0 +1,38 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import { COMMANDS, EVENTS } from '../eventLog';
+import type { KafkaLogOptions } from './kafkaOptions';
+
+const WEEK_MS = String(7 * 24 * 3600 * 1000);
+
+/**
+ * The explicit configuration of our topics. Events are the history: kept forever. Commands are
+ * requests: kept a week, far longer than the decider ever lags. Any other topic (tests use
+ * their own) gets one partition.
+ */
+export function topicConfig(topic: string, physical: string, options: KafkaLogOptions): ITopicConfig {
+  const shared = [
+    { name: 'min.insync.replicas', value: String(Math.min(options.minInsyncReplicas, options.replicationFactor)) },
+    { name: 'unclean.leader.election.enable', value: 'false' },
+  ];
+  const partitions = topic === EVENTS ? options.eventPartitions : 1;
+  const retention = topic === EVENTS ? '-1' : topic === COMMANDS ? WEEK_MS : '-1';
+  return {
+    topic: physical,
+    numPartitions: partitions,
+    replicationFactor: options.replicationFactor,
+    configEntries: [...shared, { name: 'retention.ms', value: retention }],
+  };
+}
+
+/** Creates the topics that are missing (an existing topic is left as it is). */
+export async function ensureTopics(admin: Admin, configs: ITopicConfig[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = configs.filter((c) => !existing.has(c.topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } catch (error) {
+    // Another instance may have created them in the meantime.
+    if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+  }
+}
