@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     case 'checksum':
       return checksumCommand(options.dataDir);
     case 'rebuild':
-      return rebuildCommand(options.dataDir);
+      return rebuildCommand(options);
     case 'call':
       return callCommand(options.addr, rest[0], rest[1], (values.metadata as string[] | undefined) ?? [], Number(values['timeout-ms'] ?? 10_000));
     default:

@@ -2,17 +2,18 @@ import * as grpc from '@grpc/grpc-js';
 import { nanoid } from 'nanoid';
 import path from 'node:path';
 import { ChangeFeed } from '../events/changeFeed';
-import { EmbeddedLog } from '../events/embedded/embeddedLog';
 import type { ServiceDeps } from '../events/serviceDeps';
 import { UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
 import { SERVICE_NAME } from '../proto/schema';
+import { lockDataDir } from '../store/dataDirLock';
 import { UserView } from '../store/userView';
 import { dataFiles } from './dataFiles';
 import type { CallTracking } from './grpc/callContext';
 import { createGrpcServer, serviceMethods } from './grpcServer';
 import { runLogFunction } from './logRunner';
+import { openLog } from './openLog';
 import { loadWiring } from './serverlessConfig';
 import type { ServiceOptions } from './serviceOptions';
 
@@ -26,7 +27,11 @@ export interface RunningService {
 
 /** Opens the data directory, starts every function of serverless.yml and serves gRPC. */
 export async function startService(options: ServiceOptions, logger: Logger): Promise<RunningService> {
-  const log = EmbeddedLog.open(options.dataDir);
+  const lock = lockDataDir(options.dataDir);
+  const log = await openLog(options, logger).catch((error: unknown) => {
+    lock.release();
+    throw error;
+  });
   const files = dataFiles(options.dataDir);
   const view = UserView.open(files.view);
   const deciderState = UserView.open(files.deciderState);
@@ -58,6 +63,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     await log.close();
     view.close();
     deciderState.close();
+    lock.release();
   };
   return { addr, deps, stop };
 }

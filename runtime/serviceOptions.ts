@@ -1,8 +1,19 @@
 import path from 'node:path';
 
+export interface KafkaSettings {
+  brokers: string[];
+  prefix: string;
+  eventPartitions: number;
+  replicationFactor: number;
+  minInsyncReplicas: number;
+}
+
 export interface ServiceOptions {
   addr: string;
   dataDir: string;
+  /** Which log: the embedded SQLite file, or Kafka with these settings. */
+  log: 'embedded' | 'kafka';
+  kafka: KafkaSettings;
   unaryTimeoutMs: number;
   streamTimeoutMs: number;
   maxMessageBytes: number;
@@ -19,6 +30,12 @@ export const OPTION_SPECS = {
   'max-message-bytes': { env: 'USERSVC_MAX_MESSAGE_BYTES', default: String(4 * 1024 * 1024), help: 'largest message received or sent' },
   'shutdown-grace-ms': { env: 'USERSVC_SHUTDOWN_GRACE_MS', default: '10000', help: 'how long SIGTERM waits for calls in flight' },
   'log-level': { env: 'USERSVC_LOG_LEVEL', default: 'info', help: 'debug, info, warn or error' },
+  log: { env: 'USERSVC_LOG', default: 'embedded', help: 'the log: embedded (a SQLite file in --data) or kafka' },
+  brokers: { env: 'KAFKA_BROKERS', default: '127.0.0.1:9092', help: 'Kafka bootstrap brokers, comma-separated' },
+  'kafka-prefix': { env: 'USERSVC_KAFKA_PREFIX', default: '', help: 'prefix of every topic and group name on Kafka' },
+  'kafka-partitions': { env: 'USERSVC_KAFKA_PARTITIONS', default: '3', help: 'partitions of users.events when it is created' },
+  'kafka-replication': { env: 'USERSVC_KAFKA_REPLICATION', default: '1', help: 'replication factor of new topics (3 in production)' },
+  'kafka-min-insync': { env: 'USERSVC_KAFKA_MIN_INSYNC', default: '2', help: 'min.insync.replicas of new topics (capped at the replication factor)' },
 } as const;
 
 export type OptionName = keyof typeof OPTION_SPECS;
@@ -30,15 +47,31 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new Error(`--log-level must be debug, info, warn or error, got "${level}"`);
   const addr = value('addr');
   if (!/^[^\s]+:\d{1,5}$/.test(addr)) throw new Error(`--addr must be host:port, got "${addr}"`);
+  const log = value('log');
+  if (log !== 'embedded' && log !== 'kafka') throw new Error(`--log must be embedded or kafka, got "${log}"`);
   return {
     addr,
     dataDir: path.resolve(value('data')),
+    log,
+    kafka: {
+      brokers: value('brokers').split(',').map((b) => b.trim()).filter(Boolean),
+      prefix: value('kafka-prefix'),
+      eventPartitions: positive('kafka-partitions', value('kafka-partitions')),
+      replicationFactor: positive('kafka-replication', value('kafka-replication')),
+      minInsyncReplicas: positive('kafka-min-insync', value('kafka-min-insync')),
+    },
     unaryTimeoutMs: number('unary-timeout-ms', value('unary-timeout-ms')),
     streamTimeoutMs: number('stream-timeout-ms', value('stream-timeout-ms')),
     maxMessageBytes: number('max-message-bytes', value('max-message-bytes')),
     shutdownGraceMs: number('shutdown-grace-ms', value('shutdown-grace-ms')),
     logLevel: level as ServiceOptions['logLevel'],
   };
+}
+
+function positive(name: string, text: string): number {
+  const n = number(name, text);
+  if (n < 1) throw new Error(`--${name} must be at least 1, got "${text}"`);
+  return n;
 }
 
 function number(name: string, text: string): number {

@@ -1,6 +1,9 @@
-import { EmbeddedLog } from '../../events/embedded/embeddedLog';
 import { rebuildView, type ReplayProgress } from '../../events/replay';
+import { createLogger } from '../../lib/logger';
 import { dataFiles } from '../../runtime/dataFiles';
+import { openLog } from '../../runtime/openLog';
+import type { ServiceOptions } from '../../runtime/serviceOptions';
+import { lockDataDir } from '../../store/dataDirLock';
 import { openDatabase } from '../../store/openDatabase';
 import { viewChecksum, type ViewChecksum } from '../../store/viewChecksum';
 
@@ -18,15 +21,17 @@ export function checksumCommand(dataDir: string): number {
 }
 
 /** `usersvc rebuild`: drops both views and replays the log into them, showing progress. */
-export async function rebuildCommand(dataDir: string): Promise<number> {
-  const log = EmbeddedLog.open(dataDir);
+export async function rebuildCommand(options: ServiceOptions): Promise<number> {
+  const lock = lockDataDir(options.dataDir);
+  const log = await openLog(options, createLogger('warn', (line) => process.stderr.write(line)));
   try {
-    const files = dataFiles(dataDir);
+    const files = dataFiles(options.dataDir);
     await rebuildView(log, files.deciderState, progress('decider state'));
     print(await rebuildView(log, files.view, progress('view')));
     return 0;
   } finally {
     await log.close();
+    lock.release();
   }
 }
 

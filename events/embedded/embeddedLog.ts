@@ -5,9 +5,9 @@ import { Cursor } from '../../lib/cursor';
 import { ServiceError, UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
 import { Wakeup } from '../../lib/wakeup';
+import { describeOwner } from '../../store/dataDirLock';
 import { openDatabase, type Db } from '../../store/openDatabase';
 import type { ConsumedPosition, ConsumeHandlers, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
-import { describeOwner, removeOwner, writeOwner } from './dataDirLock';
 import { migrateLog } from './logSchema';
 
 const PARTITION = 0;
@@ -52,10 +52,7 @@ export class EmbeddedLog implements EventLog {
   private readonly upsertPosition: Statement;
   private readonly selectRecords: Statement;
 
-  private constructor(
-    private readonly dir: string,
-    private readonly db: Db,
-  ) {
+  private constructor(private readonly db: Db) {
     this.insertRecord = db.prepare(
       'INSERT INTO records (topic, partition, offset, key, value, headers, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -80,8 +77,7 @@ export class EmbeddedLog implements EventLog {
       if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new DataDirInUseError(dir);
       throw error;
     }
-    writeOwner(dir);
-    return new EmbeddedLog(dir, db);
+    return new EmbeddedLog(db);
   }
 
   append(topic: string, records: NewRecord[]): Promise<RecordPosition[]> {
@@ -144,7 +140,6 @@ export class EmbeddedLog implements EventLog {
     await this.appends.idle();
     this.appended.wakeAll();
     this.db.close();
-    removeOwner(this.dir);
   }
 
   private enqueue(topic: string, records: NewRecord[], consumed?: ConsumedPosition): Promise<RecordPosition[]> {
