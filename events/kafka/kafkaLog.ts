@@ -104,6 +104,7 @@ export class KafkaLog implements EventLog {
 
   async committed(group: string, topic: string): Promise<Cursor> {
     try {
+      await this.ensure([topic]);
       const [result] = await this.admin.fetchOffsets({ groupId: this.physical(group), topics: [this.physical(topic)] });
       const known = (result?.partitions ?? []).filter((p) => Number(p.offset) >= 0);
       return Cursor.of(known.map((p) => [p.partition, Number(p.offset)] as const));

@@ -8,9 +8,11 @@ import { FETCH_MAX_WAIT_MS, MAX_BATCH_BYTES } from './kafkaOptions';
 import { fromMessage } from './kafkaRecords';
 
 /**
- * Reads a topic from a cursor, on every partition, without a consumer group of its own to
- * speak of: a fresh group whose offsets are set to the cursor before its consumer starts, so it
- * begins exactly there (no seek racing the first fetch), reading committed records only.
+ * Reads a topic from a cursor, on every partition, reading committed records only. kafkajs has
+ * no consumer without a group, so the reader takes a fresh group of its own and seeks each
+ * partition right after starting: kafkajs drops any batch fetched for a partition with a seek
+ * still pending, so the first records handed over are the cursor's. (Setting the group's offsets
+ * beforehand with the admin client costs 5 s: kafkajs runs a whole consumer to do it.)
  */
 export async function* readFromCursor(log: KafkaLog, topic: string, from: Cursor, { signal }: ReadOptions): AsyncGenerator<LogBatch> {
   const physical = log.physical(topic);
@@ -18,9 +20,6 @@ export async function* readFromCursor(log: KafkaLog, topic: string, from: Cursor
   const partitions = await log.partitionsOf(topic);
   const batches = new Channel<LogBatch>(2);
   let position = Cursor.of(partitions.map((p) => [p, from.get(p)] as const));
-  await log.admin.setOffsets({ groupId, topic: physical, partitions: partitions.map((p) => ({ partition: p, offset: String(from.get(p)) })) }).catch((error: unknown) => {
-    throw unavailable(error, 'positioning a reader');
-  });
   const consumer = log.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: FETCH_MAX_WAIT_MS, allowAutoTopicCreation: false, maxBytesPerPartition: MAX_BATCH_BYTES });
   const advance = (partition: number, lastOffset: string) => (position = position.max(Cursor.of([[partition, Number(lastOffset) + 1]])));
   // A fetch of nothing but transaction markers reaches no handler; it still moves the position.
@@ -43,6 +42,7 @@ export async function* readFromCursor(log: KafkaLog, topic: string, from: Cursor
         await batches.push({ records, next: advance(batch.partition, batch.lastOffset()) });
       },
     });
+    for (const partition of partitions) consumer.seek({ topic: physical, partition, offset: String(from.get(partition)) });
     yield* batches;
   } catch (error) {
     throw unavailable(error, `reading ${topic}`);
