@@ -1,9 +1,26 @@
 /** @type {import('jest').Config} */
-module.exports = {
+const common = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/quietKafka.js'],
+};
+
+module.exports = {
+  // Two runs of the end-to-end suites, one per log; every other suite runs once (the EventLog
+  // contract runs on both backends by itself).
+  projects: [
+    { ...common, displayName: 'embedded', testMatch: ['<rootDir>/test/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'kafka',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      testPathIgnorePatterns: ['/npmStart\\.test\\.ts$', '/readmeExamples\\.test\\.ts$'],
+      setupFiles: [...common.setupFiles, '<rootDir>/test/support/useKafka.js'],
+    },
+  ],
+  globalSetup: '<rootDir>/test/support/kafkaSetup.js',
+  globalTeardown: '<rootDir>/test/support/kafkaTeardown.js',
   testTimeout: 120000,
   // The end-to-end suites start real servers; two workers match the two cores we have.
   maxWorkers: 2,

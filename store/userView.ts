@@ -65,6 +65,11 @@ export class UserView {
     return this.outcomeByRequest.get(requestId) !== undefined;
   }
 
+  /** True once this command has been decided. */
+  seenCommand(commandId: string): boolean {
+    return this.outcomeByCommand.get(commandId) !== undefined;
+  }
+
   findOutcome(key: OutcomeKey): Outcome | undefined {
     const row = (key.requestId ? this.outcomeByRequest.get(key.requestId) : undefined) ?? this.outcomeByCommand.get(key.commandId);
     return row ? outcomeFromRow(row as OutcomeRow) : undefined;

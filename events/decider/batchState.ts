@@ -9,6 +9,7 @@ export class BatchState implements DeciderState {
   private readonly users = new Map<string, User | null>();
   private readonly emails = new Map<string, string | null>();
   private readonly requests = new Set<string>();
+  private readonly commands = new Set<string>();
 
   constructor(private readonly stored: DeciderState) {}
 
@@ -26,8 +27,13 @@ export class BatchState implements DeciderState {
     return this.requests.has(requestId) || this.stored.seenRequest(requestId);
   }
 
+  seenCommand(commandId: string): boolean {
+    return this.commands.has(commandId) || this.stored.seenCommand(commandId);
+  }
+
   /** Folds a decided event into the batch's view of the world. */
   record(event: UserEvent): void {
+    this.commands.add(event.command_id);
     if (event.request_id) this.requests.add(event.request_id);
     const user = userOf(event);
     if (!user) return;

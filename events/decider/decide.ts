@@ -9,16 +9,19 @@ export interface DeciderState {
   emailOwner(email: string): string | undefined;
   /** True once a command with this request id has been decided. */
   seenRequest(requestId: string): boolean;
+  /** True once this very command has been decided (a producer retry can append it twice). */
+  seenCommand(commandId: string): boolean;
 }
 
 type Head = Pick<UserEvent, 'command_id' | 'request_id' | 'occurred_at'>;
 
 /**
- * Turns one command into the event it stands for, or undefined for a retry of a request already
- * decided (its first outcome stands). Pure: the same state and command give the same event on
+ * Turns one command into the event it stands for, or undefined for a command decided before
+ * (appended twice) or a retry of a request already decided (its first outcome stands). Pure: the same state and command give the same event on
  * every machine; ids and times come in the command.
  */
 export function decide(state: DeciderState, command: Command): UserEvent | undefined {
+  if (state.seenCommand(command.command_id)) return undefined;
   if (command.request_id && state.seenRequest(command.request_id)) return undefined;
   const head: Head = { command_id: command.command_id, request_id: command.request_id, occurred_at: command.issued_at };
   try {

@@ -59,13 +59,14 @@ export async function consumeAsGroup(log: KafkaLog, group: string, topic: string
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, isStale }) => {
+      eachBatch: async ({ batch, isStale, resolveOffset }) => {
         try {
           if (prepared !== generation) return await takeOver();
           if (isStale() || signal.aborted) return;
           const records = batch.messages.map((m) => fromMessage(topic, batch.partition, m));
           const next = Cursor.of([[batch.partition, Number(batch.lastOffset()) + 1]]);
           await handlers.handle({ records, next });
+          resolveOffset(batch.lastOffset()); // kafkajs fetches from resolved offsets, not committed ones
           if (handlers.commitAfterHandle) await consumer.commitOffsets([{ topic: physical, partition: batch.partition, offset: String(next.get(batch.partition)) }]);
           backoff = 100;
         } catch (error) {

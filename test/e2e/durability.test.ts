@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient, serverStream, unary } from '../../client/userServiceClient';
-import { removeDir, runCli, startServer, tempDir } from '../support/serverProcess';
+import { backendArgs, removeDir, runCli, startServer, tempDir } from '../support/serverProcess';
 import { SyncStream } from '../support/syncStream';
 
 const dirs: string[] = [];
@@ -61,7 +61,7 @@ describe('kill -9 during 1,000 concurrent CreateUser calls', () => {
     const live = await checksumOf(['checksum', '--data', dir]);
     expect(await restarted.stop()).toBe(0);
     expect(await checksumOf(['checksum', '--data', dir])).toBe(live);
-    expect(await checksumOf(['rebuild', '--data', dir])).toBe(live);
+    expect(await checksumOf(['rebuild', '--data', dir, ...backendArgs(dir)])).toBe(live);
   });
 });
 

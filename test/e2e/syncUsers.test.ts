@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient, unary, type Client } from '../../client/userServiceClient';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+import { CURSOR } from '../support/cursorPattern';
 import { SyncStream } from '../support/syncStream';
 
 const CREATE = 1;
@@ -46,7 +47,7 @@ describe('SyncUsers', () => {
     const snapshot = a.events();
     expect(snapshot.length).toBeGreaterThanOrEqual(1);
     expect(snapshot.every((e) => e.type === SNAPSHOT && e.cursor === '')).toBe(true);
-    expect(a.received[snapshot.length].caught_up.cursor).toMatch(/^0:\d+$/);
+    expect(a.received[snapshot.length].caught_up.cursor).toMatch(CURSOR);
 
     const { response } = await unary(client, 'CreateUser', { email: `${unique()}@example.com`, name: 'Live' });
     await a.until((s) => s.events().some((e) => e.type === CREATED && e.user.id === response.id));
@@ -65,7 +66,7 @@ describe('SyncUsers', () => {
     await writer.until((s) => s.results().length === 4);
     const [ok, clash, invalid, noOp] = writer.results();
     expect(ok).toMatchObject({ request_id: 'w1', code: grpc.status.OK, user: { email, version: 1 } });
-    expect(ok.cursor).toMatch(/^0:\d+$/);
+    expect(ok.cursor).toMatch(CURSOR);
     expect(clash).toMatchObject({ request_id: 'w2', code: grpc.status.ALREADY_EXISTS });
     expect(invalid).toMatchObject({ request_id: 'w3', code: grpc.status.INVALID_ARGUMENT });
     expect(noOp).toMatchObject({ request_id: 'w4', code: grpc.status.INVALID_ARGUMENT });

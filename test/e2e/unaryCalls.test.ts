@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient, unary, type Client } from '../../client/userServiceClient';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+import { CURSOR } from '../support/cursorPattern';
 
 const PRO = 2;
 let dir: string;
@@ -28,7 +29,7 @@ describe('CreateUser and GetUser', () => {
     expect(created.response.id).toMatch(/^[\w-]{21}$/);
     expect(created.response.created_at.seconds).toBeTruthy();
     const cursor = created.trailers.get('users-cursor')[0];
-    expect(cursor).toMatch(/^0:\d+$/);
+    expect(cursor).toMatch(CURSOR);
 
     const read = await unary(client, 'GetUser', { id: created.response.id }, { metadata: { 'users-min-cursor': String(cursor) } });
     expect(read.response).toEqual(created.response);

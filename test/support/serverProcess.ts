@@ -15,6 +15,16 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * The flags that put a server (or `usersvc rebuild`) on the log this test run is about: the
+ * embedded default, or Kafka when the "kafka" jest project runs. The Kafka prefix comes from the
+ * data directory, so a restart on the same directory finds the same topics, and no two tests share any.
+ */
+export function backendArgs(dataDir: string): string[] {
+  if (process.env.USERSVC_TEST_LOG !== 'kafka') return [];
+  return ['--log', 'kafka', '--brokers', process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', '--kafka-prefix', `${path.basename(dataDir)}.`];
+}
+
 export interface ServerProcess {
   addr: string;
   child: ChildProcess;
@@ -25,7 +35,7 @@ export interface ServerProcess {
 
 /** Starts the real server (the built CLI) as a child process and waits for its `listening` line. */
 export async function startServer(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--addr', '127.0.0.1:0', '--data', dataDir, ...extraArgs], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--addr', '127.0.0.1:0', '--data', dataDir, ...backendArgs(dataDir), ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

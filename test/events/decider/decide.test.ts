@@ -9,6 +9,7 @@ function stateWith(users: User[] = [], requests: string[] = []): DeciderState {
     getUser: (id) => users.find((u) => u.id === id),
     emailOwner: (email) => users.find((u) => u.email.toLowerCase() === email.toLowerCase())?.id,
     seenRequest: (r) => requests.includes(r),
+    seenCommand: () => false,
   };
 }
 
@@ -39,6 +40,11 @@ describe('decide', () => {
   it('skips a request id already decided, in the store or earlier in the batch', () => {
     const events = decideBatch(stateWith([], ['old']), [create('u1', 'a@x.io', 'old'), create('u2', 'b@x.io', 'new'), create('u3', 'c@x.io', 'new')]);
     expect(events.map((e) => e.request_id)).toEqual(['new']);
+  });
+
+  it('decides a command appended twice only once', () => {
+    const command = create('u1', 'a@x.io');
+    expect(decideBatch(stateWith(), [command, command]).map((e) => e.command_id)).toEqual([command.command_id]);
   });
 
   it('checks versions, existence and rules, naming the field', () => {

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Starts a single-node Apache Kafka broker (KRaft: broker and controller in one JVM) on
+# 127.0.0.1:${KAFKA_PORT:-9092}, fetching Kafka from Maven Central the first time, and waits
+# until it accepts requests (topics, produce, consume, transactions). Idempotent: a broker this
+# script started and that still answers is left running. On failure it prints the broker's own
+# log and exits 1, so CI fails with the broker's error.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cache="${KAFKA_CACHE_DIR:-$HOME/.cache/user-service-kafka}"
+run="${KAFKA_DATA_DIR:-$cache/run}"
+port="${KAFKA_PORT:-9092}"
+controller_port=$((port + 1))
+pidfile="$run/broker.pid"
+
+probe() { node "$here/wait-for-broker.js" "127.0.0.1:$port" "$@"; }
+
+if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null && probe --timeout-ms 5000 >/dev/null 2>&1; then
+  echo "kafka: broker already running on 127.0.0.1:$port (pid $(cat "$pidfile"))"
+  exit 0
+fi
+
+# The jars, once per pom version: the pom's hash names the cache entry.
+hash="$(sha256sum "$here/pom.xml" | cut -c1-16)"
+lib="$cache/lib-$hash"
+if [[ ! -d "$lib" ]]; then
+  echo "kafka: fetching Apache Kafka from Maven Central into $lib (first run only)..."
+  mvn -q -f "$here/pom.xml" dependency:copy-dependencies -DoutputDirectory="$lib.partial"
+  mv "$lib.partial" "$lib"
+fi
+
+# A clean broker each start, so tests never see an earlier run's topics.
+"$here/kafka-down.sh" >/dev/null 2>&1 || true
+rm -rf "$run"
+mkdir -p "$run/data"
+cat > "$run/server.properties" <<PROPS
+node.id=1
+process.roles=broker,controller
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.quorum.voters=1@127.0.0.1:$controller_port
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$run/data
+# One broker: the internal topics can have one replica only.
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=3
+# No waiting for more members before the first rebalance; no topics made by accident.
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+PROPS
+
+java_opts=(-Xms256m -Xmx512m -XX:+UseG1GC -Dlog4j.configuration="file:$here/log4j.properties" -Dkafka.logs.dir="$run")
+cluster_id="$(java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool random-uuid)"
+java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$run/server.properties" >"$run/format.log" 2>&1 ||
+  { cat "$run/format.log" >&2; exit 1; }
+
+echo "kafka: starting Apache Kafka $(basename "$lib"/kafka_2.13-*.jar .jar | sed 's/kafka_2.13-//') on 127.0.0.1:$port"
+nohup java -cp "$lib/*" "${java_opts[@]}" kafka.Kafka "$run/server.properties" >"$run/stdout.log" 2>&1 &
+echo $! >"$pidfile"
+
+if ! probe --timeout-ms 90000 --pid "$(cat "$pidfile")"; then
+  echo "kafka: the broker did not become ready; its log says:" >&2
+  tail -n 60 "$run/broker.log" "$run/stdout.log" >&2 || true
+  "$here/kafka-down.sh" >/dev/null 2>&1 || true
+  exit 1
+fi
+echo "kafka: ready on 127.0.0.1:$port (pid $(cat "$pidfile"), data in $run)"

@@ -1,0 +1,23 @@
+// jest globalSetup: the Kafka suites need a real broker. Start one (scripts/kafka/kafka-up.sh
+// fetches Apache Kafka from Maven Central the first time) unless one already answers; if it
+// cannot start, the whole run fails with the broker's own error. Nothing is skipped.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..', '..');
+const scripts = path.join(root, 'scripts', 'kafka');
+
+module.exports = async () => {
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const broker = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',')[0];
+  try {
+    execFileSync(process.execPath, [path.join(scripts, 'wait-for-broker.js'), broker, '--timeout-ms', '3000'], { stdio: 'ignore' });
+    return; // someone (CI, a developer) runs a broker already: leave it to them
+  } catch {
+    // none answers: start ours
+  }
+  if (process.env.KAFKA_BROKERS) throw new Error(`KAFKA_BROKERS=${process.env.KAFKA_BROKERS} does not answer`);
+  execFileSync('bash', [path.join(scripts, 'kafka-up.sh')], { stdio: 'inherit' });
+  globalThis.__STARTED_KAFKA__ = true;
+};
