@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stops the broker kafka-up.sh started: SIGTERM, then SIGKILL after 20 s.
 set -euo pipefail
-cache="${KAFKA_CACHE_DIR:-$HOME/.cache/user-service-kafka}"
+cache="${KAFKA_CACHE_DIR:-$HOME/.cache/usersvc-kafka}"
 pidfile="${KAFKA_DATA_DIR:-$cache/run}/broker.pid"
 [[ -f "$pidfile" ]] || { echo "kafka: no broker running"; exit 0; }
 pid="$(cat "$pidfile")"

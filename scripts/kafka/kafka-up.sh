@@ -7,7 +7,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-cache="${KAFKA_CACHE_DIR:-$HOME/.cache/user-service-kafka}"
+cache="${KAFKA_CACHE_DIR:-$HOME/.cache/usersvc-kafka}"
 run="${KAFKA_DATA_DIR:-$cache/run}"
 port="${KAFKA_PORT:-9092}"
 controller_port=$((port + 1))
