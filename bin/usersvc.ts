@@ -4,6 +4,7 @@ import { OPTION_SPECS, resolveOptions, type OptionName } from '../runtime/servic
 import { callCommand } from './commands/callCommand';
 import { checksumCommand, rebuildCommand } from './commands/dataCommands';
 import { serveCommand } from './commands/serveCommand';
+import { subscribeCommand } from './commands/subscribeCommand';
 
 const USAGE = `usage: usersvc <command> [options]
 
@@ -13,6 +14,8 @@ commands:
   checksum                  print "checksum <hex>" of the view of --data (fine on a live directory)
   call <Method> [json]      call a running server at --addr: GetUser, CreateUser, UpdateUser,
                             DeleteUser or ListUsers; --metadata key=value (repeatable), --timeout-ms
+  subscribe --group NAME    print every user change as a JSON line (with --log kafka);
+            [--from earliest|latest|CURSOR]
 
 options (flag, environment variable, default):
 ${Object.entries(OPTION_SPECS)
@@ -28,11 +31,13 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       metadata: { type: 'string', multiple: true },
       'timeout-ms': { type: 'string' },
+      group: { type: 'string' },
+      from: { type: 'string' },
       ...Object.fromEntries(Object.keys(OPTION_SPECS).map((name) => [name, { type: 'string' as const }])),
     },
   });
   const [command = 'serve', ...rest] = positionals;
-  if (values.help || !['serve', 'rebuild', 'checksum', 'call'].includes(command)) {
+  if (values.help || !['serve', 'rebuild', 'checksum', 'call', 'subscribe'].includes(command)) {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
   }
@@ -44,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       return rebuildCommand(options);
     case 'call':
       return callCommand(options.addr, rest[0], rest[1], (values.metadata as string[] | undefined) ?? [], Number(values['timeout-ms'] ?? 10_000));
+    case 'subscribe':
+      return subscribeCommand(options, values.group as string | undefined, (values.from as string | undefined) ?? 'earliest');
     default:
       return serveCommand(options);
   }

@@ -1,7 +1,9 @@
 import { sleep } from '../lib/abortable';
 import type { LogBatch } from '../events/eventLog';
 import type { ServiceDeps } from '../events/serviceDeps';
-import type { LogBinding } from './serverlessConfig';
+import { toLambdaKafkaEvent } from '../events/subscribers/lambdaKafkaEvent';
+import { positionGroup } from '../events/subscribers/positionGroup';
+import type { LogBinding, SubscriberBinding } from './serverlessConfig';
 
 const MAX_BACKOFF_MS = 5000;
 
@@ -26,6 +28,30 @@ export async function runLogFunction({ function: name, fn, trigger }: LogBinding
           backoff = 50;
         }
       }
+    } catch (error) {
+      if (signal.aborted) break;
+      deps.logger.error(`${name} failed; restarting in ${backoff} ms`, { function: name, error });
+      await sleep(backoff, signal);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+}
+
+/**
+ * Runs a Lambda-shaped subscriber until the signal aborts: each batch becomes an AWS Lambda
+ * Kafka event; its position is committed once the handler returns (at least once).
+ */
+export async function runSubscriber(binding: SubscriberBinding, deps: ServiceDeps, bootstrapServers: string, signal: AbortSignal): Promise<void> {
+  const { function: name, topic, group, batchSize } = binding;
+  let backoff = 50;
+  while (!signal.aborted) {
+    try {
+      await positionGroup(deps.log, group, topic, binding.from);
+      const handle = async (batch: LogBatch) => {
+        if (batch.records.length > 0) await binding.handler(toLambdaKafkaEvent(batch.records, bootstrapServers));
+        backoff = 50;
+      };
+      await deps.log.consume(group, topic, { prepare: async () => {}, handle, commitAfterHandle: true }, { signal, maxBatch: batchSize });
     } catch (error) {
       if (signal.aborted) break;
       deps.logger.error(`${name} failed; restarting in ${backoff} ms`, { function: name, error });

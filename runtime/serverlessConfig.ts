@@ -3,6 +3,8 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { COMMANDS, EVENTS } from '../events/eventLog';
 import type { LogFunction, LogTrigger } from '../events/logFunction';
+import type { LambdaKafkaEvent } from '../events/subscribers/lambdaKafkaEvent';
+import { parseStartPosition, type StartPosition } from '../events/subscribers/positionGroup';
 import type { MethodKind } from './grpc/adaptHandler';
 
 export interface RpcBinding {
@@ -20,9 +22,20 @@ export interface LogBinding {
   trigger: LogTrigger;
 }
 
+/** A Lambda-shaped subscriber: `handler(event)` with the AWS Lambda Kafka event. */
+export interface SubscriberBinding {
+  function: string;
+  handler: (event: LambdaKafkaEvent) => Promise<unknown>;
+  topic: string;
+  group: string;
+  batchSize: number;
+  from: StartPosition;
+}
+
 export interface Wiring {
   rpcs: RpcBinding[];
   logFunctions: LogBinding[];
+  subscribers: SubscriberBinding[];
 }
 
 /** A mistake in serverless.yml, reported at start-up with the function and key at fault. */
@@ -41,7 +54,7 @@ export function loadWiring(file: string, codeRoot: string, methods: Map<string, 
   const doc = parse(readFileSync(file, 'utf8')) as { functions?: Record<string, FunctionSpec> } | null;
   const functions = doc?.functions;
   if (!functions || typeof functions !== 'object') throw new ServerlessConfigError(`${file}: no "functions" map`);
-  const wiring: Wiring = { rpcs: [], logFunctions: [] };
+  const wiring: Wiring = { rpcs: [], logFunctions: [], subscribers: [] };
   for (const [name, spec] of Object.entries(functions)) {
     const where = `${path.basename(file)}: function "${name}"`;
     const code = resolveHandler(spec?.handler, codeRoot, where);
@@ -50,7 +63,8 @@ export function loadWiring(file: string, codeRoot: string, methods: Map<string, 
     const [type, config] = Object.entries(events[0] as Record<string, Record<string, unknown>>)[0] ?? [];
     if (type === 'grpc') wiring.rpcs.push(grpcBinding(name, code, config ?? {}, methods, where));
     else if (type === 'log') wiring.logFunctions.push(logBinding(name, code, config ?? {}, where));
-    else throw new ServerlessConfigError(`${where}: unknown trigger "${type}" (known: grpc, log)`);
+    else if (type === 'kafka') wiring.subscribers.push(subscriberBinding(name, code, config ?? {}, where));
+    else throw new ServerlessConfigError(`${where}: unknown trigger "${type}" (known: grpc, log, kafka)`);
   }
   for (const method of methods.keys()) {
     const bound = wiring.rpcs.filter((r) => r.method === method).length;
@@ -95,4 +109,23 @@ function logBinding(name: string, code: unknown, config: Record<string, unknown>
     throw new ServerlessConfigError(`${where}: the handler of a log trigger must be an object with start() and handle()`);
   }
   return { function: name, fn: fn as LogFunction, trigger: { topic, group: group as string | undefined, batchSize: batchSize as number } };
+}
+
+function subscriberBinding(name: string, code: unknown, config: Record<string, unknown>, where: string): SubscriberBinding {
+  const { topic, batchSize, startingPosition, consumerGroupId } = config;
+  if (topic !== EVENTS) throw new ServerlessConfigError(`${where}: a kafka trigger reads "${EVENTS}", got ${JSON.stringify(topic)}`);
+  if (!Number.isInteger(batchSize) || (batchSize as number) < 1) throw new ServerlessConfigError(`${where}: batchSize must be a positive integer`);
+  if (startingPosition !== 'TRIM_HORIZON' && startingPosition !== 'LATEST') {
+    throw new ServerlessConfigError(`${where}: startingPosition must be TRIM_HORIZON or LATEST, got ${JSON.stringify(startingPosition)}`);
+  }
+  if (typeof consumerGroupId !== 'string' || consumerGroupId === '') throw new ServerlessConfigError(`${where}: a kafka trigger needs a consumerGroupId`);
+  if (typeof code !== 'function') throw new ServerlessConfigError(`${where}: the handler of a kafka trigger must be a function of the Lambda Kafka event`);
+  return {
+    function: name,
+    handler: code as SubscriberBinding['handler'],
+    topic,
+    group: consumerGroupId,
+    batchSize: batchSize as number,
+    from: parseStartPosition(startingPosition),
+  };
 }

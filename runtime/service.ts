@@ -12,7 +12,7 @@ import { UserView } from '../store/userView';
 import { dataFiles } from './dataFiles';
 import type { CallTracking } from './grpc/callContext';
 import { createGrpcServer, serviceMethods } from './grpcServer';
-import { runLogFunction } from './logRunner';
+import { runLogFunction, runSubscriber } from './logRunner';
 import { openLog } from './openLog';
 import { loadWiring } from './serverlessConfig';
 import type { ServiceOptions } from './serviceOptions';
@@ -40,7 +40,13 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
 
   const wiring = loadWiring(path.join(packageRoot(), 'serverless.yml'), path.resolve(__dirname, '..'), serviceMethods());
   const stopRunners = new AbortController();
-  const runners = wiring.logFunctions.map((binding) => runLogFunction(binding, deps, stopRunners.signal));
+  // Lambda-shaped functions read their configuration from the environment.
+  process.env.USERSVC_DATA_DIR = options.dataDir;
+  const bootstrap = options.log === 'kafka' ? options.kafka.brokers.join(',') : 'embedded';
+  const runners = [
+    ...wiring.logFunctions.map((binding) => runLogFunction(binding, deps, stopRunners.signal)),
+    ...wiring.subscribers.map((binding) => runSubscriber(binding, deps, bootstrap, stopRunners.signal)),
+  ];
   const tracking: CallTracking = { active: new Set() };
   const { server, health } = createGrpcServer(wiring.rpcs, deps, options, tracking);
   const port = await bind(server, options.addr);

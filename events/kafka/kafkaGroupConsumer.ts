@@ -9,8 +9,8 @@ import { fromMessage } from './kafkaRecords';
 /**
  * Consumes a topic as a member of a consumer group (the decider: one active member per command
  * partition, failed over by the group). Each time the group hands this member partitions:
- *  1. fence: a fresh transactional producer for the group, so an older owner still running
- *     (a "zombie") can commit nothing more;
+ *  1. fence (for a member that commits in transactions): a fresh transactional producer for
+ *     the group, so an older owner still running (a "zombie") can commit nothing more;
  *  2. prepare: the handler catches its state up (the decider reads the events to their end);
  *  3. seek every partition to the group's committed offset, read after fencing, so no batch an
  *     older owner committed is handled again.
@@ -32,6 +32,8 @@ export async function consumeAsGroup(log: KafkaLog, group: string, topic: string
   let prepared = -1;
   let assigned: number[] = [];
   let backoff = 100;
+  // The batch being handled: stopping waits for it, so its commit is not cut off by the disconnect.
+  let inFlight: Promise<void> = Promise.resolve();
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     generation++;
     assigned = payload.memberAssignment[physical] ?? [];
@@ -45,7 +47,8 @@ export async function consumeAsGroup(log: KafkaLog, group: string, topic: string
 
   const takeOver = async () => {
     const joined = generation;
-    await log.fence(group);
+    if (!handlers.commitAfterHandle) await log.fence(group); // its commits go through transactions
+
     await handlers.prepare();
     const committed = await log.committed(group, topic);
     for (const partition of assigned) consumer.seek({ topic: physical, partition, offset: String(committed.get(partition)) });
@@ -59,7 +62,7 @@ export async function consumeAsGroup(log: KafkaLog, group: string, topic: string
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, isStale, resolveOffset }) => {
+      eachBatch: ({ batch, isStale, resolveOffset }) => (inFlight = (async () => {
         try {
           if (prepared !== generation) return await takeOver();
           if (isStale() || signal.aborted) return;
@@ -76,12 +79,13 @@ export async function consumeAsGroup(log: KafkaLog, group: string, topic: string
           await sleep(backoff, signal);
           backoff = Math.min(backoff * 2, 5000);
         }
-      },
+      })()),
     });
     await Promise.race([crashed, new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))]);
   } catch (error) {
     throw unavailable(error, `consuming ${topic} as ${group}`);
   } finally {
+    await inFlight;
     await consumer.disconnect().catch(() => {});
   }
 }

@@ -27,6 +27,7 @@ describe('serverless.yml wiring', () => {
       ['decider', 'users.commands'],
       ['projector', 'users.events'],
     ]);
+    expect(wiring.subscribers).toEqual([expect.objectContaining({ function: 'auditTrail', topic: 'users.events', group: 'usersvc-audit-trail', batchSize: 100, from: 'earliest' })]);
   });
 
   it.each([
@@ -37,6 +38,7 @@ describe('serverless.yml wiring', () => {
     ['an unknown trigger', original.replace('- grpc:\n          method: GetUser', '- http:\n          method: GetUser'), /unknown trigger "http"/],
     ['a misspelled topic', original.replace('topic: users.commands', 'topic: user.commands'), /log topic must be/],
     ['no functions', 'service: x\n', /no "functions" map/],
+    ['a bad starting position', original.replace('startingPosition: TRIM_HORIZON', 'startingPosition: OLDEST'), /startingPosition must be TRIM_HORIZON or LATEST/],
   ])('refuses %s with a message naming it', (_, text, message) => {
     expect(load(text)).toThrow(ServerlessConfigError);
     expect(load(text)).toThrow(message);

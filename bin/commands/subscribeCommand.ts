@@ -1,0 +1,39 @@
+import { subscribeToChanges } from '../../events/subscribers/subscribeToChanges';
+import { parseStartPosition } from '../../events/subscribers/positionGroup';
+import { createLogger } from '../../lib/logger';
+import { openLog } from '../../runtime/openLog';
+import type { ServiceOptions } from '../../runtime/serviceOptions';
+
+/**
+ * `usersvc subscribe --group NAME [--from earliest|latest|CURSOR]`: prints every user change as
+ * one JSON line on stdout until SIGINT or SIGTERM; progress goes to stderr. At least once: a
+ * restarted subscriber of the same group resumes after the last batch it printed.
+ */
+export async function subscribeCommand(options: ServiceOptions, group: string | undefined, from: string): Promise<number> {
+  if (!group) {
+    process.stderr.write('usersvc subscribe: --group NAME is required\n');
+    return 2;
+  }
+  const logger = createLogger('warn', (line) => process.stderr.write(line));
+  const log = await openLog(options, logger);
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  let seen = 0;
+  process.stderr.write(`subscribed as group ${group} from ${from}; Ctrl-C stops\n`);
+  try {
+    await subscribeToChanges(log, {
+      group,
+      from: parseStartPosition(from),
+      signal: stop.signal,
+      onChanges: async (changes) => {
+        for (const change of changes) process.stdout.write(`${JSON.stringify(change)}\n`);
+        seen += changes.length;
+      },
+    });
+  } finally {
+    await log.close();
+    process.stderr.write(`${seen} changes\n`);
+  }
+  return 0;
+}

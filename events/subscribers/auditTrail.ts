@@ -1,0 +1,47 @@
+import path from 'node:path';
+import { openDatabase, type Db } from '../../store/openDatabase';
+import { fromLambdaKafkaEvent, type LambdaKafkaEvent } from './lambdaKafkaEvent';
+import { userChangeOf } from './userChange';
+
+/**
+ * An example subscriber: an audit trail of every user change, one row per (user, version).
+ * Delivery is at least once; the primary key makes a redelivered change a no-op, so the trail
+ * holds each change exactly once. It is a Lambda-shaped function: `handler(event)` takes the
+ * AWS Lambda Kafka event, so it runs unchanged on a Lambda Kafka/MSK trigger.
+ * The trail is a SQLite file: $AUDIT_TRAIL_DB, or audit.db in $USERSVC_DATA_DIR (./data).
+ */
+export async function handler(event: LambdaKafkaEvent): Promise<{ recorded: number }> {
+  const db = auditDb();
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO audit_trail (user_id, version, change, email, name, plan, command_id, request_id, occurred_at_ms, position)
+     VALUES (@user_id, @version, @change, @email, @name, @plan, @command_id, @request_id, @occurred_at_ms, @position)`,
+  );
+  let recorded = 0;
+  db.transaction(() => {
+    for (const record of fromLambdaKafkaEvent(event)) {
+      const change = userChangeOf(record);
+      if (!change) continue;
+      const { user } = change;
+      const at = change.occurredAt ? Number(change.occurredAt.seconds) * 1000 + Math.floor(change.occurredAt.nanos / 1e6) : 0;
+      recorded += insert.run({ user_id: user.id, version: change.version, change: change.type, email: user.email, name: user.name, plan: user.plan, command_id: change.commandId, request_id: change.requestId, occurred_at_ms: at, position: change.position }).changes;
+    }
+  })();
+  return { recorded };
+}
+
+let opened: { file: string; db: Db } | undefined;
+
+/** One connection per file for the life of the process (a Lambda container reuses it too). */
+function auditDb(): Db {
+  const file = process.env.AUDIT_TRAIL_DB ?? path.join(process.env.USERSVC_DATA_DIR ?? 'data', 'audit.db');
+  if (opened?.file !== file) {
+    opened?.db.close();
+    const db = openDatabase(file);
+    db.exec(`CREATE TABLE IF NOT EXISTS audit_trail (
+      user_id TEXT NOT NULL, version INTEGER NOT NULL, change TEXT NOT NULL, email TEXT NOT NULL, name TEXT NOT NULL,
+      plan INTEGER NOT NULL, command_id TEXT NOT NULL, request_id TEXT NOT NULL, occurred_at_ms INTEGER NOT NULL, position TEXT NOT NULL,
+      PRIMARY KEY (user_id, version)) WITHOUT ROWID`);
+    opened = { file, db };
+  }
+  return opened.db;
+}

@@ -1,0 +1,37 @@
+import type { Timestamp } from '../../lib/timestamp';
+import { userOf, type User, type UserEvent } from '../../proto/messages';
+import type { LogRecord } from '../eventLog';
+import { decodeEvent } from '../codec';
+
+/** One change of one user, as subscribers receive it. */
+export interface UserChange {
+  type: 'created' | 'updated' | 'deleted';
+  /** The user's full image after the change (the last image for a deletion). */
+  user: User;
+  /** Grows by one with each change of this user: with at-least-once delivery, skip what you have seen. */
+  version: number;
+  commandId: string;
+  requestId: string;
+  occurredAt: Timestamp | null;
+  /** Where the change is on the log: `partition:offset` just past it. */
+  position: string;
+}
+
+const TYPES: Partial<Record<UserEvent['kind'], UserChange['type']>> = { user_created: 'created', user_updated: 'updated', user_deleted: 'deleted' };
+
+/** The change a record of users.events carries; undefined for a rejected command (not a change). */
+export function userChangeOf(record: LogRecord): UserChange | undefined {
+  const event = decodeEvent(record);
+  const user = userOf(event);
+  const type = TYPES[event.kind];
+  if (!user || !type) return undefined;
+  return {
+    type,
+    user,
+    version: Number(user.version),
+    commandId: event.command_id,
+    requestId: event.request_id,
+    occurredAt: event.occurred_at,
+    position: `${record.partition}:${record.offset + 1}`,
+  };
+}
