@@ -77,6 +77,14 @@ export interface EventLog {
    * log's start when the group never committed).
    */
   consume(group: string, topic: string, handlers: ConsumeHandlers, options: ReadOptions): Promise<void>;
+  /**
+   * Registers a listener for failures the log meets on its own (a broker gone, a transaction
+   * refused): callers waiting on work in flight can give up at once with UNAVAILABLE instead of
+   * at their deadline. Returns the function that unregisters it.
+   */
+  onFailure(listener: (error: Error) => void): () => void;
+  /** False from a failure until the next success: a write that times out then is the log's fault, not the deadline's. */
+  healthy(): boolean;
   /** Where the log starts (older records are gone) and ends (the next offsets) now. */
   bounds(topic: string): Promise<{ start: Cursor; end: Cursor }>;
   /** The position a consumer group committed last; empty when it never committed. */

@@ -111,6 +111,15 @@ export class EmbeddedLog implements EventLog {
     }
   }
 
+  /** The embedded log fails only in the append itself, and that caller hears of it there. */
+  onFailure(): () => void {
+    return () => {};
+  }
+
+  healthy(): boolean {
+    return !this.closed;
+  }
+
   async bounds(topic: string): Promise<{ start: Cursor; end: Cursor }> {
     this.assertOpen();
     const row = this.db.prepare('SELECT MIN(offset) AS first FROM records WHERE topic = ? AND partition = ?').get(topic, PARTITION) as {

@@ -40,7 +40,9 @@ export async function consumeAsGroup(log: KafkaLog, group: string, topic: string
   });
   const crashed = new Promise<never>((_, reject) =>
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) reject(unavailable(payload.error, `consuming ${topic}`));
+      const failure = unavailable(payload.error, `consuming ${topic}`);
+      log.reportFailure(`consume:${group}`, failure);
+      if (!payload.restart) reject(failure);
     }),
   );
   crashed.catch(() => {});
@@ -70,12 +72,14 @@ export async function consumeAsGroup(log: KafkaLog, group: string, topic: string
           const next = Cursor.of([[batch.partition, Number(batch.lastOffset()) + 1]]);
           await handlers.handle({ records, next });
           resolveOffset(batch.lastOffset()); // kafkajs fetches from resolved offsets, not committed ones
+          log.reportSuccess(`consume:${group}`);
           if (handlers.commitAfterHandle) await consumer.commitOffsets([{ topic: physical, partition: batch.partition, offset: String(next.get(batch.partition)) }]);
           backoff = 100;
         } catch (error) {
           prepared = -1; // start over from the committed offsets, state prepared again
           if (signal.aborted) return;
-          log.options.logger.error(`consuming ${topic} as ${group} failed; starting over in ${backoff} ms`, { error });
+          log.reportFailure(`consume:${group}`, unavailable(error, `consuming ${topic}`));
+          log.options.logger.error(`consuming ${topic} as ${group} failed; starting over in ${backoff} ms`);
           await sleep(backoff, signal);
           backoff = Math.min(backoff * 2, 5000);
         }

@@ -26,6 +26,9 @@ export class KafkaLog implements EventLog {
   private readonly partitions = new Map<string, number>();
   private readonly transactional = new Map<string, Promise<Producer>>();
   private closed = false;
+  private readonly failureListeners = new Set<(error: Error) => void>();
+  /** Per part of the pipeline (appends, each consumer, each reader): when it last failed and last worked. */
+  private readonly health = new Map<string, { failedAt: number; workedAt: number }>();
 
   private constructor(
     readonly kafka: Kafka,
@@ -77,7 +80,9 @@ export class KafkaLog implements EventLog {
     } catch (error) {
       await transaction?.abort().catch(() => {});
       await this.dropTransactionalProducer(consumed.group);
-      throw unavailable(error, 'transaction');
+      const failure = unavailable(error, 'transaction');
+      this.reportFailure(`consume:${consumed.group}`, failure);
+      throw failure;
     }
   }
 
@@ -87,6 +92,36 @@ export class KafkaLog implements EventLog {
 
   consume(group: string, topic: string, handlers: ConsumeHandlers, options: ReadOptions): Promise<void> {
     return consumeAsGroup(this, group, topic, handlers, options);
+  }
+
+  onFailure(listener: (error: Error) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  /**
+   * Healthy when every part that failed has worked since: after an outage the producer is back
+   * well before the decider has rejoined its group, and writes still cannot be decided then.
+   */
+  healthy(): boolean {
+    return !this.closed && [...this.health.values()].every((h) => h.workedAt >= h.failedAt);
+  }
+
+  reportSuccess(part: string): void {
+    const entry = this.health.get(part);
+    if (entry) entry.workedAt = Date.now();
+  }
+
+  /** A part that is gone (a reader closed) no longer counts. */
+  forget(part: string): void {
+    this.health.delete(part);
+  }
+
+  /** Tells whoever waits on work in flight that the broker failed us (and logs it once here). */
+  reportFailure(part: string, error: Error): void {
+    this.health.set(part, { failedAt: Date.now(), workedAt: this.health.get(part)?.workedAt ?? 0 });
+    this.options.logger.warn('Kafka failure', { part, error });
+    for (const listener of [...this.failureListeners]) listener(error);
   }
 
   async bounds(topic: string): Promise<{ start: Cursor; end: Cursor }> {
@@ -156,9 +191,12 @@ export class KafkaLog implements EventLog {
         acks: -1,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: this.physical(topic), messages })),
       });
+      this.reportSuccess('append');
       return positionsOf(partitions, metadata, (i) => this.physical(batch[i].topic));
     } catch (error) {
-      throw unavailable(error, 'append');
+      const failure = unavailable(error, 'append');
+      this.reportFailure('append', failure);
+      throw failure;
     }
   }
 

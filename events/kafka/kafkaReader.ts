@@ -27,7 +27,9 @@ export async function* readFromCursor(log: KafkaLog, topic: string, from: Cursor
     if (payload.batchSize === 0 && payload.lastOffset !== undefined) void batches.push({ records: [], next: advance(payload.partition, payload.lastOffset) });
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) batches.close(unavailable(payload.error, `reading ${topic}`));
+    const failure = unavailable(payload.error, `reading ${topic}`);
+    log.reportFailure(groupId, failure);
+    if (!payload.restart) batches.close(failure);
   });
   const stop = () => batches.close();
   signal.addEventListener('abort', stop, { once: true });
@@ -39,6 +41,7 @@ export async function* readFromCursor(log: KafkaLog, topic: string, from: Cursor
       // One fetched batch is one LogBatch; its size is bounded by MAX_BATCH_BYTES, not by a count.
       eachBatch: async ({ batch }) => {
         const records = batch.messages.map((m) => fromMessage(topic, batch.partition, m));
+        log.reportSuccess(groupId);
         await batches.push({ records, next: advance(batch.partition, batch.lastOffset()) });
       },
     });
@@ -51,5 +54,6 @@ export async function* readFromCursor(log: KafkaLog, topic: string, from: Cursor
     batches.close();
     await consumer.disconnect().catch(() => {});
     await log.admin.deleteGroups([groupId]).catch(() => {});
+    log.forget(groupId);
   }
 }

@@ -1,15 +1,21 @@
 import { commandRecord } from '../../events/codec';
 import { COMMANDS } from '../../events/eventLog';
 import { Code } from '../../lib/code';
-import { errorFromOutcome } from '../../lib/errors';
+import { DeadlineExceededError, UnavailableError, errorFromOutcome } from '../../lib/errors';
 import type { Command, User } from '../../proto/messages';
 import type { Outcome } from '../../store/outcome';
 import { CURSOR_TRAILER, type HandlerContext } from '../handlerContext';
 
+/** Time kept back from the deadline to answer with our own status before the transport's. */
+const ANSWER_MARGIN_MS = 50;
+const MAY_STILL_APPLY = 'the write may still be applied: retry with the same request_id to learn its outcome';
+
 /**
  * Appends a command and waits, within the call's deadline, until the local view has applied
  * its outcome: that is read-your-writes without shared state. A request id seen before
- * returns the first outcome without appending anything.
+ * returns the first outcome without appending anything. If the log reports a failure while we
+ * wait (a broker gone), the wait ends at once with UNAVAILABLE; a wait that runs out while the
+ * log is failing is UNAVAILABLE too (the client should retry), otherwise DEADLINE_EXCEEDED.
  */
 export async function submitCommand(command: Command, ctx: HandlerContext): Promise<Outcome> {
   const { view, log } = ctx.deps;
@@ -19,12 +25,22 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
   const giveUp = new AbortController();
   const stopWaiting = () => giveUp.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', stopWaiting, { once: true });
+  let stopListening = () => {};
+  const logFailed = new Promise<never>((_, reject) => {
+    stopListening = log.onFailure((error) => reject(new UnavailableError(`${error.message}; ${MAY_STILL_APPLY}`, { cause: error })));
+  });
+  logFailed.catch(() => {});
   try {
-    const outcome = view.waitForOutcome(key, ctx.deadline, giveUp.signal);
+    // Registered before the append, so the outcome cannot slip by; its deadline bounds the append too.
+    const outcome = view.waitForOutcome(key, ctx.deadline - ANSWER_MARGIN_MS, giveUp.signal);
     outcome.catch(() => {}); // observed below; this keeps an early failure from going unhandled
-    await log.append(COMMANDS, [commandRecord(command)]);
-    return await outcome;
+    const appended = log.append(COMMANDS, [commandRecord(command)]).then(() => outcome);
+    return await Promise.race([appended, outcome, logFailed]);
+  } catch (error) {
+    if (error instanceof DeadlineExceededError && !log.healthy()) throw new UnavailableError(`the log is failing and did not decide the write in time; ${MAY_STILL_APPLY}`, { cause: error });
+    throw error;
   } finally {
+    stopListening();
     giveUp.abort();
     ctx.signal.removeEventListener('abort', stopWaiting);
   }

@@ -29,9 +29,11 @@ if [[ ! -d "$lib" ]]; then
   mv "$lib.partial" "$lib"
 fi
 
-# A clean broker each start, so tests never see an earlier run's topics.
+# A clean broker each start, so tests never see an earlier run's topics; KAFKA_KEEP_DATA=1
+# restarts on the data of the last run instead (the fault tests stop and restart a broker).
 "$here/kafka-down.sh" >/dev/null 2>&1 || true
-rm -rf "$run"
+keep=false
+if [[ "${KAFKA_KEEP_DATA:-0}" == 1 && -f "$run/data/meta.properties" ]]; then keep=true; else rm -rf "$run"; fi
 mkdir -p "$run/data"
 cat > "$run/server.properties" <<PROPS
 node.id=1
@@ -55,9 +57,11 @@ auto.create.topics.enable=false
 PROPS
 
 java_opts=(-Xms256m -Xmx512m -XX:+UseG1GC -Dlog4j.configuration="file:$here/log4j.properties" -Dkafka.logs.dir="$run")
-cluster_id="$(java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool random-uuid)"
-java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$run/server.properties" >"$run/format.log" 2>&1 ||
-  { cat "$run/format.log" >&2; exit 1; }
+if [[ $keep == false ]]; then
+  cluster_id="$(java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool random-uuid)"
+  java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$run/server.properties" >"$run/format.log" 2>&1 ||
+    { cat "$run/format.log" >&2; exit 1; }
+fi
 
 echo "kafka: starting Apache Kafka $(basename "$lib"/kafka_2.13-*.jar .jar | sed 's/kafka_2.13-//') on 127.0.0.1:$port"
 nohup java -cp "$lib/*" "${java_opts[@]}" kafka.Kafka "$run/server.properties" >"$run/stdout.log" 2>&1 &

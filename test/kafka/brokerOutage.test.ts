@@ -1,0 +1,89 @@
+import * as grpc from '@grpc/grpc-js';
+import { createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
+import { OwnBroker } from '../support/ownBroker';
+import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+
+const DEADLINE_MS = 5000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Call {
+  i: number;
+  code: number;
+  ms: number;
+  phase: string;
+}
+
+/**
+ * Stops the broker under concurrent writes and starts it again: every call succeeds or fails
+ * with UNAVAILABLE, none outlives its deadline, and the service recovers without a restart.
+ */
+describe('a broker outage during concurrent writes', () => {
+  const broker = new OwnBroker(9192);
+  let dir: string;
+  let server: ServerProcess;
+  let client: Client;
+
+  beforeAll(async () => {
+    await broker.start();
+    dir = tempDir('outage');
+    server = await startServer(dir, ['--log', 'kafka', '--brokers', broker.address, '--kafka-prefix', 'outage.']);
+    client = createClient(server.addr);
+  });
+
+  afterAll(async () => {
+    client.close();
+    await server.stop();
+    await broker.destroy();
+    removeDir(dir);
+  });
+
+  it('answers every call in time, with OK or UNAVAILABLE, and recovers on its own', async () => {
+    const calls: Call[] = [];
+    let phase = 'before';
+    let next = 0;
+    let stop = false;
+    const writer = async () => {
+      while (!stop) {
+        const i = next++;
+        const started = Date.now();
+        const code = await unary(client, 'CreateUser', { email: `w${i}@outage.example`, name: `W${i}`, request_id: `w${i}` }, { timeoutMs: DEADLINE_MS }).then(
+          () => 0,
+          (error: grpc.ServiceError) => error.code,
+        );
+        calls.push({ i, code, ms: Date.now() - started, phase });
+        if (code !== 0) await sleep(100);
+      }
+    };
+    const writers = Array.from({ length: 16 }, writer);
+    await sleep(1500);
+    phase = 'outage';
+    await broker.stop();
+    await sleep(6000);
+    phase = 'restarted';
+    await broker.start(true);
+    const restartedAt = calls.length;
+    for (let waited = 0; waited < 60_000; waited += 500) {
+      if (calls.slice(restartedAt).filter((c) => c.code === 0).length >= 50) break;
+      await sleep(500);
+    }
+    stop = true;
+    await Promise.all(writers);
+
+    const byPhase = (p: string) => calls.filter((c) => c.phase === p);
+    const summary = Object.fromEntries(
+      ['before', 'outage', 'restarted'].map((p) => [p, { calls: byPhase(p).length, ok: byPhase(p).filter((c) => c.code === 0).length, unavailable: byPhase(p).filter((c) => c.code === grpc.status.UNAVAILABLE).length }]),
+    );
+    process.stderr.write(`broker outage: ${JSON.stringify(summary)}; slowest call ${Math.max(...calls.map((c) => c.ms))} ms\n`);
+    expect(calls.filter((c) => c.code !== 0 && c.code !== grpc.status.UNAVAILABLE)).toEqual([]);
+    expect(calls.filter((c) => c.ms > DEADLINE_MS + 1000)).toEqual([]);
+    expect(byPhase('before').filter((c) => c.code === 0).length).toBeGreaterThan(0);
+    expect(byPhase('outage').filter((c) => c.code === grpc.status.UNAVAILABLE).length).toBeGreaterThan(0);
+    expect(calls.slice(restartedAt).filter((c) => c.code === 0).length).toBeGreaterThanOrEqual(50);
+
+    // Every request, retried with its request_id, ends up applied exactly once.
+    const retried = await Promise.all(calls.map((c) => unary(client, 'CreateUser', { email: `w${c.i}@outage.example`, name: `W${c.i}`, request_id: `w${c.i}` }, { timeoutMs: 20_000 })));
+    expect(retried.every((r) => r.response.version === 1)).toBe(true);
+    const { messages } = await serverStream(client, 'ListUsers', { filter: 'email : "@outage.example"' }, { timeoutMs: 20_000 });
+    expect(messages).toHaveLength(calls.length);
+  });
+});
