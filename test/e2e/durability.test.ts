@@ -1,5 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient, serverStream, unary } from '../../client/userServiceClient';
+import { decodeEvent } from '../../events/codec';
+import { EVENTS } from '../../events/eventLog';
+import { readToEnd } from '../../events/readToEnd';
+import { Cursor } from '../../lib/cursor';
+import { openBackendLog } from '../support/kafka';
 import { backendArgs, removeDir, runCli, startServer, tempDir } from '../support/serverProcess';
 import { SyncStream } from '../support/syncStream';
 
@@ -60,6 +65,19 @@ describe('kill -9 during 1,000 concurrent CreateUser calls', () => {
 
     const live = await checksumOf(['checksum', '--data', dir]);
     expect(await restarted.stop()).toBe(0);
+
+    // And on the log itself: exactly one UserCreated per request, whatever crashed when.
+    const log = await openBackendLog(dir);
+    const created = new Map<string, number>();
+    await readToEnd(log, EVENTS, Cursor.empty, (batch) => {
+      for (const record of batch.records) {
+        const event = decodeEvent(record);
+        if (event.kind === 'user_created') created.set(event.request_id, (created.get(event.request_id) ?? 0) + 1);
+      }
+    });
+    await log.close();
+    expect(created.size).toBe(1000);
+    expect([...created.values()].every((n) => n === 1)).toBe(true);
     expect(await checksumOf(['checksum', '--data', dir])).toBe(live);
     expect(await checksumOf(['rebuild', '--data', dir, ...backendArgs(dir)])).toBe(live);
   });

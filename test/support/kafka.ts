@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { EmbeddedLog } from '../../events/embedded/embeddedLog';
+import type { EventLog } from '../../events/eventLog';
 import { KafkaLog } from '../../events/kafka/kafkaLog';
 import { createLogger } from '../../lib/logger';
 
@@ -17,4 +20,10 @@ export function openTestKafkaLog(prefix: string, eventPartitions = 3): Promise<K
     minInsyncReplicas: 1,
     logger: createLogger('error', (line) => process.stderr.write(line)),
   });
+}
+
+/** The log a test server of `dataDir` used (embedded, or Kafka in the "kafka" project), for checks after it stopped. */
+export async function openBackendLog(dataDir: string): Promise<EventLog> {
+  if (process.env.USERSVC_TEST_LOG !== 'kafka') return EmbeddedLog.open(dataDir);
+  return openTestKafkaLog(`${path.basename(dataDir)}.`);
 }
