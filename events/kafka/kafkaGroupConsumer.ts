@@ -2,7 +2,7 @@ import { sleep } from '../../lib/abortable';
 import { Cursor } from '../../lib/cursor';
 import type { ConsumeHandlers, ReadOptions } from '../eventLog';
 import { unavailable } from './kafkaErrors';
-import type { KafkaLog } from './kafkaLog';
+import type { KafkaContext } from './kafkaContext';
 import { FETCH_MAX_WAIT_MS, MAX_BATCH_BYTES } from './kafkaOptions';
 import { fromMessage } from './kafkaRecords';
 
@@ -17,7 +17,7 @@ import { fromMessage } from './kafkaRecords';
  * A batch whose handling fails is not committed: the member prepares again and starts over from
  * the committed offsets.
  */
-export async function consumeAsGroup(log: KafkaLog, group: string, topic: string, handlers: ConsumeHandlers, { signal }: ReadOptions): Promise<void> {
+export async function consumeAsGroup(log: KafkaContext, group: string, topic: string, handlers: ConsumeHandlers, { signal }: ReadOptions): Promise<void> {
   const physical = log.physical(topic);
   const consumer = log.kafka.consumer({
     groupId: log.physical(group),

@@ -3,6 +3,7 @@ import { Cursor } from '../../lib/cursor';
 import { UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
 import { COMMANDS, EVENTS, type ConsumedPosition, type ConsumeHandlers, type EventLog, type LogBatch, type NewRecord, type ReadOptions, type RecordPosition } from '../eventLog';
+import type { KafkaContext } from './kafkaContext';
 import { consumeAsGroup } from './kafkaGroupConsumer';
 import { unavailable } from './kafkaErrors';
 import { CLIENT_TIMEOUTS, type KafkaLogOptions } from './kafkaOptions';
@@ -21,7 +22,7 @@ interface Append {
  * request. A step that must be atomic with a consumer position (the decider's) runs in a Kafka
  * transaction whose id belongs to the consumer group, so a newer owner fences an older one.
  */
-export class KafkaLog implements EventLog {
+export class KafkaLog implements EventLog, KafkaContext {
   private readonly appends = new GroupCommit<Append, RecordPosition[]>((batch) => this.send(batch));
   private readonly partitions = new Map<string, number>();
   private readonly transactional = new Map<string, Promise<Producer>>();

@@ -3,7 +3,7 @@ import { Channel } from '../../lib/channel';
 import { Cursor } from '../../lib/cursor';
 import type { LogBatch, ReadOptions } from '../eventLog';
 import { unavailable } from './kafkaErrors';
-import type { KafkaLog } from './kafkaLog';
+import type { KafkaContext } from './kafkaContext';
 import { FETCH_MAX_WAIT_MS, MAX_BATCH_BYTES } from './kafkaOptions';
 import { fromMessage } from './kafkaRecords';
 
@@ -14,7 +14,7 @@ import { fromMessage } from './kafkaRecords';
  * still pending, so the first records handed over are the cursor's. (Setting the group's offsets
  * beforehand with the admin client costs 5 s: kafkajs runs a whole consumer to do it.)
  */
-export async function* readFromCursor(log: KafkaLog, topic: string, from: Cursor, { signal }: ReadOptions): AsyncGenerator<LogBatch> {
+export async function* readFromCursor(log: KafkaContext, topic: string, from: Cursor, { signal }: ReadOptions): AsyncGenerator<LogBatch> {
   const physical = log.physical(topic);
   const groupId = log.physical(`usersvc-reader-${nanoid(10)}`);
   const partitions = await log.partitionsOf(topic);

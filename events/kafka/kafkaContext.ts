@@ -1,0 +1,19 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { Cursor } from '../../lib/cursor';
+import type { KafkaLogOptions } from './kafkaOptions';
+
+/** What the reader and the group consumer need of the Kafka log (which implements it). */
+export interface KafkaContext {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly options: KafkaLogOptions;
+  /** The topic or group name on the cluster. */
+  physical(name: string): string;
+  partitionsOf(topic: string): Promise<number[]>;
+  committed(group: string, topic: string): Promise<Cursor>;
+  /** A fresh transactional producer for the group, fencing any older holder. */
+  fence(group: string): Promise<void>;
+  reportFailure(part: string, error: Error): void;
+  reportSuccess(part: string): void;
+  forget(part: string): void;
+}
