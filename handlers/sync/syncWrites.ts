@@ -7,6 +7,8 @@ import { InvalidArgumentError } from '../../lib/errors';
 
 /** Writes of one stream in flight at once. Appends happen in arrival order; results leave in it too. */
 const MAX_IN_FLIGHT = 64;
+/** The stream itself has no deadline (it is a feed); each write in it has this one. */
+const WRITE_TIMEOUT_MS = 30_000;
 
 /**
  * The write half of SyncUsers: every change becomes a command appended in the order the client
@@ -44,7 +46,8 @@ export class SyncWrites {
   private async write(change: UserChange): Promise<WriteResult> {
     const base = { request_id: change.request_id, user: null, cursor: '' };
     try {
-      const outcome = await submitCommand(this.command(change), this.ctx);
+      const ctx = { ...this.ctx, deadline: Math.min(this.ctx.deadline, Date.now() + WRITE_TIMEOUT_MS) };
+      const outcome = await submitCommand(this.command(change), ctx);
       return { ...base, code: outcome.code, message: outcome.message, user: outcome.user, cursor: outcome.cursor };
     } catch (error) {
       const status = toStatus(error, (e) => this.ctx.deps.logger.error('sync write', { error: e }));
