@@ -34,6 +34,9 @@ async function main(argv: string[]): Promise<number> {
       group: { type: 'string' },
       from: { type: 'string' },
       ...Object.fromEntries(Object.keys(OPTION_SPECS).map((name) => [name, { type: 'string' as const }])),
+      // On/off flags are given bare: `--require-client-cert`.
+      'require-client-cert': { type: 'boolean' },
+      'insecure-anywhere': { type: 'boolean' },
     },
   });
   const [command = 'serve', ...rest] = positionals;
@@ -41,7 +44,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
   }
-  const options = resolveOptions(values as Partial<Record<OptionName, string>>);
+  const flags = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
+  const options = resolveOptions(flags as Partial<Record<OptionName, string>>);
   switch (command) {
     case 'checksum':
       return checksumCommand(options.dataDir);

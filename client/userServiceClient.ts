@@ -9,10 +9,10 @@ export type Client = grpc.Client & Record<string, (...args: any[]) => any>; // e
 
 /** A client of the UserService built from the same proto. `shape: 'json'` gives enum names and
  * int64 as strings (as the proto3 JSON mapping prints them) instead of numbers. */
-export function createClient(addr: string, shape: Shape = 'numbers'): Client {
+export function createClient(addr: string, shape: Shape = 'numbers', credentials = grpc.credentials.createInsecure()): Client {
   const loaded = grpc.loadPackageDefinition(grpcDefinition(shape)) as unknown as Record<string, Record<string, grpc.ServiceClientConstructor>>;
   const [pkg, name] = SERVICE_NAME.split('.');
-  return new loaded[pkg][name](addr, grpc.credentials.createInsecure()) as unknown as Client;
+  return new loaded[pkg][name](addr, credentials) as unknown as Client;
 }
 
 export interface CallOptions {

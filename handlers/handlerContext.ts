@@ -14,6 +14,12 @@ export interface HandlerContext {
   metadata(key: string): string | undefined;
   /** Sets a trailing metadata value, sent with the call's status. */
   setTrailer(key: string, value: string): void;
+  /**
+   * PERMISSION_DENIED (or UNAUTHENTICATED) unless the caller may do one of `actions`: an RPC
+   * name, or `SyncUsers.subscribe` / `SyncUsers.change` for what a stream carries. A no-op when
+   * the server runs without an access policy.
+   */
+  authorize(...actions: string[]): void;
 }
 
 export type UnaryHandler<Req, Res> = (request: Req, ctx: HandlerContext) => Promise<Res>;

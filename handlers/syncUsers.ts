@@ -28,6 +28,7 @@ export async function* syncUsers(updates: AsyncIterable<UserUpdate>, ctx: Handle
   const readUpdates = async () => {
     for await (const update of updates) {
       if (update.kind === 'subscribe') {
+        ctx.authorize('SyncUsers.subscribe');
         if (feed) throw new InvalidArgumentError('subscribe', 'this stream is already subscribed');
         feed = streamChanges(update.subscribe, streamCtx, (result) => outbox.push(result));
         feed.catch((error: unknown) => outbox.close(error));

@@ -4,7 +4,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { ServiceDeps } from '../events/serviceDeps';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { adaptHandler, type AnyHandler, type MethodKind } from './grpc/adaptHandler';
-import { openCall, type CallTracking } from './grpc/callContext';
+import { openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
 import { safeDeserialize } from './grpc/safeDeserialize';
 import type { RpcBinding } from './serverlessConfig';
 
@@ -14,7 +14,13 @@ export interface GrpcOptions {
   /** Default deadline of ListUsers and ImportUsers, ms. */
   streamTimeoutMs: number;
   maxMessageBytes: number;
+  maxConcurrentStreams: number;
+  keepaliveMs: number;
+  idleTimeoutMs: number;
 }
+
+/** What a call to each RPC needs the caller to be allowed (SyncUsers: either half). */
+const ACTIONS: Record<string, string[]> = { SyncUsers: ['SyncUsers.subscribe', 'SyncUsers.change'] };
 
 /** The RPCs of the service and their kinds, read from the proto. */
 export function serviceMethods(): Map<string, MethodKind> {
@@ -31,10 +37,15 @@ function kindOf(method: grpc.MethodDefinition<unknown, unknown>): MethodKind {
  * A grpc-js server with the UserService wired from serverless.yml, the standard health service
  * and server reflection (so grpcurl and grpc_health_probe work).
  */
-export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options: GrpcOptions, tracking: CallTracking) {
+export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options: GrpcOptions, tracking: CallTracking, security: CallSecurity) {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': options.maxMessageBytes,
+    'grpc.max_concurrent_streams': options.maxConcurrentStreams,
+    // Ping idle clients so dead connections are noticed, and close connections idle for long.
+    'grpc.keepalive_time_ms': options.keepaliveMs,
+    'grpc.keepalive_timeout_ms': 20_000,
+    'grpc.max_connection_idle_ms': options.idleTimeoutMs,
   });
   const definition = grpcDefinition()[SERVICE_NAME] as grpc.ServiceDefinition;
   const service: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
@@ -43,7 +54,8 @@ export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options:
     const method = definition[rpc.method];
     service[rpc.method] = { ...method, requestDeserialize: safeDeserialize(method.requestDeserialize) };
     const timeoutMs = rpc.timeoutMs ?? (rpc.kind === 'unary' ? options.unaryTimeoutMs : options.streamTimeoutMs);
-    implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, (call) => openCall(call, deps, timeoutMs, tracking), deps.logger);
+    const open = (call: Parameters<typeof openCall>[0]) => openCall(call, deps, timeoutMs, tracking, security);
+    implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, open, deps.logger, ACTIONS[rpc.method] ?? [rpc.method]);
   }
   server.addService(service, implementation);
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });

@@ -14,6 +14,9 @@ import type { CallTracking } from './grpc/callContext';
 import { createGrpcServer, serviceMethods } from './grpcServer';
 import { runLogFunction, runSubscriber } from './logRunner';
 import { openLog } from './openLog';
+import { AccessPolicy } from './security/accessPolicy';
+import { StreamQuota } from './security/streamQuota';
+import { serverCredentials } from './security/transportCredentials';
 import { loadWiring } from './serverlessConfig';
 import type { ServiceOptions } from './serviceOptions';
 
@@ -27,6 +30,9 @@ export interface RunningService {
 
 /** Opens the data directory, starts every function of serverless.yml and serves gRPC. */
 export async function startService(options: ServiceOptions, logger: Logger): Promise<RunningService> {
+  // Configuration mistakes first, before anything is opened.
+  const credentials = serverCredentials(options.addr, options);
+  const security = { policy: options.authzFile ? AccessPolicy.load(options.authzFile) : undefined, streams: new StreamQuota(options.maxStreamsPerIdentity) };
   const lock = lockDataDir(options.dataDir);
   const log = await openLog(options, logger).catch((error: unknown) => {
     lock.release();
@@ -48,8 +54,8 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     ...wiring.subscribers.map((binding) => runSubscriber(binding, deps, bootstrap, stopRunners.signal)),
   ];
   const tracking: CallTracking = { active: new Set() };
-  const { server, health } = createGrpcServer(wiring.rpcs, deps, options, tracking);
-  const port = await bind(server, options.addr);
+  const { server, health } = createGrpcServer(wiring.rpcs, deps, options, tracking, security);
+  const port = await bind(server, options.addr, credentials);
   const addr = `${options.addr.slice(0, options.addr.lastIndexOf(':'))}:${port}`;
 
   const stop = async () => {
@@ -74,8 +80,6 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   return { addr, deps, stop };
 }
 
-function bind(server: grpc.Server, addr: string): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.bindAsync(addr, grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
-  );
+function bind(server: grpc.Server, addr: string, credentials: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => server.bindAsync(addr, credentials, (error, port) => (error ? reject(error) : resolve(port))));
 }

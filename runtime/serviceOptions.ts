@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { TransportOptions } from './security/transportCredentials';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -8,8 +9,14 @@ export interface KafkaSettings {
   minInsyncReplicas: number;
 }
 
-export interface ServiceOptions {
+export interface ServiceOptions extends TransportOptions {
   addr: string;
+  /** The --authz policy file; without one every caller may call everything. */
+  authzFile?: string;
+  maxStreamsPerIdentity: number;
+  maxConcurrentStreams: number;
+  keepaliveMs: number;
+  idleTimeoutMs: number;
   dataDir: string;
   /** Which log: the embedded SQLite file, or Kafka with these settings. */
   log: 'embedded' | 'kafka';
@@ -30,6 +37,16 @@ export const OPTION_SPECS = {
   'max-message-bytes': { env: 'USERSVC_MAX_MESSAGE_BYTES', default: String(4 * 1024 * 1024), help: 'largest message received or sent' },
   'shutdown-grace-ms': { env: 'USERSVC_SHUTDOWN_GRACE_MS', default: '10000', help: 'how long SIGTERM waits for calls in flight' },
   'log-level': { env: 'USERSVC_LOG_LEVEL', default: 'info', help: 'debug, info, warn or error' },
+  'tls-cert': { env: 'USERSVC_TLS_CERT', default: '', help: 'server certificate (PEM): serve TLS' },
+  'tls-key': { env: 'USERSVC_TLS_KEY', default: '', help: 'private key of --tls-cert (PEM)' },
+  'tls-ca': { env: 'USERSVC_TLS_CA', default: '', help: 'CA (PEM) that signs client certificates' },
+  'require-client-cert': { env: 'USERSVC_REQUIRE_CLIENT_CERT', default: 'false', help: 'mutual TLS: refuse clients without a certificate from --tls-ca' },
+  'insecure-anywhere': { env: 'USERSVC_INSECURE_ANYWHERE', default: 'false', help: 'allow plaintext on a non-loopback address' },
+  authz: { env: 'USERSVC_AUTHZ', default: '', help: 'access policy file (YAML): tokens, certificates, grants' },
+  'max-streams-per-identity': { env: 'USERSVC_MAX_STREAMS_PER_IDENTITY', default: '100', help: 'open streams one caller may hold' },
+  'max-concurrent-streams': { env: 'USERSVC_MAX_CONCURRENT_STREAMS', default: '100', help: 'concurrent calls on one HTTP/2 connection' },
+  'keepalive-ms': { env: 'USERSVC_KEEPALIVE_MS', default: '60000', help: 'ping a connection quiet this long (dead peers are dropped)' },
+  'idle-timeout-ms': { env: 'USERSVC_IDLE_TIMEOUT_MS', default: '300000', help: 'close a connection with no calls for this long' },
   log: { env: 'USERSVC_LOG', default: 'embedded', help: 'the log: embedded (a SQLite file in --data) or kafka' },
   brokers: { env: 'KAFKA_BROKERS', default: '127.0.0.1:9092', help: 'Kafka bootstrap brokers, comma-separated' },
   'kafka-prefix': { env: 'USERSVC_KAFKA_PREFIX', default: '', help: 'prefix of every topic and group name on Kafka' },
@@ -49,8 +66,19 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
   if (!/^[^\s]+:\d{1,5}$/.test(addr)) throw new Error(`--addr must be host:port, got "${addr}"`);
   const log = value('log');
   if (log !== 'embedded' && log !== 'kafka') throw new Error(`--log must be embedded or kafka, got "${log}"`);
+  const file = (name: OptionName) => value(name) || undefined;
   return {
     addr,
+    tlsCert: file('tls-cert'),
+    tlsKey: file('tls-key'),
+    tlsCa: file('tls-ca'),
+    requireClientCert: flag('require-client-cert', value('require-client-cert')),
+    insecureAnywhere: flag('insecure-anywhere', value('insecure-anywhere')),
+    authzFile: file('authz'),
+    maxStreamsPerIdentity: positive('max-streams-per-identity', value('max-streams-per-identity')),
+    maxConcurrentStreams: positive('max-concurrent-streams', value('max-concurrent-streams')),
+    keepaliveMs: positive('keepalive-ms', value('keepalive-ms')),
+    idleTimeoutMs: positive('idle-timeout-ms', value('idle-timeout-ms')),
     dataDir: path.resolve(value('data')),
     log,
     kafka: {
@@ -66,6 +94,13 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
     shutdownGraceMs: number('shutdown-grace-ms', value('shutdown-grace-ms')),
     logLevel: level as ServiceOptions['logLevel'],
   };
+}
+
+/** On/off options: `--flag` alone, or true/false/1/0 from the environment. */
+function flag(name: string, text: string): boolean {
+  if (['true', '1', 'yes'].includes(text)) return true;
+  if (['false', '0', 'no', ''].includes(text)) return false;
+  throw new Error(`--${name} is on or off (true/false), got "${text}"`);
 }
 
 function positive(name: string, text: string): number {

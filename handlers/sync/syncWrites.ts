@@ -46,6 +46,7 @@ export class SyncWrites {
   private async write(change: UserChange): Promise<WriteResult> {
     const base = { request_id: change.request_id, user: null, cursor: '' };
     try {
+      this.ctx.authorize('SyncUsers.change');
       const ctx = { ...this.ctx, deadline: Math.min(this.ctx.deadline, Date.now() + WRITE_TIMEOUT_MS) };
       const outcome = await submitCommand(this.command(change), ctx);
       return { ...base, code: outcome.code, message: outcome.message, user: outcome.user, cursor: outcome.cursor };

@@ -15,7 +15,12 @@ export type AnyHandler = (input: any, ctx: HandlerContext) => any; // eslint-dis
  * yield), the call is answered exactly once with a status from `toStatus`, and stream writes
  * wait for the client's flow control, so a slow reader never makes the server buffer.
  */
-export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call: any) => OpenCall, logger: Logger): grpc.UntypedHandleCall {
+export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call: any) => OpenCall, logger: Logger, actions: string[]): grpc.UntypedHandleCall {
+  /** Who may open the call at all, and (for streams) whether the caller has a stream slot left. */
+  const admit = (call: OpenCall) => {
+    call.ctx.authorize(...actions);
+    if (kind !== 'unary') call.holdStreamSlot();
+  };
   const report = (error: unknown) => logger.error('handler failed', { error });
   const statusOf = (error: unknown, call: OpenCall): grpc.StatusObject => {
     const { code, message } = toStatus(error, report);
@@ -36,17 +41,17 @@ export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call:
         };
         // The deadline (or shutdown) answers for a handler stuck in something that ignores its signal.
         open_.ctx.signal.addEventListener('abort', () => answer(open_.ctx.signal.reason), { once: true });
-        run(() => handler(checked(call.request), open_.ctx)).then((value) => answer(null, value), (error) => answer(error));
+        run(() => (admit(open_), handler(checked(call.request), open_.ctx))).then((value) => answer(null, value), (error) => answer(error));
       };
     case 'serverStream':
       return (call: grpc.ServerWritableStream<unknown, unknown>) => {
         const open_ = open(call);
-        streamOut(call, open_, () => handler(checked(call.request), open_.ctx), statusOf);
+        streamOut(call, open_, () => (admit(open_), handler(checked(call.request), open_.ctx)), statusOf);
       };
     case 'clientStream':
       return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const open_ = open(call);
-        run(() => handler(readRequests(call, open_.ctx.signal), open_.ctx)).then(
+        run(() => (admit(open_), handler(readRequests(call, open_.ctx.signal), open_.ctx))).then(
           (value) => (open_.close(), callback(null, value, open_.trailers)),
           (error) => (open_.close(), callback(statusOf(error, open_))),
         );
@@ -54,7 +59,7 @@ export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call:
     case 'bidi':
       return (call: grpc.ServerDuplexStream<unknown, unknown>) => {
         const open_ = open(call);
-        streamOut(call, open_, () => handler(readRequests(call, open_.ctx.signal), open_.ctx), statusOf);
+        streamOut(call, open_, () => (admit(open_), handler(readRequests(call, open_.ctx.signal), open_.ctx)), statusOf);
       };
   }
 }

@@ -2,12 +2,20 @@ import * as grpc from '@grpc/grpc-js';
 import type { ServiceDeps } from '../../events/serviceDeps';
 import type { HandlerContext } from '../../handlers/handlerContext';
 import { DeadlineExceededError, UnavailableError } from '../../lib/errors';
+import type { AccessPolicy, Credentials } from '../security/accessPolicy';
+import type { StreamQuota } from '../security/streamQuota';
 
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
 
 export interface CallTracking {
   /** Calls in progress, so shutdown can end the long-lived ones. */
   active: Set<OpenCall>;
+}
+
+/** Who may call, and how many streams each may hold open. */
+export interface CallSecurity {
+  policy?: AccessPolicy;
+  streams: StreamQuota;
 }
 
 export interface OpenCall {
@@ -17,7 +25,9 @@ export interface OpenCall {
   longLived: boolean;
   /** Ends the call early: the handler sees its signal abort with `reason`. */
   abort(reason: Error): void;
-  /** Releases the call's timer and tracking; call exactly once, when the call is answered. */
+  /** Counts a stream against its caller's quota (RESOURCE_EXHAUSTED when over); released by close(). */
+  holdStreamSlot(): void;
+  /** Releases the call's timer, tracking and stream slot; call exactly once, when the call is answered. */
   close(): void;
 }
 
@@ -25,7 +35,7 @@ export interface OpenCall {
  * Builds the HandlerContext of one call: the deadline is the client's, capped by the server's
  * default so that no call waits forever (0 = no default, for feeds that are meant to stay open).
  */
-export function openCall(call: AnyCall, deps: ServiceDeps, defaultTimeoutMs: number, tracking: CallTracking): OpenCall {
+export function openCall(call: AnyCall, deps: ServiceDeps, defaultTimeoutMs: number, tracking: CallTracking, security: CallSecurity): OpenCall {
   const controller = new AbortController();
   const trailers = new grpc.Metadata();
   const deadline = Math.min(clientDeadline(call), defaultTimeoutMs > 0 ? Date.now() + defaultTimeoutMs : Infinity);
@@ -38,22 +48,29 @@ export function openCall(call: AnyCall, deps: ServiceDeps, defaultTimeoutMs: num
   const onCancelled = () => abort(new UnavailableError('the client cancelled the call'));
   const events = call as unknown as NodeJS.EventEmitter;
   events.on('cancelled', onCancelled);
+  const metadata = (key: string) => {
+    const value = call.metadata.get(key)[0];
+    return value === undefined ? undefined : String(value);
+  };
+  let identity: string | undefined;
+  const identify = () => (identity ??= security.policy ? security.policy.identify(credentialsOf(call, metadata)) : 'anonymous');
+  let releaseSlot = () => {};
   const ctx: HandlerContext = {
     deps,
     deadline,
     signal: controller.signal,
-    metadata: (key) => {
-      const value = call.metadata.get(key)[0];
-      return value === undefined ? undefined : String(value);
-    },
+    metadata,
     setTrailer: (key, value) => trailers.set(key, value),
+    authorize: (...actions) => security.policy?.authorize(identify(), ...actions),
   };
   const open: OpenCall = {
     ctx,
     trailers,
     longLived: defaultTimeoutMs === 0,
     abort,
+    holdStreamSlot: () => (releaseSlot = security.streams.acquire(identify())),
     close: () => {
+      releaseSlot();
       if (timer) clearTimeout(timer);
       events.removeListener('cancelled', onCancelled);
       tracking.active.delete(open);
@@ -67,4 +84,12 @@ function clientDeadline(call: AnyCall): number {
   const deadline = call.getDeadline();
   const ms = deadline instanceof Date ? deadline.getTime() : Number(deadline);
   return Number.isFinite(ms) && ms > 0 ? ms : Infinity;
+}
+
+/** The bearer token of the `authorization` header and the client certificate's subject CN. */
+function credentialsOf(call: AnyCall, metadata: (key: string) => string | undefined): Credentials {
+  const header = metadata('authorization');
+  const bearer = header === undefined ? undefined : (/^Bearer\s+(.+)$/i.exec(header)?.[1] ?? '');
+  const subject = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
+  return { bearer, certificateSubject: Array.isArray(subject) ? subject[0] : subject };
 }

@@ -41,7 +41,7 @@ export function startInProcess(options: { runFunctions?: boolean } = {}): InProc
     deps,
     ctx(timeoutMs = 5000, metadata = {}) {
       const trailers = new Map<string, string>();
-      return { deps, deadline: Date.now() + timeoutMs, signal: new AbortController().signal, metadata: (k) => metadata[k], setTrailer: (k, v) => trailers.set(k, v), trailers };
+      return { deps, deadline: Date.now() + timeoutMs, signal: new AbortController().signal, metadata: (k) => metadata[k], setTrailer: (k, v) => trailers.set(k, v), authorize: () => {}, trailers };
     },
     async close() {
       stop.abort();

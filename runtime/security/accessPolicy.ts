@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { ServiceError } from '../../lib/errors';
+import { Code } from '../../lib/code';
+
+/** What each permission lets a caller do: RPC names, and the two halves of SyncUsers. */
+const PERMISSIONS: Record<string, string[]> = {
+  read: ['GetUser', 'ListUsers', 'SyncUsers.subscribe'],
+  write: ['CreateUser', 'UpdateUser', 'DeleteUser', 'ImportUsers', 'SyncUsers.change'],
+};
+
+export class UnauthenticatedError extends ServiceError {
+  constructor(message: string) {
+    super(Code.UNAUTHENTICATED, message);
+  }
+}
+
+export class PermissionDeniedError extends ServiceError {
+  constructor(message: string) {
+    super(Code.PERMISSION_DENIED, message);
+  }
+}
+
+/** How a call presents itself: its bearer token and its client certificate's subject, if any. */
+export interface Credentials {
+  bearer?: string;
+  certificateSubject?: string;
+}
+
+interface PolicyFile {
+  tokens?: Record<string, string>;
+  certificates?: Record<string, string>;
+  grants?: Record<string, string[]>;
+}
+
+/**
+ * Who may call what, from the --authz file:
+ *   tokens:        identity -> SHA-256 (hex) of its bearer token (`authorization: Bearer <token>`)
+ *   certificates:  client certificate subject CN -> identity (with --require-client-cert)
+ *   grants:        identity -> permissions (`read`, `write`) or action names (`GetUser`, `SyncUsers.change`)
+ * Tokens are kept as digests so the file holds no secret.
+ */
+export class AccessPolicy {
+  private constructor(
+    private readonly tokens: Map<string, string>,
+    private readonly certificates: Map<string, string>,
+    private readonly grants: Map<string, Set<string>>,
+  ) {}
+
+  static load(file: string): AccessPolicy {
+    const doc = (parse(readFileSync(file, 'utf8')) ?? {}) as PolicyFile;
+    const tokens = new Map(Object.entries(doc.tokens ?? {}).map(([identity, digest]) => [String(digest).toLowerCase(), identity]));
+    const grants = new Map<string, Set<string>>();
+    for (const [identity, granted] of Object.entries(doc.grants ?? {})) {
+      const actions = new Set<string>();
+      for (const g of granted ?? []) (PERMISSIONS[g] ?? [g]).forEach((a) => actions.add(a));
+      grants.set(identity, actions);
+    }
+    return new AccessPolicy(tokens, new Map(Object.entries(doc.certificates ?? {})), grants);
+  }
+
+  /** The identity behind a call's credentials, or UNAUTHENTICATED. A token wins over a certificate. */
+  identify(credentials: Credentials): string {
+    if (credentials.bearer !== undefined) {
+      const identity = this.tokens.get(createHash('sha256').update(credentials.bearer).digest('hex'));
+      if (!identity) throw new UnauthenticatedError('the bearer token is not known to this service');
+      return identity;
+    }
+    if (credentials.certificateSubject) {
+      const identity = this.certificates.get(credentials.certificateSubject);
+      if (!identity) throw new UnauthenticatedError(`the client certificate "${credentials.certificateSubject}" is not known to this service`);
+      return identity;
+    }
+    throw new UnauthenticatedError('no credentials: send metadata "authorization: Bearer <token>" or a client certificate');
+  }
+
+  /** PERMISSION_DENIED unless `identity` may do any of `actions`. */
+  authorize(identity: string, ...actions: string[]): void {
+    const granted = this.grants.get(identity);
+    if (!actions.some((a) => granted?.has(a))) throw new PermissionDeniedError(`${identity} may not call ${actions.join(' or ')}`);
+  }
+}
