@@ -87,7 +87,8 @@ export interface EventLog {
   healthy(): boolean;
   /** Where the log starts (older records are gone) and ends (the next offsets) now. */
   bounds(topic: string): Promise<{ start: Cursor; end: Cursor }>;
-  /** The position a consumer group committed last; empty when it never committed. */
+  /** The position a consumer group committed last; empty when it never committed. On Kafka a
+   * transaction's offsets show here a moment after its commit returns. */
   committed(group: string, topic: string): Promise<Cursor>;
   close(): Promise<void>;
 }

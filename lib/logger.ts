@@ -1,7 +1,8 @@
+import pino from 'pino';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
-const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
+/** The logging the service needs; pino underneath, so lines are JSON and cheap to write. */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -9,33 +10,23 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-/** One JSON object a line, so logs can be searched and shipped as they are. */
-export function createLogger(minimum: Level = 'info', write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
-  const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
-    if (RANK[level] < RANK[minimum]) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...serializable(fields) })}\n`);
+/**
+ * One JSON object a line (`time`, `level`, `msg`, then the fields), to stdout unless `write` is
+ * given. An `error` field is serialized with its message, stack and cause.
+ */
+export function createLogger(minimum: Level = 'info', write?: (line: string) => void): Logger {
+  const options: pino.LoggerOptions = {
+    level: minimum,
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    serializers: { error: pino.stdSerializers.err },
   };
+  const log = write ? pino(options, { write }) : pino(options, pino.destination({ sync: true }));
   return {
-    debug: (msg, fields) => emit('debug', msg, fields),
-    info: (msg, fields) => emit('info', msg, fields),
-    warn: (msg, fields) => emit('warn', msg, fields),
-    error: (msg, fields) => emit('error', msg, fields),
-  };
-}
-
-/** Errors lose their message and stack in JSON.stringify; keep them, with their causes. */
-function serializable(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  if (!fields) return fields;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) out[key] = value instanceof Error ? describeError(value) : value;
-  return out;
-}
-
-function describeError(error: Error): Record<string, unknown> {
-  return {
-    name: error.name,
-    message: error.message,
-    stack: error.stack,
-    ...(error.cause !== undefined ? { cause: error.cause instanceof Error ? describeError(error.cause) : String(error.cause) } : {}),
+    debug: (msg, fields) => log.debug(fields ?? {}, msg),
+    info: (msg, fields) => log.info(fields ?? {}, msg),
+    warn: (msg, fields) => log.warn(fields ?? {}, msg),
+    error: (msg, fields) => log.error(fields ?? {}, msg),
   };
 }

@@ -6,6 +6,7 @@ import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { adaptHandler, type AnyHandler, type MethodKind } from './grpc/adaptHandler';
 import { openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
 import { safeDeserialize } from './grpc/safeDeserialize';
+import type { Metrics } from './observability/metrics';
 import type { RpcBinding } from './serverlessConfig';
 
 export interface GrpcOptions {
@@ -37,7 +38,7 @@ function kindOf(method: grpc.MethodDefinition<unknown, unknown>): MethodKind {
  * A grpc-js server with the UserService wired from serverless.yml, the standard health service
  * and server reflection (so grpcurl and grpc_health_probe work).
  */
-export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options: GrpcOptions, tracking: CallTracking, security: CallSecurity) {
+export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options: GrpcOptions, tracking: CallTracking, security: CallSecurity, metrics: Metrics) {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': options.maxMessageBytes,
@@ -54,7 +55,8 @@ export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options:
     const method = definition[rpc.method];
     service[rpc.method] = { ...method, requestDeserialize: safeDeserialize(method.requestDeserialize) };
     const timeoutMs = rpc.timeoutMs ?? (rpc.kind === 'unary' ? options.unaryTimeoutMs : options.streamTimeoutMs);
-    const open = (call: Parameters<typeof openCall>[0]) => openCall(call, deps, timeoutMs, tracking, security);
+    const env = { deps, method: rpc.method, defaultTimeoutMs: timeoutMs, tracking, security, metrics };
+    const open = (call: Parameters<typeof openCall>[0]) => openCall(call, env);
     implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, open, deps.logger, ACTIONS[rpc.method] ?? [rpc.method]);
   }
   server.addService(service, implementation);

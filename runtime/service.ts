@@ -14,6 +14,9 @@ import type { CallTracking } from './grpc/callContext';
 import { createGrpcServer, serviceMethods } from './grpcServer';
 import { runLogFunction, runSubscriber } from './logRunner';
 import { openLog } from './openLog';
+import { createMetrics } from './observability/metrics';
+import { startMetricsServer } from './observability/metricsServer';
+import { TimedLog } from './observability/timedLog';
 import { AccessPolicy } from './security/accessPolicy';
 import { StreamQuota } from './security/streamQuota';
 import { serverCredentials } from './security/transportCredentials';
@@ -23,6 +26,8 @@ import type { ServiceOptions } from './serviceOptions';
 export interface RunningService {
   /** The address actually bound (the real port when 0 was asked for). */
   addr: string;
+  /** Where GET /metrics answers, when --metrics-addr asked for it. */
+  metricsAddr?: string;
   deps: ServiceDeps;
   /** Graceful stop: no new calls, feeds ended with UNAVAILABLE, calls in flight finished (within the grace), files closed. */
   stop(): Promise<void>;
@@ -34,10 +39,12 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   const credentials = serverCredentials(options.addr, options);
   const security = { policy: options.authzFile ? AccessPolicy.load(options.authzFile) : undefined, streams: new StreamQuota(options.maxStreamsPerIdentity) };
   const lock = lockDataDir(options.dataDir);
-  const log = await openLog(options, logger).catch((error: unknown) => {
+  const metrics = createMetrics();
+  const opened = await openLog(options, logger).catch((error: unknown) => {
     lock.release();
     throw error;
   });
+  const log = new TimedLog(opened, metrics.appendTook);
   const files = dataFiles(options.dataDir);
   const view = UserView.open(files.view);
   const deciderState = UserView.open(files.deciderState);
@@ -54,8 +61,10 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     ...wiring.subscribers.map((binding) => runSubscriber(binding, deps, bootstrap, stopRunners.signal)),
   ];
   const tracking: CallTracking = { active: new Set() };
-  const { server, health } = createGrpcServer(wiring.rpcs, deps, options, tracking, security);
+  const { server, health } = createGrpcServer(wiring.rpcs, deps, options, tracking, security, metrics);
   const port = await bind(server, options.addr, credentials);
+  metrics.watchLag(deps);
+  const metricsServer = options.metricsAddr ? await startMetricsServer(options.metricsAddr, metrics, logger) : undefined;
   const addr = `${options.addr.slice(0, options.addr.lastIndexOf(':'))}:${port}`;
 
   const stop = async () => {
@@ -71,13 +80,13 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     await drained;
     clearTimeout(graceOver);
     stopRunners.abort();
-    await Promise.allSettled(runners);
+    await Promise.allSettled([...runners, metricsServer?.close()]);
     await log.close();
     view.close();
     deciderState.close();
     lock.release();
   };
-  return { addr, deps, stop };
+  return { addr, metricsAddr: metricsServer?.addr, deps, stop };
 }
 
 function bind(server: grpc.Server, addr: string, credentials: grpc.ServerCredentials): Promise<number> {

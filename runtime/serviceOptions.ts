@@ -13,6 +13,8 @@ export interface ServiceOptions extends TransportOptions {
   addr: string;
   /** The --authz policy file; without one every caller may call everything. */
   authzFile?: string;
+  /** host:port of the Prometheus endpoint (GET /metrics); off when empty. */
+  metricsAddr?: string;
   maxStreamsPerIdentity: number;
   maxConcurrentStreams: number;
   keepaliveMs: number;
@@ -42,6 +44,7 @@ export const OPTION_SPECS = {
   'tls-ca': { env: 'USERSVC_TLS_CA', default: '', help: 'CA (PEM) that signs client certificates' },
   'require-client-cert': { env: 'USERSVC_REQUIRE_CLIENT_CERT', default: 'false', help: 'mutual TLS: refuse clients without a certificate from --tls-ca' },
   'insecure-anywhere': { env: 'USERSVC_INSECURE_ANYWHERE', default: 'false', help: 'allow plaintext on a non-loopback address' },
+  'metrics-addr': { env: 'USERSVC_METRICS_ADDR', default: '', help: 'host:port to serve Prometheus metrics on (GET /metrics)' },
   authz: { env: 'USERSVC_AUTHZ', default: '', help: 'access policy file (YAML): tokens, certificates, grants' },
   'max-streams-per-identity': { env: 'USERSVC_MAX_STREAMS_PER_IDENTITY', default: '100', help: 'open streams one caller may hold' },
   'max-concurrent-streams': { env: 'USERSVC_MAX_CONCURRENT_STREAMS', default: '100', help: 'concurrent calls on one HTTP/2 connection' },
@@ -75,6 +78,7 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
     requireClientCert: flag('require-client-cert', value('require-client-cert')),
     insecureAnywhere: flag('insecure-anywhere', value('insecure-anywhere')),
     authzFile: file('authz'),
+    metricsAddr: file('metrics-addr'),
     maxStreamsPerIdentity: positive('max-streams-per-identity', value('max-streams-per-identity')),
     maxConcurrentStreams: positive('max-concurrent-streams', value('max-concurrent-streams')),
     keepaliveMs: positive('keepalive-ms', value('keepalive-ms')),

@@ -16,7 +16,7 @@ export async function serveCommand(options: ServiceOptions): Promise<number> {
     process.on('SIGINT', onSignal);
   });
   const service = await startService(options, logger);
-  logger.info(`listening on ${service.addr}`, { addr: service.addr, data: options.dataDir });
+  logger.info(`listening on ${service.addr}`, { addr: service.addr, data: options.dataDir, log: options.log, metrics: service.metricsAddr });
   const signal = await signalled;
   logger.info(`${signal}: draining calls in flight and stopping`);
   await service.stop();

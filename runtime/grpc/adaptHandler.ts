@@ -35,8 +35,9 @@ export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call:
         const answer = (error: unknown, value?: unknown) => {
           if (answered) return;
           answered = true;
-          open_.close();
-          if (error) callback(statusOf(error, open_));
+          const status = error ? statusOf(error, open_) : undefined;
+          open_.close(status?.code ?? 0);
+          if (status) callback(status);
           else callback(null, value, open_.trailers);
         };
         // The deadline (or shutdown) answers for a handler stuck in something that ignores its signal.
@@ -52,8 +53,12 @@ export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call:
       return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const open_ = open(call);
         run(() => (admit(open_), handler(readRequests(call, open_.ctx.signal), open_.ctx))).then(
-          (value) => (open_.close(), callback(null, value, open_.trailers)),
-          (error) => (open_.close(), callback(statusOf(error, open_))),
+          (value) => (open_.close(0), callback(null, value, open_.trailers)),
+          (error) => {
+            const status = statusOf(error, open_);
+            open_.close(status.code);
+            callback(status);
+          },
         );
       };
     case 'bidi':
@@ -84,6 +89,7 @@ async function streamOut(
   statusOf: (error: unknown, call: OpenCall) => grpc.StatusObject,
 ): Promise<void> {
   const { signal } = open.ctx;
+  let code = 0;
   try {
     for await (const message of await run(start)) {
       if (signal.aborted) throw signal.reason;
@@ -92,9 +98,11 @@ async function streamOut(
     if (signal.aborted) throw signal.reason;
     call.end(open.trailers);
   } catch (error) {
-    call.emit('error', statusOf(error, open));
+    const status = statusOf(error, open);
+    code = status.code;
+    call.emit('error', status);
   } finally {
-    open.close();
+    open.close(code);
   }
 }
 

@@ -2,6 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { ServiceDeps } from '../../events/serviceDeps';
 import type { HandlerContext } from '../../handlers/handlerContext';
 import { DeadlineExceededError, UnavailableError } from '../../lib/errors';
+import { nanoid } from 'nanoid';
+import type { Metrics } from '../observability/metrics';
 import type { AccessPolicy, Credentials } from '../security/accessPolicy';
 import type { StreamQuota } from '../security/streamQuota';
 
@@ -18,6 +20,17 @@ export interface CallSecurity {
   streams: StreamQuota;
 }
 
+/** Everything a call of one method is opened with. */
+export interface CallEnv {
+  deps: ServiceDeps;
+  method: string;
+  /** The server's default deadline for this method; 0 = none (feeds meant to stay open). */
+  defaultTimeoutMs: number;
+  tracking: CallTracking;
+  security: CallSecurity;
+  metrics: Metrics;
+}
+
 export interface OpenCall {
   ctx: HandlerContext;
   trailers: grpc.Metadata;
@@ -27,15 +40,18 @@ export interface OpenCall {
   abort(reason: Error): void;
   /** Counts a stream against its caller's quota (RESOURCE_EXHAUSTED when over); released by close(). */
   holdStreamSlot(): void;
-  /** Releases the call's timer, tracking and stream slot; call exactly once, when the call is answered. */
-  close(): void;
+  /** Releases the call's timer, tracking and stream slot, and records it (metrics, one log line
+   * with its request id and trace id); call exactly once, when the call is answered with `code`. */
+  close(code: number): void;
 }
 
 /**
  * Builds the HandlerContext of one call: the deadline is the client's, capped by the server's
  * default so that no call waits forever (0 = no default, for feeds that are meant to stay open).
  */
-export function openCall(call: AnyCall, deps: ServiceDeps, defaultTimeoutMs: number, tracking: CallTracking, security: CallSecurity): OpenCall {
+export function openCall(call: AnyCall, env: CallEnv): OpenCall {
+  const { deps, defaultTimeoutMs, tracking, security } = env;
+  const started = process.hrtime.bigint();
   const controller = new AbortController();
   const trailers = new grpc.Metadata();
   const deadline = Math.min(clientDeadline(call), defaultTimeoutMs > 0 ? Date.now() + defaultTimeoutMs : Infinity);
@@ -55,6 +71,8 @@ export function openCall(call: AnyCall, deps: ServiceDeps, defaultTimeoutMs: num
   let identity: string | undefined;
   const identify = () => (identity ??= security.policy ? security.policy.identify(credentialsOf(call, metadata)) : 'anonymous');
   let releaseSlot = () => {};
+  const requestId = metadata('x-request-id') ?? nanoid();
+  trailers.set('x-request-id', requestId);
   const ctx: HandlerContext = {
     deps,
     deadline,
@@ -68,12 +86,19 @@ export function openCall(call: AnyCall, deps: ServiceDeps, defaultTimeoutMs: num
     trailers,
     longLived: defaultTimeoutMs === 0,
     abort,
-    holdStreamSlot: () => (releaseSlot = security.streams.acquire(identify())),
-    close: () => {
+    holdStreamSlot: () => {
+      const release = security.streams.acquire(identify());
+      env.metrics.streamOpened(env.method);
+      releaseSlot = () => (release(), env.metrics.streamClosed(env.method));
+    },
+    close: (code) => {
       releaseSlot();
       if (timer) clearTimeout(timer);
       events.removeListener('cancelled', onCancelled);
       tracking.active.delete(open);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      env.metrics.callEnded(env.method, code, seconds);
+      deps.logger.info('call', { method: env.method, code: grpc.status[code] ?? code, ms: Math.round(seconds * 1e4) / 10, request_id: requestId, identity, ...traceOf(metadata) });
     },
   };
   tracking.active.add(open);
@@ -92,4 +117,10 @@ function credentialsOf(call: AnyCall, metadata: (key: string) => string | undefi
   const bearer = header === undefined ? undefined : (/^Bearer\s+(.+)$/i.exec(header)?.[1] ?? '');
   const subject = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
   return { bearer, certificateSubject: Array.isArray(subject) ? subject[0] : subject };
+}
+
+/** W3C trace context from `traceparent`, when the caller sent one, so logs join its trace. */
+function traceOf(metadata: (key: string) => string | undefined): { trace_id?: string; parent_span_id?: string } {
+  const match = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(metadata('traceparent') ?? '');
+  return match ? { trace_id: match[1], parent_span_id: match[2] } : {};
 }

@@ -1,0 +1,27 @@
+import http from 'node:http';
+import type { Logger } from '../../lib/logger';
+import type { Metrics } from './metrics';
+
+/** Serves GET /metrics for Prometheus; resolves with the address bound (port 0 picks one). */
+export async function startMetricsServer(addr: string, metrics: Metrics, logger: Logger): Promise<{ addr: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end('GET /metrics\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      (error: unknown) => {
+        logger.error('metrics failed', { error });
+        res.writeHead(500).end('metrics failed\n');
+      },
+    );
+  });
+  const colon = addr.lastIndexOf(':');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(addr.slice(colon + 1)), addr.slice(0, colon), resolve);
+  });
+  const port = (server.address() as { port: number }).port;
+  return { addr: `${addr.slice(0, colon)}:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

@@ -1,0 +1,53 @@
+import type { Cursor } from '../../lib/cursor';
+import type { ConsumedPosition, ConsumeHandlers, EventLog, LogBatch, NewRecord, ReadOptions, RecordPosition } from '../../events/eventLog';
+
+/** An EventLog that reports how long each append took to become durable; all else passes through. */
+export class TimedLog implements EventLog {
+  constructor(
+    private readonly log: EventLog,
+    private readonly took: (seconds: number) => void,
+  ) {}
+
+  append(topic: string, records: NewRecord[]): Promise<RecordPosition[]> {
+    return this.timed(this.log.append(topic, records));
+  }
+
+  appendAndCommit(topic: string, records: NewRecord[], consumed: ConsumedPosition): Promise<RecordPosition[]> {
+    return this.timed(this.log.appendAndCommit(topic, records, consumed));
+  }
+
+  read(topic: string, from: Cursor, options: ReadOptions): AsyncIterable<LogBatch> {
+    return this.log.read(topic, from, options);
+  }
+
+  consume(group: string, topic: string, handlers: ConsumeHandlers, options: ReadOptions): Promise<void> {
+    return this.log.consume(group, topic, handlers, options);
+  }
+
+  onFailure(listener: (error: Error) => void): () => void {
+    return this.log.onFailure(listener);
+  }
+
+  healthy(): boolean {
+    return this.log.healthy();
+  }
+
+  bounds(topic: string): Promise<{ start: Cursor; end: Cursor }> {
+    return this.log.bounds(topic);
+  }
+
+  committed(group: string, topic: string): Promise<Cursor> {
+    return this.log.committed(group, topic);
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+
+  private async timed<T>(pending: Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    const result = await pending;
+    this.took(Number(process.hrtime.bigint() - started) / 1e9);
+    return result;
+  }
+}

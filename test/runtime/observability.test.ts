@@ -1,0 +1,34 @@
+import * as grpc from '@grpc/grpc-js';
+import { createClient, unary } from '../../client/userServiceClient';
+import { removeDir, startServer, tempDir } from '../support/serverProcess';
+
+describe('observability', () => {
+  it('logs each call as JSON with its request id and trace, and serves Prometheus metrics', async () => {
+    const dir = tempDir('metrics');
+    const server = await startServer(dir, ['--metrics-addr', '127.0.0.1:0']);
+    const metricsAddr = /"metrics":"([^"]+)"/.exec(server.output())![1];
+    const client = createClient(server.addr);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const { trailers } = await unary(client, 'CreateUser', { email: 'o@example.com', name: 'O' }, { metadata: { 'x-request-id': 'req-42', traceparent } });
+    expect(trailers.get('x-request-id')).toEqual(['req-42']);
+    await expect(unary(client, 'GetUser', { id: 'missing' })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+
+    const text = await (await fetch(`http://${metricsAddr}/metrics`)).text();
+    expect(text).toMatch(/usersvc_grpc_calls_total\{method="CreateUser",code="0"\} 1/);
+    expect(text).toMatch(/usersvc_grpc_calls_total\{method="GetUser",code="5"\} 1/);
+    expect(text).toMatch(/usersvc_grpc_call_seconds_bucket\{le="[^"]+",method="CreateUser"\}/);
+    expect(text).toMatch(/usersvc_log_append_seconds_count \d+/);
+    expect(text).toMatch(/usersvc_projector_lag_events 0/);
+    expect(text).toMatch(/usersvc_decider_lag_commands 0/);
+    expect(text).toMatch(/usersvc_grpc_open_streams/);
+
+    client.close();
+    expect(await server.stop()).toBe(0);
+    const line = server
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"request_id":"req-42"'));
+    expect(JSON.parse(line!)).toMatchObject({ level: 'info', msg: 'call', method: 'CreateUser', code: 'OK', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    removeDir(dir);
+  });
+});
