@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { SERVICE_NAME, grpcDefinition, type Shape } from '../proto/schema';
+import { decodeStatusDetails, type StatusDetails } from '../proto/statusDetails';
 
 /**
  * A small client of the UserService over grpc-js: every call carries a deadline (10 s unless
@@ -7,18 +8,40 @@ import { SERVICE_NAME, grpcDefinition, type Shape } from '../proto/schema';
  */
 export type Client = grpc.Client & Record<string, (...args: any[]) => any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** A client of the UserService built from the same proto. `shape: 'json'` gives enum names and
- * int64 as strings (as the proto3 JSON mapping prints them) instead of numbers. */
-export function createClient(addr: string, shape: Shape = 'numbers', credentials = grpc.credentials.createInsecure()): Client {
+/** Reads are idempotent: grpc-js retries them on UNAVAILABLE by itself, with backoff. */
+const SERVICE_CONFIG = {
+  loadBalancingConfig: [{ round_robin: {} }],
+  methodConfig: [
+    {
+      name: ['GetUser', 'ListUsers'].map((method) => ({ service: SERVICE_NAME, method })),
+      retryPolicy: { maxAttempts: 5, initialBackoff: '0.05s', maxBackoff: '1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] },
+    },
+  ],
+};
+
+/**
+ * A client of the UserService built from the same proto. `target` is one address or several
+ * (`ipv4:127.0.0.1:50051,127.0.0.1:50052`, or `dns:name:port`): calls are balanced over them
+ * round robin. `shape: 'json'` gives enum names and int64 as strings (as the proto3 JSON mapping
+ * prints them) instead of numbers.
+ */
+export function createClient(target: string, shape: Shape = 'numbers', credentials = grpc.credentials.createInsecure()): Client {
   const loaded = grpc.loadPackageDefinition(grpcDefinition(shape)) as unknown as Record<string, Record<string, grpc.ServiceClientConstructor>>;
   const [pkg, name] = SERVICE_NAME.split('.');
-  return new loaded[pkg][name](addr, credentials) as unknown as Client;
+  return new loaded[pkg][name](target, credentials, { 'grpc.service_config': JSON.stringify(SERVICE_CONFIG) }) as unknown as Client;
 }
 
 export interface CallOptions {
   metadata?: Record<string, string>;
+  /** Time allowed from now (10 s by default)... */
   timeoutMs?: number;
+  /** ...or an absolute deadline (ms since the epoch), e.g. the remainder of the caller's own. */
+  deadline?: number;
 }
+
+/** Writes are retried on UNAVAILABLE only when they carry a request_id: the service then
+ * applies them once however often they arrive. */
+const WRITES = new Set(['CreateUser', 'UpdateUser', 'DeleteUser']);
 
 export interface UnaryResult<T> {
   response: T;
@@ -31,10 +54,27 @@ function metadataOf(values: Record<string, string> = {}): grpc.Metadata {
   return md;
 }
 
-const deadline = (timeoutMs = 10_000) => new Date(Date.now() + timeoutMs);
+const deadlineOf = (options: CallOptions) => new Date(options.deadline ?? Date.now() + (options.timeoutMs ?? 10_000));
 
-/** Calls a unary method; rejects with the grpc error (check `.code`). Resolves with trailers too. */
-export function unary<T = any>(client: Client, method: string, request: object, options: CallOptions = {}): Promise<UnaryResult<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * Calls a unary method; rejects with the grpc error (check `.code`, and `errorDetails()` for the
+ * field at fault). Resolves with trailers too. A write with a request_id that meets UNAVAILABLE is
+ * sent again, with backoff, until it gets an answer or the deadline passes.
+ */
+export async function unary<T = any>(client: Client, method: string, request: object, options: CallOptions = {}): Promise<UnaryResult<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const retriable = WRITES.has(method) && !!(request as { request_id?: string }).request_id;
+  const deadline = deadlineOf(options).getTime();
+  for (let backoff = 50; ; backoff = Math.min(backoff * 2, 1000)) {
+    try {
+      return await unaryOnce<T>(client, method, request, { ...options, deadline });
+    } catch (error) {
+      if (!retriable || (error as grpc.ServiceError).code !== grpc.status.UNAVAILABLE || Date.now() + backoff >= deadline) throw error;
+      await new Promise((r) => setTimeout(r, backoff));
+    }
+  }
+}
+
+function unaryOnce<T>(client: Client, method: string, request: object, options: CallOptions): Promise<UnaryResult<T>> {
   return new Promise((resolve, reject) => {
     let trailers = new grpc.Metadata();
     let response: T | undefined;
@@ -42,7 +82,7 @@ export function unary<T = any>(client: Client, method: string, request: object, 
     const done = () => {
       if (++settled === 2) resolve({ response: response as T, trailers });
     };
-    const call = client[method](request, metadataOf(options.metadata), { deadline: deadline(options.timeoutMs) }, (error: grpc.ServiceError | null, value: T) => {
+    const call = client[method](request, metadataOf(options.metadata), { deadline: deadlineOf(options) }, (error: grpc.ServiceError | null, value: T) => {
       if (error) return reject(error);
       response = value;
       done();
@@ -63,7 +103,7 @@ export interface StreamResult<T> {
 export function serverStream<T = any>(client: Client, method: string, request: object, options: CallOptions = {}): Promise<StreamResult<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
   return new Promise((resolve, reject) => {
     const messages: T[] = [];
-    const call = client[method](request, metadataOf(options.metadata), { deadline: deadline(options.timeoutMs) });
+    const call = client[method](request, metadataOf(options.metadata), { deadline: deadlineOf(options) });
     call.on('data', (m: T) => messages.push(m));
     call.on('error', reject);
     call.on('status', (status: grpc.StatusObject) => {
@@ -75,10 +115,16 @@ export function serverStream<T = any>(client: Client, method: string, request: o
 /** Calls a client-streaming method with the given requests. */
 export function clientStream<T = any>(client: Client, method: string, requests: object[], options: CallOptions = {}): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
   return new Promise((resolve, reject) => {
-    const call = client[method](metadataOf(options.metadata), { deadline: deadline(options.timeoutMs) }, (error: grpc.ServiceError | null, value: T) =>
+    const call = client[method](metadataOf(options.metadata), { deadline: deadlineOf(options) }, (error: grpc.ServiceError | null, value: T) =>
       error ? reject(error) : resolve(value),
     );
     for (const request of requests) call.write(request);
     call.end();
   });
+}
+
+/** The google.rpc details of a failed call: the field at fault (BadRequest) and a stable reason (ErrorInfo). */
+export function errorDetails(error: grpc.ServiceError): StatusDetails {
+  const bytes = error.metadata?.get('grpc-status-details-bin')[0];
+  return Buffer.isBuffer(bytes) ? decodeStatusDetails(bytes) : {};
 }

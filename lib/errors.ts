@@ -16,7 +16,7 @@ export class ServiceError extends Error {
 export class InvalidArgumentError extends ServiceError {
   constructor(
     readonly field: string,
-    reason: string,
+    readonly reason: string,
   ) {
     super(Code.INVALID_ARGUMENT, `${field}: ${reason}`);
   }

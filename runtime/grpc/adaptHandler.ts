@@ -3,7 +3,9 @@ import type { Readable, Writable } from 'node:stream';
 import type { HandlerContext } from '../../handlers/handlerContext';
 import { InvalidArgumentError, toStatus } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
+import { encodeStatusDetails } from '../../proto/statusDetails';
 import type { OpenCall } from './callContext';
+import { errorDetailsOf } from './errorDetails';
 import { MalformedRequest } from './safeDeserialize';
 
 export type MethodKind = 'unary' | 'serverStream' | 'clientStream' | 'bidi';
@@ -24,6 +26,7 @@ export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call:
   const report = (error: unknown) => logger.error('handler failed', { error });
   const statusOf = (error: unknown, call: OpenCall): grpc.StatusObject => {
     const { code, message } = toStatus(error, report);
+    call.trailers.set('grpc-status-details-bin', encodeStatusDetails(code, message, errorDetailsOf(error, code)));
     // Our Code enum holds the same numbers as grpc-js's Status.
     return { code: code as number as grpc.status, details: message, metadata: call.trailers };
   };

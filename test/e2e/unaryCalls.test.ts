@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { createClient, unary, type Client } from '../../client/userServiceClient';
+import { createClient, errorDetails, unary, type Client } from '../../client/userServiceClient';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
 import { CURSOR } from '../support/cursorPattern';
 
@@ -56,6 +56,16 @@ describe('CreateUser and GetUser', () => {
     const error = await unary(client, 'CreateUser', request).catch((e) => e);
     expect(error.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(error.details).toMatch(new RegExp(`^${field}: `));
+  });
+
+  it('sends the field at fault and a stable reason as google.rpc error details', async () => {
+    const error = await unary(client, 'CreateUser', { email: 'nope', name: 'X' }).catch((e) => e);
+    expect(errorDetails(error)).toMatchObject({
+      badRequest: { field_violations: [{ field: 'email', description: expect.stringMatching(/not a valid email/) }] },
+      errorInfo: { reason: 'INVALID_ARGUMENT', domain: 'userservice', metadata: { field: 'email' } },
+    });
+    const missing = await unary(client, 'GetUser', { id: 'nobody' }).catch((e) => e);
+    expect(errorDetails(missing)).toMatchObject({ errorInfo: { reason: 'NOT_FOUND' } });
   });
 
   it('refuses a duplicate email, whatever its case, with ALREADY_EXISTS', async () => {

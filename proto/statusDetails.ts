@@ -1,0 +1,56 @@
+import path from 'node:path';
+import protobuf from 'protobufjs';
+import { protoDir } from './schema';
+
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+export interface ErrorInfo {
+  reason: string;
+  domain: string;
+  metadata: Record<string, string>;
+}
+
+/** What a status can say besides its code and message (google.rpc error details). */
+export interface StatusDetails {
+  badRequest?: { field_violations: FieldViolation[] };
+  errorInfo?: ErrorInfo;
+}
+
+const TYPE_PREFIX = 'type.googleapis.com/';
+let root: protobuf.Root | undefined;
+
+function types() {
+  if (!root) {
+    root = new protobuf.Root();
+    root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : path.join(protoDir(), target));
+    root.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true });
+  }
+  const r = root;
+  return { status: r.lookupType('google.rpc.Status'), badRequest: r.lookupType('google.rpc.BadRequest'), errorInfo: r.lookupType('google.rpc.ErrorInfo') };
+}
+
+/** The bytes of the `grpc-status-details-bin` trailer: a google.rpc.Status with the details packed as Any. */
+export function encodeStatusDetails(code: number, message: string, details: StatusDetails): Buffer {
+  const t = types();
+  const any = (type: protobuf.Type, value: object) => ({ type_url: TYPE_PREFIX + type.fullName.slice(1), value: type.encode(type.fromObject(value)).finish() });
+  const packed = [];
+  if (details.badRequest) packed.push(any(t.badRequest, details.badRequest));
+  if (details.errorInfo) packed.push(any(t.errorInfo, details.errorInfo));
+  return Buffer.from(t.status.encode(t.status.fromObject({ code, message, details: packed })).finish());
+}
+
+/** Reads the details back out of a `grpc-status-details-bin` value (unknown detail types are skipped). */
+export function decodeStatusDetails(bytes: Buffer): StatusDetails & { code: number; message: string } {
+  const t = types();
+  const status = t.status.toObject(t.status.decode(bytes), { defaults: true }) as { code: number; message: string; details: Array<{ type_url: string; value: Uint8Array }> };
+  const out: StatusDetails & { code: number; message: string } = { code: status.code, message: status.message };
+  for (const detail of status.details) {
+    const name = detail.type_url.slice(detail.type_url.lastIndexOf('/') + 1);
+    if (name === 'google.rpc.BadRequest') out.badRequest = t.badRequest.toObject(t.badRequest.decode(detail.value), { defaults: true }) as StatusDetails['badRequest'];
+    if (name === 'google.rpc.ErrorInfo') out.errorInfo = t.errorInfo.toObject(t.errorInfo.decode(detail.value), { defaults: true, objects: true }) as ErrorInfo;
+  }
+  return out;
+}
