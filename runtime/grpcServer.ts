@@ -18,6 +18,7 @@ export interface GrpcOptions {
   maxConcurrentStreams: number;
   keepaliveMs: number;
   idleTimeoutMs: number;
+  slowReaderMs: number;
 }
 
 /** What a call to each RPC needs the caller to be allowed (SyncUsers: either half). */
@@ -55,7 +56,7 @@ export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options:
     const method = definition[rpc.method];
     service[rpc.method] = { ...method, requestDeserialize: safeDeserialize(method.requestDeserialize) };
     const timeoutMs = rpc.timeoutMs ?? (rpc.kind === 'unary' ? options.unaryTimeoutMs : options.streamTimeoutMs);
-    const env = { deps, method: rpc.method, defaultTimeoutMs: timeoutMs, tracking, security, metrics };
+    const env = { deps, method: rpc.method, defaultTimeoutMs: timeoutMs, tracking, security, metrics, slowReaderMs: options.slowReaderMs };
     const open = (call: Parameters<typeof openCall>[0]) => openCall(call, env);
     implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, open, deps.logger, ACTIONS[rpc.method] ?? [rpc.method]);
   }

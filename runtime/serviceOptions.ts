@@ -19,6 +19,7 @@ export interface ServiceOptions extends TransportOptions {
   maxConcurrentStreams: number;
   keepaliveMs: number;
   idleTimeoutMs: number;
+  slowReaderMs: number;
   dataDir: string;
   /** Which log: the embedded SQLite file, or Kafka with these settings. */
   log: 'embedded' | 'kafka';
@@ -49,6 +50,7 @@ export const OPTION_SPECS = {
   'max-streams-per-identity': { env: 'USERSVC_MAX_STREAMS_PER_IDENTITY', default: '100', help: 'open streams one caller may hold' },
   'max-concurrent-streams': { env: 'USERSVC_MAX_CONCURRENT_STREAMS', default: '100', help: 'concurrent calls on one HTTP/2 connection' },
   'keepalive-ms': { env: 'USERSVC_KEEPALIVE_MS', default: '60000', help: 'ping a connection quiet this long (dead peers are dropped)' },
+  'slow-reader-ms': { env: 'USERSVC_SLOW_READER_MS', default: '30000', help: 'cut off a stream whose client reads nothing this long' },
   'idle-timeout-ms': { env: 'USERSVC_IDLE_TIMEOUT_MS', default: '300000', help: 'close a connection with no calls for this long' },
   log: { env: 'USERSVC_LOG', default: 'embedded', help: 'the log: embedded (a SQLite file in --data) or kafka' },
   brokers: { env: 'KAFKA_BROKERS', default: '127.0.0.1:9092', help: 'Kafka bootstrap brokers, comma-separated' },
@@ -83,6 +85,7 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
     maxConcurrentStreams: positive('max-concurrent-streams', value('max-concurrent-streams')),
     keepaliveMs: positive('keepalive-ms', value('keepalive-ms')),
     idleTimeoutMs: positive('idle-timeout-ms', value('idle-timeout-ms')),
+    slowReaderMs: positive('slow-reader-ms', value('slow-reader-ms')),
     dataDir: path.resolve(value('data')),
     log,
     kafka: {

@@ -213,7 +213,15 @@ export class KafkaLog implements EventLog, KafkaContext {
     let producer = this.transactional.get(group);
     if (!producer) {
       producer = (async () => {
-        const p = this.kafka.producer({ transactionalId: `${this.physical(group)}-tx`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+        // Right after a commit the broker answers the next transaction's first request with
+        // CONCURRENT_TRANSACTIONS for a moment: retry it soon rather than after kafkajs's default wait.
+        const p = this.kafka.producer({
+          transactionalId: `${this.physical(group)}-tx`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+          retry: { retries: 10, initialRetryTime: 25, maxRetryTime: 1000 },
+        });
         await p.connect();
         return p;
       })();

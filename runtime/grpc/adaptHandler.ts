@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Readable, Writable } from 'node:stream';
 import type { HandlerContext } from '../../handlers/handlerContext';
-import { InvalidArgumentError, toStatus } from '../../lib/errors';
+import { InvalidArgumentError, ResourceExhaustedError, toStatus } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { encodeStatusDetails } from '../../proto/statusDetails';
 import type { OpenCall } from './callContext';
@@ -96,7 +96,7 @@ async function streamOut(
   try {
     for await (const message of await run(start)) {
       if (signal.aborted) throw signal.reason;
-      if (!call.write(message)) await drained(call, signal);
+      if (!call.write(message)) await drained(call, signal, open.slowReaderMs);
     }
     if (signal.aborted) throw signal.reason;
     call.end(open.trailers);
@@ -109,12 +109,25 @@ async function streamOut(
   }
 }
 
-function drained(stream: Writable, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
+/**
+ * Waits until the client has taken what was sent (HTTP/2 flow control). A client that takes
+ * nothing for `slowReaderMs` is cut off with RESOURCE_EXHAUSTED: what the server holds for one
+ * stream stays bounded by the transport's window plus one message.
+ */
+function drained(stream: Writable, signal: AbortSignal, slowReaderMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new ResourceExhaustedError(`the client read nothing for ${slowReaderMs} ms; the stream is closed (resume from your last cursor)`));
+    }, slowReaderMs);
     const done = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
       stream.removeListener('drain', done);
       signal.removeEventListener('abort', done);
-      resolve();
     };
     stream.once('drain', done);
     signal.addEventListener('abort', done, { once: true });

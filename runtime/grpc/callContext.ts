@@ -29,6 +29,8 @@ export interface CallEnv {
   tracking: CallTracking;
   security: CallSecurity;
   metrics: Metrics;
+  /** How long a stream may wait for its client to read before it is cut off. */
+  slowReaderMs: number;
 }
 
 export interface OpenCall {
@@ -36,6 +38,7 @@ export interface OpenCall {
   trailers: grpc.Metadata;
   /** True for streams that may live indefinitely (ended by shutdown, not waited for). */
   longLived: boolean;
+  slowReaderMs: number;
   /** Ends the call early: the handler sees its signal abort with `reason`. */
   abort(reason: Error): void;
   /** Counts a stream against its caller's quota (RESOURCE_EXHAUSTED when over); released by close(). */
@@ -85,6 +88,7 @@ export function openCall(call: AnyCall, env: CallEnv): OpenCall {
     ctx,
     trailers,
     longLived: defaultTimeoutMs === 0,
+    slowReaderMs: env.slowReaderMs,
     abort,
     holdStreamSlot: () => {
       const release = security.streams.acquire(identify());
