@@ -8,11 +8,14 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Writes out what is buffered; call before the process exits. */
+  flush(): void;
 }
 
 /**
  * One JSON object a line (`time`, `level`, `msg`, then the fields), to stdout unless `write` is
- * given. An `error` field is serialized with its message, stack and cause.
+ * given. An `error` field is serialized with its message, stack and cause. Stdout is written in
+ * the background (a line per call written synchronously cost a third of GetUser's throughput).
  */
 export function createLogger(minimum: Level = 'info', write?: (line: string) => void): Logger {
   const options: pino.LoggerOptions = {
@@ -22,11 +25,13 @@ export function createLogger(minimum: Level = 'info', write?: (line: string) => 
     formatters: { level: (label) => ({ level: label }) },
     serializers: { error: pino.stdSerializers.err },
   };
-  const log = write ? pino(options, { write }) : pino(options, pino.destination({ sync: true }));
+  const destination = write ? undefined : pino.destination({ sync: false, minLength: 4096 });
+  const log = write ? pino(options, { write }) : pino(options, destination);
   return {
     debug: (msg, fields) => log.debug(fields ?? {}, msg),
     info: (msg, fields) => log.info(fields ?? {}, msg),
     warn: (msg, fields) => log.warn(fields ?? {}, msg),
     error: (msg, fields) => log.error(fields ?? {}, msg),
+    flush: () => destination?.flushSync(),
   };
 }

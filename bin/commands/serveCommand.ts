@@ -17,9 +17,13 @@ export async function serveCommand(options: ServiceOptions): Promise<number> {
   });
   const service = await startService(options, logger);
   logger.info(`listening on ${service.addr}`, { addr: service.addr, data: options.dataDir, log: options.log, metrics: service.metricsAddr });
+  logger.flush(); // whoever waits for this line gets it now
+  const flusher = setInterval(() => logger.flush(), 200);
   const signal = await signalled;
   logger.info(`${signal}: draining calls in flight and stopping`);
   await service.stop();
+  clearInterval(flusher);
   logger.info('stopped');
+  logger.flush();
   return 0;
 }

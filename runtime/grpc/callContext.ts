@@ -102,7 +102,10 @@ export function openCall(call: AnyCall, env: CallEnv): OpenCall {
       tracking.active.delete(open);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       env.metrics.callEnded(env.method, code, seconds);
-      deps.logger.info('call', { method: env.method, code: grpc.status[code] ?? code, ms: Math.round(seconds * 1e4) / 10, request_id: requestId, identity, ...traceOf(metadata) });
+      // Every call at debug, failures at info: a line per successful call costs ~15% of GetUser's throughput.
+      const line = { method: env.method, code: grpc.status[code] ?? code, ms: Math.round(seconds * 1e4) / 10, request_id: requestId, identity, ...traceOf(metadata) };
+      if (code === 0) deps.logger.debug('call', line);
+      else deps.logger.info('call', line);
     },
   };
   tracking.active.add(open);

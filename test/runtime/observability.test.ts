@@ -5,7 +5,7 @@ import { removeDir, startServer, tempDir } from '../support/serverProcess';
 describe('observability', () => {
   it('logs each call as JSON with its request id and trace, and serves Prometheus metrics', async () => {
     const dir = tempDir('metrics');
-    const server = await startServer(dir, ['--metrics-addr', '127.0.0.1:0']);
+    const server = await startServer(dir, ['--metrics-addr', '127.0.0.1:0', '--log-level', 'debug']);
     const metricsAddr = /"metrics":"([^"]+)"/.exec(server.output())![1];
     const client = createClient(server.addr);
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -28,7 +28,8 @@ describe('observability', () => {
       .output()
       .split('\n')
       .find((l) => l.includes('"request_id":"req-42"'));
-    expect(JSON.parse(line!)).toMatchObject({ level: 'info', msg: 'call', method: 'CreateUser', code: 'OK', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    expect(JSON.parse(line!)).toMatchObject({ level: 'debug', msg: 'call', method: 'CreateUser', code: 'OK', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    expect(server.output()).toMatch(/"level":"info"[^\n]*"method":"GetUser","code":"NOT_FOUND"[^\n]*"msg":"call"/);
     removeDir(dir);
   });
 });
