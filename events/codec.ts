@@ -12,12 +12,16 @@ function eventUserId(event: UserEvent): string {
   return event.kind === 'command_rejected' ? event.command_rejected.user_id : (userOf(event)?.id ?? '');
 }
 
+/** W3C trace context travels with a write: from the call's metadata to its command, then to its event. */
+export const TRACE_HEADER = 'traceparent';
+const trace = (traceparent: string | undefined): Record<string, string> => (traceparent ? { [TRACE_HEADER]: traceparent } : {});
+
 /** A command as a log record, keyed by its user so one user's commands stay in order. */
-export function commandRecord(command: Command): NewRecord {
+export function commandRecord(command: Command, traceparent?: string): NewRecord {
   return {
     key: commandUserId(command),
     value: encodeMessage(commandType(), command),
-    headers: { 'content-type': CONTENT_TYPE, 'command-type': command.kind },
+    headers: { 'content-type': CONTENT_TYPE, 'command-type': command.kind, ...trace(traceparent) },
   };
 }
 
@@ -26,11 +30,11 @@ export function decodeCommand(record: LogRecord): Command {
 }
 
 /** An event as a log record: key = user id, value = protobuf `userservice.UserEvent`. */
-export function eventRecord(event: UserEvent): NewRecord {
+export function eventRecord(event: UserEvent, traceparent?: string): NewRecord {
   return {
     key: eventUserId(event),
     value: encodeMessage(eventType(), event),
-    headers: { 'content-type': CONTENT_TYPE, 'event-type': event.kind },
+    headers: { 'content-type': CONTENT_TYPE, 'event-type': event.kind, ...trace(traceparent) },
   };
 }
 

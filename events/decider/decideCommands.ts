@@ -1,5 +1,5 @@
 import type { Command, UserEvent } from '../../proto/messages';
-import { decodeCommand, eventRecord, positionedEvents } from '../codec';
+import { TRACE_HEADER, decodeCommand, eventRecord, positionedEvents } from '../codec';
 import { COMMANDS, EVENTS, type LogBatch } from '../eventLog';
 import type { LogFunction, LogFunctionContext } from '../logFunction';
 import { readToEnd } from '../readToEnd';
@@ -27,8 +27,11 @@ export const decideCommands: LogFunction = {
   },
 
   async handle(batch: LogBatch, { deps, trigger }: LogFunctionContext) {
-    const events = decideBatch(deps.deciderState, commandsOf(batch, deps.logger.error));
-    const positions = await deps.log.appendAndCommit(EVENTS, events.map(eventRecord), {
+    const commands = commandsOf(batch, deps.logger.error);
+    const events = decideBatch(deps.deciderState, commands.map((c) => c.command));
+    const traces = new Map(commands.map((c) => [c.command.command_id, c.traceparent]));
+    const records = events.map((event) => eventRecord(event, traces.get(event.command_id)));
+    const positions = await deps.log.appendAndCommit(EVENTS, records, {
       group: trigger.group ?? DECIDER_GROUP,
       topic: COMMANDS,
       cursor: batch.next,
@@ -51,11 +54,11 @@ export function decideBatch(stored: DeciderState, commands: Command[]): UserEven
 }
 
 /** Commands that do not decode were not written by our handlers; they are reported and skipped. */
-function commandsOf(batch: LogBatch, report: (msg: string, fields: Record<string, unknown>) => void): Command[] {
-  const commands: Command[] = [];
+function commandsOf(batch: LogBatch, report: (msg: string, fields: Record<string, unknown>) => void): Array<{ command: Command; traceparent?: string }> {
+  const commands: Array<{ command: Command; traceparent?: string }> = [];
   for (const record of batch.records) {
     try {
-      commands.push(decodeCommand(record));
+      commands.push({ command: decodeCommand(record), traceparent: record.headers?.[TRACE_HEADER] });
     } catch (error) {
       report('skipping undecodable command', { topic: record.topic, partition: record.partition, offset: record.offset, error });
     }

@@ -1,4 +1,4 @@
-import { commandRecord } from '../../events/codec';
+import { TRACE_HEADER, commandRecord } from '../../events/codec';
 import { COMMANDS } from '../../events/eventLog';
 import { Code } from '../../lib/code';
 import { DeadlineExceededError, UnavailableError, errorFromOutcome } from '../../lib/errors';
@@ -34,7 +34,7 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
     // Registered before the append, so the outcome cannot slip by; its deadline bounds the append too.
     const outcome = view.waitForOutcome(key, ctx.deadline - ANSWER_MARGIN_MS, giveUp.signal);
     outcome.catch(() => {}); // observed below; this keeps an early failure from going unhandled
-    const appended = log.append(COMMANDS, [commandRecord(command)]).then(() => outcome);
+    const appended = log.append(COMMANDS, [commandRecord(command, ctx.metadata(TRACE_HEADER))]).then(() => outcome);
     return await Promise.race([appended, outcome, logFailed]);
   } catch (error) {
     if (error instanceof DeadlineExceededError && !log.healthy()) throw new UnavailableError(`the log is failing and did not decide the write in time; ${MAY_STILL_APPLY}`, { cause: error });

@@ -84,6 +84,28 @@ describe('kill -9 during 1,000 concurrent CreateUser calls', () => {
 });
 
 describe('SIGTERM', () => {
+  it('reports NOT_SERVING to health watchers first', async () => {
+    const dir = freshDir('health');
+    const server = await startServer(dir);
+    const raw = new grpc.Client(server.addr, grpc.credentials.createInsecure());
+    const statuses: number[] = [];
+    const watch = raw.makeServerStreamRequest('/grpc.health.v1.Health/Watch', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0));
+    watch.on('error', () => {});
+    const notServing = new Promise<void>((resolve) =>
+      watch.on('data', (b: Buffer) => {
+        statuses.push(b[1]); // HealthCheckResponse{status}: 1 SERVING, 2 NOT_SERVING
+        if (b[1] === 2) resolve();
+      }),
+    );
+    while (statuses.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const exit = server.stop('SIGTERM');
+    await notServing;
+    watch.cancel();
+    raw.close();
+    expect(statuses).toEqual([1, 2]);
+    expect(await exit).toBe(0);
+  });
+
   it('drains calls in flight, ends feeds with UNAVAILABLE and exits 0', async () => {
     const dir = freshDir('term');
     const server = await startServer(dir);

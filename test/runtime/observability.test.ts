@@ -1,6 +1,16 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient, unary } from '../../client/userServiceClient';
+import { EmbeddedLog } from '../../events/embedded/embeddedLog';
+import { COMMANDS, EVENTS, type LogRecord } from '../../events/eventLog';
+import { readToEnd } from '../../events/readToEnd';
+import { Cursor } from '../../lib/cursor';
 import { removeDir, startServer, tempDir } from '../support/serverProcess';
+
+async function readAll(log: EmbeddedLog, topic: string): Promise<LogRecord[]> {
+  const records: LogRecord[] = [];
+  await readToEnd(log, topic, Cursor.empty, (batch) => records.push(...batch.records));
+  return records;
+}
 
 describe('observability', () => {
   it('logs each call as JSON with its request id and trace, and serves Prometheus metrics', async () => {
@@ -24,6 +34,12 @@ describe('observability', () => {
 
     client.close();
     expect(await server.stop()).toBe(0);
+    // The trace context travelled with the write: on its command and on its event.
+    const log = EmbeddedLog.open(dir);
+    const [command] = (await readAll(log, COMMANDS)).filter((r) => r.headers?.traceparent);
+    const [event] = (await readAll(log, EVENTS)).filter((r) => r.headers?.traceparent);
+    await log.close();
+    expect([command?.headers?.traceparent, event?.headers?.traceparent]).toEqual([traceparent, traceparent]);
     const line = server
       .output()
       .split('\n')
