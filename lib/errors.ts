@@ -45,6 +45,20 @@ export class WrongExpectedVersionError extends ServiceError {
   }
 }
 
+/** The call carries no credentials, or ones this service does not know. */
+export class UnauthenticatedError extends ServiceError {
+  constructor(message: string) {
+    super(Code.UNAUTHENTICATED, message);
+  }
+}
+
+/** The caller is known but not allowed to do this. */
+export class PermissionDeniedError extends ServiceError {
+  constructor(message: string) {
+    super(Code.PERMISSION_DENIED, message);
+  }
+}
+
 export class DeadlineExceededError extends ServiceError {
   constructor(message: string) {
     super(Code.DEADLINE_EXCEEDED, message);

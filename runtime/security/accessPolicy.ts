@@ -1,26 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { ServiceError } from '../../lib/errors';
-import { Code } from '../../lib/code';
+import { PermissionDeniedError, UnauthenticatedError } from '../../lib/errors';
 
 /** What each permission lets a caller do: RPC names, and the two halves of SyncUsers. */
 const PERMISSIONS: Record<string, string[]> = {
   read: ['GetUser', 'ListUsers', 'SyncUsers.subscribe'],
   write: ['CreateUser', 'UpdateUser', 'DeleteUser', 'ImportUsers', 'SyncUsers.change'],
 };
-
-export class UnauthenticatedError extends ServiceError {
-  constructor(message: string) {
-    super(Code.UNAUTHENTICATED, message);
-  }
-}
-
-export class PermissionDeniedError extends ServiceError {
-  constructor(message: string) {
-    super(Code.PERMISSION_DENIED, message);
-  }
-}
 
 /** How a call presents itself: its bearer token and its client certificate's subject, if any. */
 export interface Credentials {
