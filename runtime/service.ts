@@ -38,6 +38,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   // Configuration mistakes first, before anything is opened.
   const credentials = serverCredentials(options.addr, options);
   const security = { policy: options.authzFile ? AccessPolicy.load(options.authzFile) : undefined, streams: new StreamQuota(options.maxStreamsPerIdentity) };
+  const wiring = loadWiring(path.join(packageRoot(), 'serverless.yml'), path.resolve(__dirname, '..'), serviceMethods());
   const lock = lockDataDir(options.dataDir);
   const metrics = createMetrics();
   const opened = await openLog(options, logger).catch((error: unknown) => {
@@ -51,7 +52,6 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   const feed = new ChangeFeed(log, view.cursor(), logger);
   const deps: ServiceDeps = { log, view, deciderState, feed, logger, clock: Date.now, newId: () => nanoid() };
 
-  const wiring = loadWiring(path.join(packageRoot(), 'serverless.yml'), path.resolve(__dirname, '..'), serviceMethods());
   const stopRunners = new AbortController();
   // Lambda-shaped functions read their configuration from the environment.
   process.env.USERSVC_DATA_DIR = options.dataDir;
@@ -62,9 +62,26 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   ];
   const tracking: CallTracking = { active: new Set() };
   const { server, health } = createGrpcServer(wiring.rpcs, deps, options, tracking, security, metrics);
-  const port = await bind(server, options.addr, credentials);
-  metrics.watchLag(deps);
-  const metricsServer = options.metricsAddr ? await startMetricsServer(options.metricsAddr, metrics, logger) : undefined;
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  /** Stops the functions and closes every file; the last step of a stop, and of a failed start. */
+  const closeAll = async () => {
+    stopRunners.abort();
+    await Promise.allSettled([...runners, metricsServer?.close()]);
+    await log.close();
+    view.close();
+    deciderState.close();
+    lock.release();
+  };
+  let port: number;
+  try {
+    port = await bind(server, options.addr, credentials);
+    metrics.watchLag(deps);
+    metricsServer = options.metricsAddr ? await startMetricsServer(options.metricsAddr, metrics, logger) : undefined;
+  } catch (error) {
+    server.forceShutdown();
+    await closeAll();
+    throw error;
+  }
   const addr = `${options.addr.slice(0, options.addr.lastIndexOf(':'))}:${port}`;
 
   const stop = async () => {
@@ -79,12 +96,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     }, options.shutdownGraceMs);
     await drained;
     clearTimeout(graceOver);
-    stopRunners.abort();
-    await Promise.allSettled([...runners, metricsServer?.close()]);
-    await log.close();
-    view.close();
-    deciderState.close();
-    lock.release();
+    await closeAll();
   };
   return { addr, metricsAddr: metricsServer?.addr, deps, stop };
 }
