@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { nanoid } from 'nanoid';
 import path from 'node:path';
 import { ChangeFeed } from '../events/changeFeed';
+import { COMMANDS } from '../events/eventLog';
 import type { ServiceDeps } from '../events/serviceDeps';
 import { UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
@@ -75,7 +76,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   let port: number;
   try {
     port = await bind(server, options.addr, credentials);
-    metrics.watchLag(deps);
+    metrics.watchLag(deps, wiring.logFunctions.find((f) => f.trigger.topic === COMMANDS)?.trigger.group);
     metricsServer = options.metricsAddr ? await startMetricsServer(options.metricsAddr, metrics, logger) : undefined;
   } catch (error) {
     server.forceShutdown();

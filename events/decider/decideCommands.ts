@@ -7,7 +7,7 @@ import { BatchState } from './batchState';
 import { decide, type DeciderState } from './decide';
 
 /** The group the decider commits its position to when serverless.yml names none. */
-const DECIDER_GROUP = 'usersvc-decider';
+export const DECIDER_GROUP = 'usersvc-decider';
 
 /**
  * The decider as a log function: commands in, events out.

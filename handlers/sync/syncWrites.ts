@@ -1,9 +1,8 @@
-import { toStatus } from '../../lib/errors';
+import { InvalidArgumentError, toStatus } from '../../lib/errors';
 import { ChangeOp, type Command, type SyncResult, type UserChange, type WriteResult } from '../../proto/messages';
 import { createCommand, deleteCommand, updateCommand } from '../common/commands';
 import { submitCommand } from '../common/submitCommand';
 import type { HandlerContext } from '../handlerContext';
-import { InvalidArgumentError } from '../../lib/errors';
 
 /** Writes of one stream in flight at once. Appends happen in arrival order; results leave in it too. */
 const MAX_IN_FLIGHT = 64;

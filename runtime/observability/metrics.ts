@@ -1,9 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DECIDER_GROUP } from '../../events/decider/decideCommands';
 import { COMMANDS, EVENTS } from '../../events/eventLog';
 import type { ServiceDeps } from '../../events/serviceDeps';
 import type { Cursor } from '../../lib/cursor';
-
-const DECIDER_GROUP = 'usersvc-decider';
 
 /** How far `behind` is from `end`, summed over partitions. */
 const lag = (end: Cursor, behind: Cursor) => end.entries().reduce((sum, [p, offset]) => sum + Math.max(0, offset - behind.get(p)), 0);
@@ -38,7 +37,7 @@ export function createMetrics() {
     streamClosed: (method: string) => openStreams.dec({ method }),
     appendTook: (seconds: number) => appendLatency.observe(seconds),
     /** Lags are read from the log when Prometheus scrapes, not kept up to date on every event. */
-    watchLag(deps: ServiceDeps): void {
+    watchLag(deps: ServiceDeps, deciderGroup = DECIDER_GROUP): void {
       new Gauge({
         name: 'usersvc_projector_lag_events',
         help: 'events on the log this instance\'s view has not applied yet',
@@ -52,7 +51,7 @@ export function createMetrics() {
         help: 'commands on the log the decider has not decided yet',
         registers: [registry],
         async collect() {
-          this.set(lag((await deps.log.bounds(COMMANDS)).end, await deps.log.committed(DECIDER_GROUP, COMMANDS)));
+          this.set(lag((await deps.log.bounds(COMMANDS)).end, await deps.log.committed(deciderGroup, COMMANDS)));
         },
       });
     },
