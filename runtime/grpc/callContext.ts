@@ -72,7 +72,9 @@ export function openCall(call: AnyCall, env: CallEnv): OpenCall {
     return value === undefined ? undefined : String(value);
   };
   let identity: string | undefined;
-  const identify = () => (identity ??= security.policy ? security.policy.identify(credentialsOf(call, metadata)) : 'anonymous');
+  // Without a policy callers have no names; the stream quota then counts per client connection,
+  // not for everyone together.
+  const identify = () => (identity ??= security.policy ? security.policy.identify(credentialsOf(call, metadata)) : `peer ${call.getPeer()}`);
   let releaseSlot = () => {};
   const requestId = metadata('x-request-id') ?? nanoid();
   trailers.set('x-request-id', requestId);
