@@ -32,7 +32,7 @@ export function grpcDefinition(shape: Shape = 'numbers'): protoLoader.PackageDef
 export function schemaRoot(): protobuf.Root {
   if (!root) {
     const loaded = new protobuf.Root();
-    loaded.resolvePath = (_origin, target) => (target.startsWith('google/') ? target : path.join(protoDir(), target));
+    loaded.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : path.join(protoDir(), target));
     loaded.loadSync([LOG_FILE], { keepCase: true });
     loaded.resolveAll();
     root = loaded;

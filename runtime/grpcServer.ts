@@ -4,9 +4,10 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { ServiceDeps } from '../events/serviceDeps';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { adaptHandler, type AnyHandler, type MethodKind } from './grpc/adaptHandler';
-import { openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
+import { callEnvFor, grpcCallSource, openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
 import { safeDeserialize } from './grpc/safeDeserialize';
 import type { Metrics } from './observability/metrics';
+import { actionsFor } from './security/accessPolicy';
 import type { RpcBinding } from './serverlessConfig';
 
 export interface GrpcOptions {
@@ -20,9 +21,6 @@ export interface GrpcOptions {
   idleTimeoutMs: number;
   slowReaderMs: number;
 }
-
-/** What a call to each RPC needs the caller to be allowed (SyncUsers: either half). */
-const ACTIONS: Record<string, string[]> = { SyncUsers: ['SyncUsers.subscribe', 'SyncUsers.change'] };
 
 /** The RPCs of the service and their kinds, read from the proto. */
 export function serviceMethods(): Map<string, MethodKind> {
@@ -55,10 +53,9 @@ export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options:
   for (const rpc of rpcs) {
     const method = definition[rpc.method];
     service[rpc.method] = { ...method, requestDeserialize: safeDeserialize(method.requestDeserialize) };
-    const timeoutMs = rpc.timeoutMs ?? (rpc.kind === 'unary' ? options.unaryTimeoutMs : options.streamTimeoutMs);
-    const env = { deps, method: rpc.method, defaultTimeoutMs: timeoutMs, tracking, security, metrics, slowReaderMs: options.slowReaderMs };
-    const open = (call: Parameters<typeof openCall>[0]) => openCall(call, env);
-    implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, open, deps.logger, ACTIONS[rpc.method] ?? [rpc.method]);
+    const env = callEnvFor(rpc, { deps, tracking, security, metrics }, options);
+    const open = (call: Parameters<typeof grpcCallSource>[0]) => openCall(grpcCallSource(call), env);
+    implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, open, deps.logger, actionsFor(rpc.method));
   }
   server.addService(service, implementation);
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });

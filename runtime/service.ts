@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ChangeFeed } from '../events/changeFeed';
 import { COMMANDS } from '../events/eventLog';
 import type { ServiceDeps } from '../events/serviceDeps';
+import { startGateway, type RunningGateway } from '../gateway/gatewayServer';
 import { UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
@@ -27,6 +28,8 @@ import type { ServiceOptions } from './serviceOptions';
 export interface RunningService {
   /** The address actually bound (the real port when 0 was asked for). */
   addr: string;
+  /** Where the REST/JSON gateway answers, unless --http-addr turned it off. */
+  httpAddr?: string;
   /** Where GET /metrics answers, when --metrics-addr asked for it. */
   metricsAddr?: string;
   deps: ServiceDeps;
@@ -64,10 +67,11 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   const tracking: CallTracking = { active: new Set() };
   const { server, health } = createGrpcServer(wiring.rpcs, deps, options, tracking, security, metrics);
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  let gateway: RunningGateway | undefined;
   /** Stops the functions and closes every file; the last step of a stop, and of a failed start. */
   const closeAll = async () => {
     stopRunners.abort();
-    await Promise.allSettled([...runners, metricsServer?.close()]);
+    await Promise.allSettled([...runners, metricsServer?.close(), gateway?.close(0)]);
     await log.close();
     view.close();
     deciderState.close();
@@ -78,6 +82,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     port = await bind(server, options.addr, credentials);
     metrics.watchLag(deps, wiring.logFunctions.find((f) => f.trigger.topic === COMMANDS)?.trigger.group);
     metricsServer = options.metricsAddr ? await startMetricsServer(options.metricsAddr, metrics, logger) : undefined;
+    gateway = options.httpAddr ? await startGateway(wiring.rpcs, { deps, tracking, security, metrics }, { ...options, httpAddr: options.httpAddr }, logger) : undefined;
   } catch (error) {
     server.forceShutdown();
     await closeAll();
@@ -88,7 +93,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   const stop = async () => {
     health.setStatus('', 'NOT_SERVING');
     health.setStatus(SERVICE_NAME, 'NOT_SERVING');
-    const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    const drained = Promise.all([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), gateway?.close(options.shutdownGraceMs)]);
     const shuttingDown = new UnavailableError('the server is shutting down; reconnect and resume from your last cursor');
     for (const call of tracking.active) if (call.longLived) call.abort(shuttingDown);
     const graceOver = setTimeout(() => {
@@ -99,7 +104,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     clearTimeout(graceOver);
     await closeAll();
   };
-  return { addr, metricsAddr: metricsServer?.addr, deps, stop };
+  return { addr, httpAddr: gateway?.addr, metricsAddr: metricsServer?.addr, deps, stop };
 }
 
 function bind(server: grpc.Server, addr: string, credentials: grpc.ServerCredentials): Promise<number> {

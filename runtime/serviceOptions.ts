@@ -13,6 +13,10 @@ export interface ServiceOptions extends TransportOptions {
   addr: string;
   /** The --authz policy file; without one every caller may call everything. */
   authzFile?: string;
+  /** host:port of the REST/JSON gateway; off when empty. */
+  httpAddr?: string;
+  /** Origins a browser page may call the gateway from (`*` for any); none when empty. */
+  corsOrigins: string[];
   /** host:port of the Prometheus endpoint (GET /metrics); off when empty. */
   metricsAddr?: string;
   maxStreamsPerIdentity: number;
@@ -34,6 +38,8 @@ export interface ServiceOptions extends TransportOptions {
 /** Every option: its flag, its environment variable, its default and what it means (for --help). */
 export const OPTION_SPECS = {
   addr: { env: 'USERSVC_ADDR', default: '127.0.0.1:50051', help: 'host:port to serve gRPC on (port 0 picks a free one)' },
+  'http-addr': { env: 'USERSVC_HTTP_ADDR', default: '127.0.0.1:8080', help: 'host:port of the REST/JSON gateway and its browser page (empty: off)' },
+  'cors-origins': { env: 'USERSVC_CORS_ORIGINS', default: '', help: 'origins allowed to call the gateway from a browser, comma-separated, or *' },
   data: { env: 'USERSVC_DATA_DIR', default: './data', help: 'data directory: the log and the SQLite views' },
   'unary-timeout-ms': { env: 'USERSVC_UNARY_TIMEOUT_MS', default: '30000', help: 'default deadline of unary calls' },
   'stream-timeout-ms': { env: 'USERSVC_STREAM_TIMEOUT_MS', default: '600000', help: 'default deadline of ListUsers and ImportUsers' },
@@ -69,6 +75,8 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new Error(`--log-level must be debug, info, warn or error, got "${level}"`);
   const addr = value('addr');
   if (!/^[^\s]+:\d{1,5}$/.test(addr)) throw new Error(`--addr must be host:port, got "${addr}"`);
+  const httpAddr = value('http-addr');
+  if (httpAddr !== '' && !/^[^\s]+:\d{1,5}$/.test(httpAddr)) throw new Error(`--http-addr must be host:port or empty (off), got "${httpAddr}"`);
   const log = value('log');
   if (log !== 'embedded' && log !== 'kafka') throw new Error(`--log must be embedded or kafka, got "${log}"`);
   const file = (name: OptionName) => value(name) || undefined;
@@ -80,6 +88,8 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
     requireClientCert: flag('require-client-cert', value('require-client-cert')),
     insecureAnywhere: flag('insecure-anywhere', value('insecure-anywhere')),
     authzFile: file('authz'),
+    httpAddr: httpAddr || undefined,
+    corsOrigins: value('cors-origins').split(',').map((o) => o.trim()).filter(Boolean),
     metricsAddr: file('metrics-addr'),
     maxStreamsPerIdentity: positive('max-streams-per-identity', value('max-streams-per-identity')),
     maxConcurrentStreams: positive('max-concurrent-streams', value('max-concurrent-streams')),

@@ -16,7 +16,7 @@ export async function serveCommand(options: ServiceOptions): Promise<number> {
     process.on('SIGINT', onSignal);
   });
   const service = await startService(options, logger);
-  logger.info(`listening on ${service.addr}`, { addr: service.addr, data: options.dataDir, log: options.log, metrics: service.metricsAddr });
+  logger.info(`listening on ${service.addr}`, { addr: service.addr, http: service.httpAddr, data: options.dataDir, log: options.log, metrics: service.metricsAddr });
   logger.flush(); // whoever waits for this line gets it now
   const flusher = setInterval(() => logger.flush(), 200);
   const signal = await signalled;

@@ -1,10 +1,11 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { HandlerContext } from '../../handlers/handlerContext';
-import { InvalidArgumentError, ResourceExhaustedError, toStatus } from '../../lib/errors';
+import { InvalidArgumentError, toStatus } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { encodeStatusDetails } from '../../proto/statusDetails';
 import type { OpenCall } from './callContext';
+import { drained } from '../flowControl';
 import { errorDetailsOf } from './errorDetails';
 import { MalformedRequest } from './safeDeserialize';
 
@@ -107,31 +108,6 @@ async function streamOut(
   } finally {
     open.close(code);
   }
-}
-
-/**
- * Waits until the client has taken what was sent (HTTP/2 flow control). A client that takes
- * nothing for `slowReaderMs` is cut off with RESOURCE_EXHAUSTED: what the server holds for one
- * stream stays bounded by the transport's window plus one message.
- */
-function drained(stream: Writable, signal: AbortSignal, slowReaderMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new ResourceExhaustedError(`the client read nothing for ${slowReaderMs} ms; the stream is closed (resume from your last cursor)`));
-    }, slowReaderMs);
-    const done = () => {
-      cleanup();
-      resolve();
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      stream.removeListener('drain', done);
-      signal.removeEventListener('abort', done);
-    };
-    stream.once('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** The client's messages as an async iterable that ends when the call is aborted. */

@@ -9,6 +9,42 @@ import type { StreamQuota } from '../security/streamQuota';
 
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
 
+/**
+ * What a call looks like to the code that opens it, whatever carries it: a gRPC call, or an HTTP
+ * request of the REST gateway. Both get the same deadline, access, quota, logging and metrics.
+ */
+export interface CallSource {
+  /** A request metadata value (HTTP: a header), the first for keys sent more than once. */
+  metadata(key: string): string | undefined;
+  /** The client's deadline in ms since the epoch; Infinity when it sent none. */
+  deadline: number;
+  /** The remote address, e.g. `ipv4:127.0.0.1:51234`. */
+  peer: string;
+  /** The client certificate's subject CN, on mutual TLS. */
+  certificateSubject?: string;
+  /** Calls `listener` when the client goes away before the answer; returns the unsubscribe. */
+  onCancelled(listener: () => void): () => void;
+}
+
+/** A grpc-js call as a CallSource. */
+export function grpcCallSource(call: AnyCall): CallSource {
+  const events = call as unknown as NodeJS.EventEmitter;
+  const subject = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
+  return {
+    metadata: (key) => {
+      const value = call.metadata.get(key)[0];
+      return value === undefined ? undefined : String(value);
+    },
+    deadline: clientDeadline(call),
+    peer: call.getPeer(),
+    certificateSubject: Array.isArray(subject) ? subject[0] : subject,
+    onCancelled: (listener) => {
+      events.on('cancelled', listener);
+      return () => events.removeListener('cancelled', listener);
+    },
+  };
+}
+
 export interface CallTracking {
   /** Calls in progress, so shutdown can end the long-lived ones. */
   active: Set<OpenCall>;
@@ -33,6 +69,19 @@ export interface CallEnv {
   slowReaderMs: number;
 }
 
+/** The server-wide part of every CallEnv. */
+export type SharedCallEnv = Pick<CallEnv, 'deps' | 'tracking' | 'security' | 'metrics'>;
+
+/** The CallEnv of one RPC, with the server's default deadline for its kind unless serverless.yml sets one. */
+export function callEnvFor(
+  rpc: { method: string; kind: string; timeoutMs?: number },
+  shared: SharedCallEnv,
+  options: { unaryTimeoutMs: number; streamTimeoutMs: number; slowReaderMs: number },
+): CallEnv {
+  const defaultTimeoutMs = rpc.timeoutMs ?? (rpc.kind === 'unary' ? options.unaryTimeoutMs : options.streamTimeoutMs);
+  return { ...shared, method: rpc.method, defaultTimeoutMs, slowReaderMs: options.slowReaderMs };
+}
+
 export interface OpenCall {
   ctx: HandlerContext;
   trailers: grpc.Metadata;
@@ -52,29 +101,24 @@ export interface OpenCall {
  * Builds the HandlerContext of one call: the deadline is the client's, capped by the server's
  * default so that no call waits forever (0 = no default, for feeds that are meant to stay open).
  */
-export function openCall(call: AnyCall, env: CallEnv): OpenCall {
+export function openCall(call: CallSource, env: CallEnv): OpenCall {
   const { deps, defaultTimeoutMs, tracking, security } = env;
   const started = process.hrtime.bigint();
   const controller = new AbortController();
   const trailers = new grpc.Metadata();
-  const deadline = Math.min(clientDeadline(call), defaultTimeoutMs > 0 ? Date.now() + defaultTimeoutMs : Infinity);
+  const deadline = Math.min(call.deadline, defaultTimeoutMs > 0 ? Date.now() + defaultTimeoutMs : Infinity);
   const abort = (reason: Error) => {
     if (!controller.signal.aborted) controller.abort(reason);
   };
   const timer = Number.isFinite(deadline)
     ? setTimeout(() => abort(new DeadlineExceededError('the call ran past its deadline')), Math.max(0, deadline - Date.now()))
     : undefined;
-  const onCancelled = () => abort(new UnavailableError('the client cancelled the call'));
-  const events = call as unknown as NodeJS.EventEmitter;
-  events.on('cancelled', onCancelled);
-  const metadata = (key: string) => {
-    const value = call.metadata.get(key)[0];
-    return value === undefined ? undefined : String(value);
-  };
+  const stopListening = call.onCancelled(() => abort(new UnavailableError('the client cancelled the call')));
+  const { metadata } = call;
   let identity: string | undefined;
   // Without a policy callers have no names; the stream quota then counts per client connection,
   // not for everyone together.
-  const identify = () => (identity ??= security.policy ? security.policy.identify(credentialsOf(call, metadata)) : `peer ${call.getPeer()}`);
+  const identify = () => (identity ??= security.policy ? security.policy.identify(credentialsOf(call)) : `peer ${call.peer}`);
   let releaseSlot = () => {};
   const requestId = metadata('x-request-id') ?? nanoid();
   trailers.set('x-request-id', requestId);
@@ -100,7 +144,7 @@ export function openCall(call: AnyCall, env: CallEnv): OpenCall {
     close: (code) => {
       releaseSlot();
       if (timer) clearTimeout(timer);
-      events.removeListener('cancelled', onCancelled);
+      stopListening();
       tracking.active.delete(open);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       env.metrics.callEnded(env.method, code, seconds);
@@ -121,11 +165,10 @@ function clientDeadline(call: AnyCall): number {
 }
 
 /** The bearer token of the `authorization` header and the client certificate's subject CN. */
-function credentialsOf(call: AnyCall, metadata: (key: string) => string | undefined): Credentials {
-  const header = metadata('authorization');
+function credentialsOf(call: CallSource): Credentials {
+  const header = call.metadata('authorization');
   const bearer = header === undefined ? undefined : (/^Bearer\s+(.+)$/i.exec(header)?.[1] ?? '');
-  const subject = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
-  return { bearer, certificateSubject: Array.isArray(subject) ? subject[0] : subject };
+  return { bearer, certificateSubject: call.certificateSubject };
 }
 
 /** W3C trace context from `traceparent`, when the caller sent one, so logs join its trace. */

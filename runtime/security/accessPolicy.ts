@@ -5,9 +5,12 @@ import { PermissionDeniedError, UnauthenticatedError } from '../../lib/errors';
 
 /** What each permission lets a caller do: RPC names, and the two halves of SyncUsers. */
 const PERMISSIONS: Record<string, string[]> = {
-  read: ['GetUser', 'ListUsers', 'SyncUsers.subscribe'],
+  read: ['GetUser', 'ListUsers', 'WatchUsers', 'SyncUsers.subscribe'],
   write: ['CreateUser', 'UpdateUser', 'DeleteUser', 'ImportUsers', 'SyncUsers.change'],
 };
+
+/** What opening a call of `method` needs the caller to be allowed (SyncUsers: either half). */
+export const actionsFor = (method: string): string[] => (method === 'SyncUsers' ? ['SyncUsers.subscribe', 'SyncUsers.change'] : [method]);
 
 /** How a call presents itself: its bearer token and its client certificate's subject, if any. */
 export interface Credentials {

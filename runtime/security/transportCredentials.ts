@@ -25,9 +25,15 @@ export function serverCredentials(addr: string, options: TransportOptions): grpc
     return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: readFileSync(tlsCert), private_key: readFileSync(tlsKey) }], requireClientCert);
   }
   if (requireClientCert || tlsCa) throw new Error('--tls-ca and --require-client-cert need --tls-cert and --tls-key');
+  assertPlaintextAllowed(addr, options);
+  return grpc.ServerCredentials.createInsecure();
+}
+
+/** Plaintext is for loopback only, unless --insecure-anywhere says otherwise (gRPC and the REST gateway alike). */
+export function assertPlaintextAllowed(addr: string, options: TransportOptions): void {
+  if (options.tlsCert && options.tlsKey) return;
   const host = addr.slice(0, addr.lastIndexOf(':'));
   if (!LOOPBACK.test(host) && !options.insecureAnywhere) {
     throw new Error(`refusing to serve plaintext on ${addr}: give --tls-cert and --tls-key, or --insecure-anywhere if you mean it`);
   }
-  return grpc.ServerCredentials.createInsecure();
 }

@@ -56,6 +56,12 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 PROPS
 
+# Another broker on our port would answer our readiness probe and take our place unnoticed.
+if probe --timeout-ms 1000 >/dev/null 2>&1; then
+  echo "kafka: 127.0.0.1:$port already answers, but not from the broker of $pidfile; stop that one first" >&2
+  exit 1
+fi
+
 java_opts=(-Xms256m -Xmx512m -XX:+UseG1GC -Dlog4j.configuration="file:$here/log4j.properties" -Dkafka.logs.dir="$run")
 if [[ $keep == false ]]; then
   cluster_id="$(java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool random-uuid)"

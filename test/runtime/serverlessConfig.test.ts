@@ -19,10 +19,11 @@ describe('serverless.yml wiring', () => {
     return () => loadWiring(file, codeRoot, serviceMethods());
   };
 
-  it('binds all seven RPCs and the decider and projector', () => {
+  it('binds all eight RPCs and the decider and projector', () => {
     const wiring = load(original)();
-    expect(wiring.rpcs.map((r) => r.method).sort()).toEqual(['CreateUser', 'DeleteUser', 'GetUser', 'ImportUsers', 'ListUsers', 'SyncUsers', 'UpdateUser']);
+    expect(wiring.rpcs.map((r) => r.method).sort()).toEqual(['CreateUser', 'DeleteUser', 'GetUser', 'ImportUsers', 'ListUsers', 'SyncUsers', 'UpdateUser', 'WatchUsers']);
     expect(wiring.rpcs.find((r) => r.method === 'SyncUsers')).toMatchObject({ kind: 'bidi', timeoutMs: 0 });
+    expect(wiring.rpcs.find((r) => r.method === 'WatchUsers')).toMatchObject({ kind: 'serverStream', timeoutMs: 0 });
     expect(wiring.logFunctions.map((f) => [f.function, f.trigger.topic])).toEqual([
       ['decider', 'users.commands'],
       ['projector', 'users.events'],

@@ -27,6 +27,8 @@ export function backendArgs(dataDir: string): string[] {
 
 export interface ServerProcess {
   addr: string;
+  /** The REST gateway's host:port (on a free port of its own). */
+  httpAddr: string;
   child: ChildProcess;
   output: () => string;
   /** Sends a signal and resolves with the exit code (or the signal that ended it). */
@@ -35,7 +37,7 @@ export interface ServerProcess {
 
 /** Starts the real server (the built CLI) as a child process and waits for its `listening` line. */
 export async function startServer(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--addr', '127.0.0.1:0', '--data', dataDir, ...backendArgs(dataDir), ...extraArgs], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--data', dataDir, ...backendArgs(dataDir), ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -57,8 +59,10 @@ export async function startServer(dataDir: string, extraArgs: string[] = []): Pr
       reject(new Error(`server exited (${code}) before listening:\n${output}`));
     });
   });
+  const httpAddr = /"http":"([^"]+)"/.exec(output)?.[1] ?? '';
   return {
     addr,
+    httpAddr,
     child,
     output: () => output,
     stop: async (signal = 'SIGTERM') => {

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../lib/logger';
+import { packageRoot } from '../lib/packageRoot';
+import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
+import type { AnyHandler } from '../runtime/grpc/adaptHandler';
+import { callEnvFor, type SharedCallEnv } from '../runtime/grpc/callContext';
+import { actionsFor } from '../runtime/security/accessPolicy';
+import { assertPlaintextAllowed, type TransportOptions } from '../runtime/security/transportCredentials';
+import type { RpcBinding } from '../runtime/serverlessConfig';
+import { loadContract } from './contract';
+import { CorsPolicy } from './cors';
+import { serveCall, type GatewayRoute, type GatewayShared } from './gatewayCall';
+import { errorResponse } from './httpErrors';
+import { openApiFile } from './openapi/openApiFile';
+import { findRoute } from './router';
+import { MethodTranscoder } from './transcoder';
+
+export interface GatewayOptions extends TransportOptions {
+  httpAddr: string;
+  corsOrigins: string[];
+  maxMessageBytes: number;
+  unaryTimeoutMs: number;
+  streamTimeoutMs: number;
+  slowReaderMs: number;
+}
+
+export interface RunningGateway {
+  /** host:port actually bound. */
+  addr: string;
+  /** Stops accepting; connections still open after `graceMs` are cut. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** The browser page: a live user list fed by the SSE feed, and a form that creates users. */
+const pageFile = () => path.join(packageRoot(), 'gateway', 'static', 'index.html');
+
+/**
+ * The REST/JSON gateway: every RPC at the HTTP route its google.api.http option names, served by
+ * the same handlers (from serverless.yml) as gRPC, plus `/openapi.json` and a small browser page.
+ * HTTPS with the server's certificate when TLS is configured; plaintext on loopback otherwise.
+ */
+export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, options: GatewayOptions, logger: Logger): Promise<RunningGateway> {
+  assertPlaintextAllowed(options.httpAddr, options);
+  const contract = loadContract();
+  const openApi = readFileSync(openApiFile());
+  const page = readFileSync(pageFile());
+  const grpcService = grpcDefinition()[SERVICE_NAME] as grpc.ServiceDefinition;
+  const routes: GatewayRoute[] = rpcs.map((rpc) => {
+    const binding = contract.bindings.find((b) => b.method.name === rpc.method);
+    if (!binding) throw new Error(`${rpc.method} has no google.api.http rule in proto/`);
+    const transcoder = new MethodTranscoder(binding.method, grpcService[rpc.method], contract.registry);
+    return { binding, kind: rpc.kind, handler: rpc.handler as AnyHandler, transcoder, env: callEnvFor(rpc, shared, options), actions: actionsFor(rpc.method) };
+  });
+  const cors = new CorsPolicy(options.corsOrigins);
+  const report = (error: unknown) => logger.error('gateway call failed', { error });
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const corsHeaders = cors.headers(req);
+    const callShared: GatewayShared = { registry: contract.registry, maxMessageBytes: options.maxMessageBytes, headers: corsHeaders, report };
+    try {
+      const url = new URL(req.url ?? '/', 'http://gateway');
+      if (req.method === 'OPTIONS') return void res.writeHead(204, cors.preflight(req)).end();
+      if (req.method === 'GET' && url.pathname === '/openapi.json') return void res.writeHead(200, { ...corsHeaders, 'content-type': 'application/json' }).end(openApi);
+      if (req.method === 'GET' && url.pathname === '/') {
+        return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline'" }).end(page);
+      }
+      const { route, fields } = findRoute(routes, req.method ?? 'GET', url.pathname);
+      serveCall(route, fields, url, req, res, callShared).catch(report);
+    } catch (error) {
+      const answer = errorResponse(error, contract.registry, report);
+      res.writeHead(answer.status, { ...corsHeaders, ...answer.headers, 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+    }
+  };
+  const tls = options.tlsCert && options.tlsKey;
+  const serverOptions: https.ServerOptions = {
+    // Streams (the SSE feed, NDJSON imports) legitimately take long; call deadlines bound them instead.
+    requestTimeout: 0,
+    headersTimeout: 30_000,
+    ...(tls
+      ? {
+          cert: readFileSync(options.tlsCert as string),
+          key: readFileSync(options.tlsKey as string),
+          ca: options.tlsCa ? readFileSync(options.tlsCa) : undefined,
+          requestCert: options.requireClientCert,
+          rejectUnauthorized: options.requireClientCert,
+        }
+      : {}),
+  };
+  const server = tls ? https.createServer(serverOptions, handle) : http.createServer(serverOptions, handle);
+  const colon = options.httpAddr.lastIndexOf(':');
+  const host = options.httpAddr.slice(0, colon);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(options.httpAddr.slice(colon + 1)), host, () => (server.removeListener('error', reject), resolve()));
+  });
+  const port = (server.address() as { port: number }).port;
+  return {
+    addr: `${host}:${port}`,
+    close: async (graceMs) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(cut);
+    },
+  };
+}

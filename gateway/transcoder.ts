@@ -1,0 +1,50 @@
+import { fromBinary, fromJson, toBinary, toJson, type DescMessage, type DescMethod, type JsonValue, type Registry } from '@bufbuild/protobuf';
+import type * as grpc from '@grpc/grpc-js';
+import { InvalidArgumentError } from '../lib/errors';
+import { MalformedRequest, safeDeserialize } from '../runtime/grpc/safeDeserialize';
+
+/**
+ * JSON to the handler's request and the handler's response to JSON, through the protobuf wire
+ * format: the gateway transcodes exactly as Envoy's transcoder does, so a REST call reaches the
+ * handler as the same object a gRPC call would, and answers in the proto3 JSON mapping
+ * (lowerCamelCase names, RFC 3339 timestamps, enum names, int64 as strings).
+ */
+export class MethodTranscoder {
+  private readonly decode: (bytes: Buffer) => unknown;
+
+  constructor(
+    readonly method: DescMethod,
+    private readonly grpcMethod: grpc.MethodDefinition<unknown, unknown>,
+    private readonly registry: Registry,
+  ) {
+    this.decode = safeDeserialize(grpcMethod.requestDeserialize);
+  }
+
+  /** A request message from its JSON; INVALID_ARGUMENT with the reason when it is not one. */
+  request(json: JsonValue, what = 'request body'): unknown {
+    const bytes = jsonToBinary(this.method.input, json, this.registry, what);
+    const request = this.decode(Buffer.from(bytes));
+    if (request instanceof MalformedRequest) throw new InvalidArgumentError(what, request.reason);
+    return request;
+  }
+
+  /** The JSON of one response message. */
+  response(value: unknown): JsonValue {
+    return messageJson(this.method.output, this.grpcMethod.responseSerialize(value), this.registry);
+  }
+}
+
+function jsonToBinary(type: DescMessage, json: JsonValue, registry: Registry, what: string): Uint8Array {
+  try {
+    return toBinary(type, fromJson(type, json, { registry }));
+  } catch (error) {
+    // protobuf-es names the type, the key and the value at fault: that is the message to act on.
+    throw new InvalidArgumentError(what, (error as Error).message);
+  }
+}
+
+/** The proto3 JSON of encoded bytes. Fields at their defaults are written too: a browser reads
+ * `"plan": "USER_PLAN_FREE"` or `"version": "1"` without knowing the defaults. */
+export function messageJson(type: DescMessage, bytes: Uint8Array, registry: Registry): JsonValue {
+  return toJson(type, fromBinary(type, bytes), { registry, alwaysEmitImplicit: true });
+}
