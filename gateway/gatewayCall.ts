@@ -81,7 +81,7 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
     const answer = errorResponse(error, shared.registry, shared.report);
     code = answer.body.code as number;
     if (writer?.started) writer.fail(answer.body);
-    else if (!res.headersSent) writeJson(res, answer.status, answer.body, { ...shared.headers, ...(open ? trailersOf(open) : {}), ...answer.headers });
+    else if (!res.headersSent) writeJson(res, answer.status, answer.body, { ...shared.headers, ...(open ? trailersOf(open) : {}), ...answer.headers, ...closeIfUnread(req) });
     else res.destroy();
   } finally {
     open?.close(code);
@@ -132,6 +132,12 @@ function trailersOf(call: OpenCall): Record<string, string> {
   for (const [key, value] of Object.entries(call.trailers.getMap())) out[key] = String(value);
   return out;
 }
+
+/**
+ * An answer sent before the request body was read whole (413, a bad line) closes the
+ * connection: the rest of the body would otherwise be read as the next request.
+ */
+export const closeIfUnread = (req: IncomingMessage): Record<string, string> => (req.complete ? {} : { connection: 'close' });
 
 function writeJson(res: ServerResponse, status: number, body: JsonValue, headers: Record<string, string>): void {
   const text = JSON.stringify(body);

@@ -13,7 +13,7 @@ import { assertPlaintextAllowed, type TransportOptions } from '../runtime/securi
 import type { RpcBinding } from '../runtime/serverlessConfig';
 import { loadContract } from './contract';
 import { CorsPolicy } from './cors';
-import { serveCall, type GatewayRoute, type GatewayShared } from './gatewayCall';
+import { closeIfUnread, serveCall, type GatewayRoute, type GatewayShared } from './gatewayCall';
 import { errorResponse } from './httpErrors';
 import { openApiFile } from './openapi/openApiFile';
 import { findRoute } from './router';
@@ -72,7 +72,7 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
       serveCall(route, fields, url, req, res, callShared).catch(report);
     } catch (error) {
       const answer = errorResponse(error, contract.registry, report);
-      res.writeHead(answer.status, { ...corsHeaders, ...answer.headers, 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+      res.writeHead(answer.status, { ...corsHeaders, ...answer.headers, ...closeIfUnread(req), 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
     }
   };
   const tls = options.tlsCert && options.tlsKey;
@@ -102,9 +102,12 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
     addr: `${host}:${port}`,
     close: async (graceMs) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections become idle as their last call ends (feeds end at shutdown): close them then, not at their timeout.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
       const cut = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
+      clearInterval(sweep);
       clearTimeout(cut);
     },
   };

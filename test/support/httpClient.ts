@@ -31,9 +31,9 @@ export async function request(base: string, method: string, path: string, option
  * A streaming request with node:http, which (unlike fetch) reads the response while the request
  * body is still being written: what SyncUsers needs over HTTP/1.1.
  */
-export function duplex(base: string, path: string, headers: Record<string, string>) {
+export function duplex(base: string, path: string, headers: Record<string, string>, method = 'POST') {
   const url = new URL(base + path);
-  const req = http.request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', headers });
+  const req = http.request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers });
   const lines: string[] = [];
   let waiters: (() => void)[] = [];
   let statusCode = 0;
