@@ -139,8 +139,9 @@ function trailersOf(call: OpenCall): Record<string, string> {
  */
 export const closeIfUnread = (req: IncomingMessage): Record<string, string> => (req.complete ? {} : { connection: 'close' });
 
-function writeJson(res: ServerResponse, status: number, body: JsonValue, headers: Record<string, string>): void {
-  const text = JSON.stringify(body);
+export function writeJson(res: ServerResponse, status: number, body: JsonValue, headers: Record<string, string>): void {
+  // The newline keeps a shell prompt (and the next curl's output) off the end of the JSON.
+  const text = `${JSON.stringify(body)}\n`;
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

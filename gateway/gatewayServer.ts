@@ -13,7 +13,7 @@ import { assertPlaintextAllowed, type TransportOptions } from '../runtime/securi
 import type { RpcBinding } from '../runtime/serverlessConfig';
 import { loadContract } from './contract';
 import { CorsPolicy } from './cors';
-import { closeIfUnread, serveCall, type GatewayRoute, type GatewayShared } from './gatewayCall';
+import { closeIfUnread, serveCall, writeJson, type GatewayRoute, type GatewayShared } from './gatewayCall';
 import { errorResponse } from './httpErrors';
 import { openApiFile } from './openapi/openApiFile';
 import { findRoute } from './router';
@@ -72,7 +72,7 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
       serveCall(route, fields, url, req, res, callShared).catch(report);
     } catch (error) {
       const answer = errorResponse(error, contract.registry, report);
-      res.writeHead(answer.status, { ...corsHeaders, ...answer.headers, ...closeIfUnread(req), 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+      writeJson(res, answer.status, answer.body, { ...corsHeaders, ...answer.headers, ...closeIfUnread(req) });
     }
   };
   const tls = options.tlsCert && options.tlsKey;

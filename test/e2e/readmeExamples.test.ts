@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../lib/packageRoot';
@@ -7,6 +8,25 @@ import { removeDir, runCli, startServer, tempDir, type ServerProcess } from '../
 const examples = readFileSync(path.join(packageRoot(), 'README.md'), 'utf8')
   .split('\n')
   .filter((line) => line.startsWith('node dist/bin/usersvc.js call '));
+
+/** The shell blocks the README marks as tested, in order. */
+const curlBlocks = [...readFileSync(path.join(packageRoot(), 'README.md'), 'utf8').matchAll(/<!-- test\/e2e\/readmeExamples\.test\.ts runs this block as written -->\n```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+
+/** Runs a README block with bash against our gateway (its address for the README's localhost:8080); `stopAfterMs` ends a feed. */
+function runBlock(block: string, httpAddr: string, stopAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', block.replaceAll('localhost:8080', httpAddr)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = stopAfterMs === undefined ? undefined : setTimeout(() => child.kill(), stopAfterMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
 
 /** Splits a shell line of plain words and single-quoted strings, as the README writes them. */
 function words(line: string): string[] {
@@ -39,6 +59,23 @@ describe('README examples', () => {
     expect(JSON.parse(outputs[0])).toMatchObject({ email: 'ada@example.com', plan: 'USER_PLAN_PRO', version: '1' });
     expect(JSON.parse(outputs[1])).toMatchObject({ id });
     expect(JSON.parse(outputs[2])).toMatchObject({ id, name: 'Ada' });
+  });
+
+  it('has the curl examples of the gateway, and they work as written', async () => {
+    expect(curlBlocks).toHaveLength(2);
+    const run = await runBlock(curlBlocks[0], server.httpAddr);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const [created, read, patched, ...rest] = run.stdout.split('\n').filter((line) => line.startsWith('{'));
+    expect(JSON.parse(created)).toMatchObject({ email: 'grace@example.com', plan: 'USER_PLAN_PRO', version: '1' });
+    expect(JSON.parse(read)).toEqual(JSON.parse(created));
+    expect(JSON.parse(patched)).toMatchObject({ name: 'Rear Admiral Grace Hopper', version: '2' });
+    expect(rest.some((line) => JSON.parse(line).result?.email === 'grace@example.com')).toBe(true);
+    expect(rest.some((line) => JSON.stringify(JSON.parse(line)) === JSON.stringify({ id: JSON.parse(created).id, version: '3' }))).toBe(true);
+    expect(run.stdout).toMatch(/^HTTP\/1\.1 404 Not Found/m);
+    expect(run.stdout).toContain('"message":"User nobody not found"');
+
+    const feed = await runBlock(curlBlocks[1], server.httpAddr, 1500);
+    expect(feed.stdout).toMatch(/^event: caughtUp\ndata: \{"cursor":"0:\d+"\}$/m);
   });
 
   it('prints the status of a failed call and exits 1', async () => {
