@@ -15,5 +15,7 @@ export interface KafkaContext {
   fence(group: string): Promise<void>;
   reportFailure(part: string, error: Error): void;
   reportSuccess(part: string): void;
+  /** The part cannot work for now (a consumer rejoining its group): unhealthy until it works, but waits go on. */
+  reportDegraded(part: string): void;
   forget(part: string): void;
 }

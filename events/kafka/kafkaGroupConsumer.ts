@@ -34,7 +34,11 @@ export async function consumeAsGroup(log: KafkaContext, group: string, topic: st
   let backoff = 100;
   // The batch being handled: stopping waits for it, so its commit is not cut off by the disconnect.
   let inFlight: Promise<void> = Promise.resolve();
+  // Between a rebalance and the first batch handled after it, this member decides nothing: a
+  // write that times out meanwhile is UNAVAILABLE (retry), not DEADLINE_EXCEEDED.
+  consumer.on(consumer.events.REBALANCING, () => log.reportDegraded(`consume:${group}`));
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    log.reportDegraded(`consume:${group}`);
     generation++;
     assigned = payload.memberAssignment[physical] ?? [];
   });

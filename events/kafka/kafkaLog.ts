@@ -113,6 +113,10 @@ export class KafkaLog implements EventLog, KafkaContext {
     if (entry) entry.workedAt = Date.now();
   }
 
+  reportDegraded(part: string): void {
+    this.health.set(part, { failedAt: Date.now(), workedAt: this.health.get(part)?.workedAt ?? 0 });
+  }
+
   /** A part that is gone (a reader closed) no longer counts. */
   forget(part: string): void {
     this.health.delete(part);
