@@ -25,10 +25,10 @@ const SERVICE_CONFIG = {
  * round robin. `shape: 'json'` gives enum names and int64 as strings (as the proto3 JSON mapping
  * prints them) instead of numbers.
  */
-export function createClient(target: string, shape: Shape = 'numbers', credentials = grpc.credentials.createInsecure()): Client {
+export function createClient(target: string, shape: Shape = 'numbers', credentials = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}): Client {
   const loaded = grpc.loadPackageDefinition(grpcDefinition(shape)) as unknown as Record<string, Record<string, grpc.ServiceClientConstructor>>;
   const [pkg, name] = SERVICE_NAME.split('.');
-  return new loaded[pkg][name](target, credentials, { 'grpc.service_config': JSON.stringify(SERVICE_CONFIG) }) as unknown as Client;
+  return new loaded[pkg][name](target, credentials, { 'grpc.service_config': JSON.stringify(SERVICE_CONFIG), ...options }) as unknown as Client;
 }
 
 export interface CallOptions {

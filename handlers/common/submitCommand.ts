@@ -6,8 +6,14 @@ import type { Command, User } from '../../proto/messages';
 import type { Outcome } from '../../store/outcome';
 import { CURSOR_TRAILER, type HandlerContext } from '../handlerContext';
 
-/** Time kept back from the deadline to answer with our own status before the transport's. */
-const ANSWER_MARGIN_MS = 50;
+/**
+ * Time kept back from the deadline to answer with our own status (UNAVAILABLE when the log is
+ * failing) before the client's own deadline fires: the server learns the deadline a little after
+ * the client set it, and a busy event loop answers late. 5% of the time left, 20 to 250 ms.
+ */
+const answerMarginMs = (deadline: number) => Math.min(250, Math.max(20, (deadline - Date.now()) * 0.05));
+/** gRPC's retry pushback (gRFC A6): how long a client waits before its next attempt; negative means none. */
+const RETRY_PUSHBACK_TRAILER = 'grpc-retry-pushback-ms';
 const MAY_STILL_APPLY = 'the write may still be applied: retry with the same request_id to learn its outcome';
 
 /**
@@ -32,12 +38,17 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
   logFailed.catch(() => {});
   try {
     // Registered before the append, so the outcome cannot slip by; its deadline bounds the append too.
-    const outcome = view.waitForOutcome(key, ctx.deadline - ANSWER_MARGIN_MS, giveUp.signal);
+    const outcome = view.waitForOutcome(key, ctx.deadline - answerMarginMs(ctx.deadline), giveUp.signal);
     outcome.catch(() => {}); // observed below; this keeps an early failure from going unhandled
     const appended = log.append(COMMANDS, [commandRecord(command, ctx.metadata(TRACE_HEADER))]).then(() => outcome);
     return await Promise.race([appended, outcome, logFailed]);
   } catch (error) {
-    if (error instanceof DeadlineExceededError && !log.healthy()) throw new UnavailableError(`the log is failing and did not decide the write in time; ${MAY_STILL_APPLY}`, { cause: error });
+    if (error instanceof DeadlineExceededError && !log.healthy()) {
+      // The call's time is used up: a negative pushback tells a retrying client not to try again
+      // within it (a retry could only end DEADLINE_EXCEEDED, hiding that the log is failing).
+      ctx.setTrailer(RETRY_PUSHBACK_TRAILER, '-1');
+      throw new UnavailableError(`the log is failing and did not decide the write in time; ${MAY_STILL_APPLY}`, { cause: error });
+    }
     throw error;
   } finally {
     stopListening();
