@@ -1,0 +1,44 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { openDatabase } from '../../store/openDatabase';
+import { migrateView } from '../../store/viewSchema';
+import { round } from '../load/stats';
+import { progress, type Measurement } from './context';
+
+/**
+ * Raw better-sqlite3 on the view's own table and settings, no service code: the floor under
+ * rebuild (batched insert), GetUser (point lookup) and ListUsers (iterate).
+ */
+export function sqliteBaselines(dir: string, rows: number): Measurement[] {
+  const file = path.join(dir, 'raw.db');
+  rmSync(file, { force: true });
+  const db = openDatabase(file);
+  migrateView(db);
+  const insert = db.prepare('INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  progress(`raw SQLite: ${rows.toLocaleString('en')} rows, 10,000 per transaction`);
+  let started = performance.now();
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) insert.run(`u${String(i).padStart(20, '0')}`, `user${i}@raw.example`, `user${i}@raw.example`, `Raw ${i}`, 1 + (i % 3), 1_764_000_000_000 + i, 1_764_000_000_000 + i, 1);
+  });
+  for (let i = 0; i < rows; i += 10_000) batch(i, Math.min(rows, i + 10_000));
+  const insertRate = Math.round(rows / ((performance.now() - started) / 1000));
+
+  const lookups = 200_000;
+  const get = db.prepare('SELECT * FROM users WHERE id = ?');
+  started = performance.now();
+  for (let i = 0; i < lookups; i++) get.get(`u${String((i * 7919) % rows).padStart(20, '0')}`);
+  const lookupRate = Math.round(lookups / ((performance.now() - started) / 1000));
+
+  started = performance.now();
+  let n = 0;
+  for (const _row of db.prepare('SELECT * FROM users ORDER BY id').iterate()) n++;
+  const iterateRate = Math.round(n / ((performance.now() - started) / 1000));
+  db.close();
+  rmSync(file, { force: true });
+  for (const suffix of ['-wal', '-shm']) rmSync(file + suffix, { force: true });
+  return [
+    { group: 'raw SQLite', name: 'batched insert (view table, 10k rows per transaction)', rate: insertRate, unit: 'rows/s' },
+    { group: 'raw SQLite', name: 'point lookup by id', rate: lookupRate, unit: 'rows/s', note: `${round(1000 / lookupRate, 4)} ms each` },
+    { group: 'raw SQLite', name: 'iterate every row in id order', rate: iterateRate, unit: 'rows/s' },
+  ];
+}

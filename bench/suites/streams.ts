@@ -1,0 +1,92 @@
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { clientStream, createClient, serverStream, unary } from '../../client/userServiceClient';
+import { processCpuMs, processRssBytes } from '../load/processCpu';
+import { percentiles, round } from '../load/stats';
+import { progress, type Measurement } from './context';
+
+/** Streams one way: ImportUsers of `users` users, then ListUsers of all of them, against bare grpc-js streaming. */
+export async function bulkBenchmarks(env: { addr: string; pid: number; bareGrpc: string; barePid: number; users: number; tag: string }): Promise<Measurement[]> {
+  const client = createClient(env.addr);
+  const bare = createClient(env.bareGrpc);
+  const out: Measurement[] = [];
+  try {
+    progress(`ImportUsers: ${env.users} users on one client stream`);
+    const requests = Array.from({ length: env.users }, (_, i) => ({ email: `${env.tag}-${i}@import.example`, name: `Imported ${i}`, plan: 1 + (i % 3) }));
+    let cpu = processCpuMs(env.pid);
+    let started = performance.now();
+    const imported = await clientStream<{ created: number; failed: number }>(client, 'ImportUsers', requests, { timeoutMs: 600_000 });
+    let seconds = (performance.now() - started) / 1000;
+    if (imported.created !== env.users) throw new Error(`ImportUsers created ${imported.created} of ${env.users}`);
+    out.push({ group: 'streams', name: `ImportUsers (${env.users.toLocaleString('en')} users)`, rate: Math.round(env.users / seconds), unit: 'users/s', serverCpuMs: round((processCpuMs(env.pid) - cpu) / env.users, 4) });
+
+    for (const [name, target, pid, request] of [
+      ['bare grpc-js server stream', bare, env.barePid, { page_size: env.users }],
+      [`ListUsers (${env.users.toLocaleString('en')} users)`, client, env.pid, {}],
+    ] as const) {
+      progress(`${name}: ${env.users} users`);
+      await serverStream(target, 'ListUsers', request, { timeoutMs: 600_000 }); // warm-up
+      cpu = processCpuMs(pid);
+      started = performance.now();
+      const listed = await serverStream(target, 'ListUsers', request, { timeoutMs: 600_000 });
+      seconds = (performance.now() - started) / 1000;
+      if (listed.messages.length < env.users) throw new Error(`${name} streamed ${listed.messages.length} users, not ${env.users}`);
+      out.push({ group: 'streams', name, rate: Math.round(listed.messages.length / seconds), unit: 'users/s', serverCpuMs: round((processCpuMs(pid) - cpu) / listed.messages.length, 5) });
+    }
+  } finally {
+    client.close();
+    bare.close();
+  }
+  return out;
+}
+
+/**
+ * SyncUsers fan-out: `subscribers` streams (in two client processes), one writer creating users
+ * at a steady rate; each delivery's latency runs from the writer's send to the subscriber's
+ * receipt. Also the server's memory per idle open stream.
+ */
+export async function fanoutBenchmark(env: { addr: string; pid: number; subscribers: number; writes: number; tag: string }): Promise<{ measurement: Measurement; bytesPerStream: number }> {
+  progress(`SyncUsers fan-out: ${env.subscribers} subscribers, ${env.writes} writes at 50/s`);
+  const tag = `${env.tag}fanout${env.subscribers}`;
+  const rssBefore = processRssBytes(env.pid);
+  const processes = env.subscribers >= 200 ? 2 : 1;
+  const workers = Array.from({ length: processes }, () =>
+    fork(path.join(__dirname, '..', 'load', 'fanoutWorker.js'), [JSON.stringify({ addr: env.addr, count: env.subscribers / processes, tag })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
+  const next = (worker: (typeof workers)[number], type: string) =>
+    new Promise<{ latenciesMs?: number[] }>((resolve, reject) => {
+      const onMessage = (m: { type: string; latenciesMs?: number[] }) => m.type === type && (worker.off('message', onMessage), resolve(m));
+      worker.on('message', onMessage);
+      worker.once('exit', (code) => code !== 0 && reject(new Error(`a fan-out client exited with ${code}`)));
+    });
+  await Promise.all(workers.map((w) => next(w, 'ready')));
+  await new Promise((resolve) => setTimeout(resolve, 500)); // let the server settle before reading its memory
+  const bytesPerStream = Math.round((processRssBytes(env.pid) - rssBefore) / env.subscribers);
+
+  const client = createClient(env.addr);
+  for (let i = 0; i < env.writes; i++) {
+    const sentAt = performance.timeOrigin + performance.now();
+    void unary(client, 'CreateUser', { email: `${tag}-${i}@fanout.example`, name: `${tag} ${sentAt}` }, { timeoutMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 2000)); // the last deliveries
+  const done = workers.map((w) => next(w, 'done'));
+  workers.forEach((w) => w.send('stop'));
+  const latencies = (await Promise.all(done)).flatMap((m) => m.latenciesMs ?? []);
+  client.close();
+  const expected = env.writes * env.subscribers;
+  const { p50, p99 } = percentiles([...latencies]);
+  return {
+    measurement: {
+      group: 'fan-out',
+      name: `SyncUsers, 1 writer, ${env.subscribers} subscribers`,
+      rate: Math.round(latencies.length / (env.writes / 50)),
+      unit: 'deliveries/s',
+      p50ms: p50,
+      p99ms: p99,
+      note: `${latencies.length.toLocaleString('en')} of ${expected.toLocaleString('en')} deliveries seen`,
+      latenciesMs: latencies,
+    },
+    bytesPerStream,
+  };
+}
