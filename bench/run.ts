@@ -50,7 +50,7 @@ async function main(): Promise<void> {
 
   const bare = await startBaselines();
   const dir = tempDir('bench');
-  const server = await startServer(dir, ['--log-level', 'warn']);
+  const server = await startServer(dir);
   const pid = server.child.pid!;
   try {
     const client = createClient(server.addr);
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     await seedEvents(['--data', replayDir], EVENTS);
     measurements.push(await rebuild('embedded', ['--data', replayDir], EVENTS));
     progress(`restart with ${EVENTS.toLocaleString('en')} users in the view`);
-    const restart = await restartTime(replayDir, ['--log-level', 'warn']);
+    const restart = await restartTime(replayDir, []);
     facts['restart to listening, s'] = Number(restart.seconds.toFixed(3));
     facts[`server RSS at rest with ${EVENTS.toLocaleString('en')} users, MB`] = Math.round(restart.rssBytes / 2 ** 20);
     facts[`views.db with ${EVENTS.toLocaleString('en')} users, MB`] = Math.round(restart.viewBytes / 2 ** 20);
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     const kafkaDir = tempDir('bench-kafka');
     const kafkaArgs = ['--log', 'kafka', '--brokers', values.brokers as string, '--kafka-prefix', `${runTag}.`];
     try {
-      const kafkaServer = await startServer(kafkaDir, ['--log-level', 'warn', ...kafkaArgs]);
+      const kafkaServer = await startServer(kafkaDir, kafkaArgs);
       try {
         measurements.push(...(await writeBenchmarks({ label: 'CreateUser, Kafka (gRPC)', grpc: kafkaServer.addr, pid: kafkaServer.child.pid! }, { one: CALLS / 20, many: CALLS / 2 }, `${runTag}k`)));
       } finally {

@@ -3,7 +3,7 @@
  * no single Node.js client is the bottleneck. Forked by clientFleet.ts; talks over IPC:
  * `ready` → (parent) `go` → `done` with latencies, wall times and its own CPU.
  */
-import { createClient, unary } from '../../client/userServiceClient';
+import { rawGrpcCaller } from './rawGrpc';
 
 export interface WorkerTask {
   kind: 'grpc' | 'http';
@@ -29,9 +29,9 @@ async function run(task: WorkerTask): Promise<WorkerReport> {
   let call: (i: number) => Promise<unknown>;
   let close = () => {};
   if (task.kind === 'grpc') {
-    const client = createClient(task.addr);
-    close = () => client.close();
-    call = (i) => unary(client, task.target, request(i), { timeoutMs: 30_000 });
+    const caller = rawGrpcCaller(task.addr, task.target, 'userservice.CreateUserRequest');
+    close = () => caller.close();
+    call = (i) => caller.call(request(i));
   } else {
     const url = `http://${task.addr}${task.target}`;
     call = async (i) => {
