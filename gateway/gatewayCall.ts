@@ -51,7 +51,7 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
       case 'unary': {
         const body = route.binding.body === '' ? undefined : (bodyFormat(req, ['json']), await readJsonBody(req, shared.maxMessageBytes));
         const request = route.transcoder.request(requestJson(route.binding, fields, url.searchParams, body));
-        const value = await untilAborted(route.handler(request, call.ctx), call.ctx.signal);
+        const value = await untilAborted(route.handler(request, call.ctx), call);
         writeJson(res, 200, route.transcoder.response(value), { ...headers, ...trailersOf(call) });
         break;
       }
@@ -66,7 +66,7 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
         break;
       }
       case 'clientStream': {
-        const value = await untilAborted(route.handler(requestsOf(req, route, shared), call.ctx), call.ctx.signal);
+        const value = await untilAborted(route.handler(requestsOf(req, route, shared), call.ctx), call);
         writeJson(res, 200, route.transcoder.response(value), { ...headers, ...trailersOf(call) });
         break;
       }
@@ -147,14 +147,9 @@ export function writeJson(res: ServerResponse, status: number, body: JsonValue, 
 }
 
 /** The handler's answer, or the call's abort reason (deadline, client gone, shutdown) if that comes first. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+function untilAborted<T>(work: Promise<T>, call: OpenCall): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
-      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
-    );
+    call.onAbort(reject);
+    work.then(resolve, reject);
   });
 }

@@ -8,6 +8,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Whether lines at `level` are written (to skip building one that would be dropped). */
+  enabled(level: Level): boolean;
   /** Writes out what is buffered; call before the process exits. */
   flush(): void;
 }
@@ -32,6 +34,7 @@ export function createLogger(minimum: Level = 'info', write?: (line: string) => 
     info: (msg, fields) => log.info(fields ?? {}, msg),
     warn: (msg, fields) => log.warn(fields ?? {}, msg),
     error: (msg, fields) => log.error(fields ?? {}, msg),
+    enabled: (level) => log.isLevelEnabled(level),
     flush: () => destination?.flushSync(),
   };
 }

@@ -40,9 +40,13 @@ export function schemaRoot(): protobuf.Root {
   return root;
 }
 
-/** A message type by its full name, e.g. `userservice.UserEvent`. */
+const types = new Map<string, protobuf.Type>();
+
+/** A message type by its full name, e.g. `userservice.UserEvent` (looked up once: the log codec asks per record). */
 export function messageType(fullName: string): protobuf.Type {
-  return schemaRoot().lookupType(fullName);
+  let type = types.get(fullName);
+  if (!type) types.set(fullName, (type = schemaRoot().lookupType(fullName)));
+  return type;
 }
 
 /** Encodes a plain object (as our handlers hold them) into protobuf bytes. */

@@ -59,19 +59,21 @@ export function createProjection(db: Db) {
   };
 
   const applyInTransaction = db.transaction((events: PositionedEvent[], through: Cursor | undefined): Applied => {
-    let next = cursor;
+    // Offsets are tracked in a plain map and made a Cursor once: a replay applies millions of events.
+    const offsets = new Map(cursor.entries());
     const outcomes: Outcome[] = [];
     const fresh: PositionedEvent[] = [];
     for (const positioned of events) {
       const { event, partition, offset } = positioned;
-      if (next.get(partition) > offset) continue;
+      if ((offsets.get(partition) ?? 0) > offset) continue;
       fresh.push(positioned);
       applyChange(event);
       const outcome = outcomeOf(event, partition, offset);
       insertOutcome.run(rowFromOutcome(outcome));
       outcomes.push(outcome);
-      next = next.after(partition, offset);
+      offsets.set(partition, offset + 1);
     }
+    let next = Cursor.of(offsets);
     if (through) next = next.max(through);
     for (const [partition, offset] of next.entries()) {
       if (offset !== cursor.get(partition) || !cursor.partitions().includes(partition)) saveCursor.run(partition, offset);

