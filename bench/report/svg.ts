@@ -27,9 +27,12 @@ export function latencyCdf(title: string, series: { label: string; samples: numb
   const width = 760;
   const height = 360;
   const [left, right, top, bottom] = [60, 20, 40, 70];
-  const all = series.flatMap((s) => s.samples).filter((v) => v > 0);
-  const lo = Math.log10(Math.max(0.01, Math.min(...all)));
-  const hi = Math.log10(Math.max(...all)) + 0.05;
+  // Loops, not Math.min(...samples): a fan-out run has hundreds of thousands of samples.
+  let min = Infinity;
+  let max = 0;
+  for (const s of series) for (const v of s.samples) if (v > 0) (min = Math.min(min, v)), (max = Math.max(max, v));
+  const lo = Math.log10(Math.max(0.01, min));
+  const hi = Math.log10(Math.max(max, 0.02)) + 0.05;
   const x = (ms: number) => left + ((Math.log10(Math.max(ms, 0.01)) - lo) / (hi - lo)) * (width - left - right);
   const y = (q: number) => top + (1 - q) * (height - top - bottom);
   const curves = series

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { clientStream, createClient, serverStream, unary } from '../../client/userServiceClient';
-import { processCpuMs, processRssBytes } from '../load/processCpu';
+import { processCpuMs } from '../load/processCpu';
 import { percentiles, round } from '../load/stats';
 import { progress, type Measurement } from './context';
 
@@ -45,10 +45,10 @@ export async function bulkBenchmarks(env: { addr: string; pid: number; bareGrpc:
  * at a steady rate; each delivery's latency runs from the writer's send to the subscriber's
  * receipt. Also the server's memory per idle open stream.
  */
-export async function fanoutBenchmark(env: { addr: string; pid: number; subscribers: number; writes: number; tag: string }): Promise<{ measurement: Measurement; bytesPerStream: number }> {
+export async function fanoutBenchmark(env: { addr: string; pid: number; metricsAddr: string; subscribers: number; writes: number; tag: string }): Promise<{ measurement: Measurement; bytesPerStream: number }> {
   progress(`SyncUsers fan-out: ${env.subscribers} subscribers, ${env.writes} writes at 50/s`);
   const tag = `${env.tag}fanout${env.subscribers}`;
-  const rssBefore = processRssBytes(env.pid);
+  const heapBefore = await heapUsed(env.metricsAddr);
   const processes = env.subscribers >= 200 ? 2 : 1;
   const workers = Array.from({ length: processes }, () =>
     fork(path.join(__dirname, '..', 'load', 'fanoutWorker.js'), [JSON.stringify({ addr: env.addr, count: env.subscribers / processes, tag })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
@@ -61,7 +61,7 @@ export async function fanoutBenchmark(env: { addr: string; pid: number; subscrib
     });
   await Promise.all(workers.map((w) => next(w, 'ready')));
   await new Promise((resolve) => setTimeout(resolve, 500)); // let the server settle before reading its memory
-  const bytesPerStream = Math.round((processRssBytes(env.pid) - rssBefore) / env.subscribers);
+  const bytesPerStream = Math.round((await heapUsed(env.metricsAddr)) - heapBefore) / env.subscribers;
 
   const client = createClient(env.addr);
   for (let i = 0; i < env.writes; i++) {
@@ -89,4 +89,19 @@ export async function fanoutBenchmark(env: { addr: string; pid: number; subscrib
     },
     bytesPerStream,
   };
+}
+
+/**
+ * The server's JavaScript heap in use, from its own Prometheus endpoint (taken twice, the smaller
+ * kept, to lean away from garbage not yet collected). RSS moves with what the allocator returns
+ * to the system, too noisy to see a few kilobytes per stream.
+ */
+async function heapUsed(metricsAddr: string): Promise<number> {
+  const read = async () => {
+    const text = await (await fetch(`http://${metricsAddr}/metrics`)).text();
+    return Number(/^usersvc_nodejs_heap_size_used_bytes (\d+)/m.exec(text)?.[1]);
+  };
+  const first = await read();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return Math.min(first, await read());
 }
