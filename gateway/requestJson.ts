@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../lib/errors';
 import type { HttpBinding } from './contract';
 
 /** Well-known types whose JSON form is a string, so a query parameter can carry them. */
-const STRING_WKTS = new Set(['google.protobuf.FieldMask', 'google.protobuf.Timestamp', 'google.protobuf.Duration']);
+export const STRING_WKTS = new Set(['google.protobuf.FieldMask', 'google.protobuf.Timestamp', 'google.protobuf.Duration']);
 
 /**
  * The JSON of a request message from an HTTP request, by the google.api.http mapping rules: the

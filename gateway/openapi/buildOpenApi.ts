@@ -1,6 +1,7 @@
 import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
 import type { Contract, HttpBinding } from '../contract';
 import { templateFields } from '../pathTemplate';
+import { STRING_WKTS } from '../requestJson';
 import { commentsOf } from './comments';
 import { SchemaSet, scalarSchema, type Schema } from './jsonSchema';
 
@@ -14,8 +15,6 @@ const ERRORS: Record<string, Record<string, string>> = {
   UpdateUser: { '404': 'No user with this id', '409': 'expected_version does not match (ABORTED), or the email is taken (ALREADY_EXISTS)' },
   DeleteUser: { '404': 'No user with this id', '409': 'expected_version does not match (ABORTED)' },
 };
-
-const STRING_WKTS = new Set(['google.protobuf.FieldMask', 'google.protobuf.Timestamp']);
 
 /** The OpenAPI 3.0 document of the gateway, from the same descriptors the gateway routes by. */
 export function buildOpenApi(contract: Contract, version: string): Schema {
