@@ -46,7 +46,8 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
     const headers = { ...shared.headers, ...trailersOf(call) };
     call.ctx.authorize(...route.actions);
     if (route.kind !== 'unary') call.holdStreamSlot();
-    const sink = { res, signal: call.ctx.signal, slowReaderMs: call.slowReaderMs, headers };
+    // A function, so unary calls never ask for the signal (it is made on first use).
+    const sink = () => ({ res, signal: call.ctx.signal, slowReaderMs: call.slowReaderMs, headers });
     switch (route.kind) {
       case 'unary': {
         const body = route.binding.body === '' ? undefined : (bodyFormat(req, ['json']), await readJsonBody(req, shared.maxMessageBytes));
@@ -61,7 +62,7 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
         const lastEventId = req.headers['last-event-id'];
         if (typeof lastEventId === 'string' && lastEventId !== '' && route.binding.method.input.fields.some((f) => f.name === 'cursor')) query.set('cursor', lastEventId);
         const request = route.transcoder.request(requestJson(route.binding, fields, query, undefined));
-        writer = streamWriter(negotiate(req, route), sink, arrayNameOf(route));
+        writer = streamWriter(negotiate(req, route), sink(), arrayNameOf(route));
         await pump(route.handler(request, call.ctx) as AsyncIterable<unknown>, writer, route, call);
         break;
       }
@@ -72,7 +73,7 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
       }
       case 'bidi': {
         bodyFormat(req, ['ndjson']);
-        writer = streamWriter('ndjson', sink);
+        writer = streamWriter('ndjson', sink());
         await pump(route.handler(requestsOf(req, route, shared), call.ctx) as AsyncIterable<unknown>, writer, route, call);
         break;
       }
