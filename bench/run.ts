@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { createClient, unary } from '../client/userServiceClient';
 import { packageRoot } from '../lib/packageRoot';
 import { removeDir, startServer, tempDir } from '../test/support/serverProcess';
+import { ensureH2load, ensureKafka } from './load/prerequisites';
 import { markdownTables, met } from './report/markdown';
 import { barChart, latencyCdf } from './report/svg';
 import { progress, startBaselines, type Measurement, type Ratio } from './suites/context';
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
     return m;
   };
 
+  ensureH2load();
+  if (KAFKA) process.once('exit', ensureKafka(values.brokers as string)); // stops a broker we started, however the run ends
   const bare = await startBaselines();
   const dir = tempDir('bench');
   const server = await startServer(dir, ['--metrics-addr', '127.0.0.1:0']);
