@@ -42,7 +42,7 @@ export function latencyCdf(title: string, series: { label: string; samples: numb
       const points: string[] = [];
       for (let j = 0; j < sorted.length; j += step) points.push(`${x(sorted[j]).toFixed(1)},${y((j + 1) / sorted.length).toFixed(1)}`);
       points.push(`${x(sorted[sorted.length - 1]).toFixed(1)},${y(1).toFixed(1)}`);
-      const legendY = height - bottom + 36 + Math.floor(i / 2) * 16;
+      const legendY = height - bottom + 50 + Math.floor(i / 2) * 16;
       const legendX = left + (i % 2) * 340;
       return `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2" points="${points.join(' ')}"/><rect x="${legendX}" y="${legendY - 9}" width="12" height="3" fill="${COLORS[i % COLORS.length]}"/><text x="${legendX + 16}" y="${legendY - 4}" font-size="11">${esc(s.label)}</text>`;
     })
@@ -57,7 +57,7 @@ export function latencyCdf(title: string, series: { label: string; samples: numb
   }
   const quantiles = [0.5, 0.9, 0.99].map((q) => `<line x1="${left}" x2="${width - right}" y1="${y(q)}" y2="${y(q)}" stroke="#ddd" stroke-dasharray="3 3"/><text x="${left - 4}" y="${y(q) + 4}" text-anchor="end" font-size="10">p${Math.round(q * 100)}</text>`);
   const axis = `<text x="${(left + width - right) / 2}" y="${height - bottom + 28}" text-anchor="middle" font-size="11">latency, ms (log scale)</text>`;
-  return svg(width, height + Math.ceil(series.length / 2) * 16, title, ticks.join('') + quantiles.join('') + curves + axis);
+  return svg(width, height + 14 + Math.ceil(series.length / 2) * 16, title, ticks.join('') + quantiles.join('') + curves + axis);
 }
 
 function svg(width: number, height: number, title: string, body: string): string {
