@@ -84,7 +84,9 @@ describe('a broker outage during concurrent writes', () => {
     // While the broker is down, a write fails fast with UNAVAILABLE (retry) or succeeds. Once it is
     // back, the log is healthy but catching up (the decider rejoins its group), so a write may also
     // run out of time: DEADLINE_EXCEEDED, as documented, from the server or the client's own timer.
-    const allowed = (c: Call) => c.code === 0 || c.code === grpc.status.UNAVAILABLE || (c.phase === 'restarted' && c.code === grpc.status.DEADLINE_EXCEEDED);
+    // On a starved machine an answer sent just before the deadline can also arrive after it: the
+    // client's own timer then reports DEADLINE_EXCEEDED, whatever the server said (checked below).
+    const allowed = (c: Call) => c.code === 0 || c.code === grpc.status.UNAVAILABLE || clientDeadlineHit(c) || (c.phase === 'restarted' && c.code === grpc.status.DEADLINE_EXCEEDED);
     expect(calls.filter((c) => !allowed(c))).toEqual([]);
     // The server's own answers (its call log has every failed call): no other status, ever.
     const serverCodes = server
