@@ -49,7 +49,7 @@ export function positionedEvents(records: LogRecord[], report: (error: Error) =>
   const events: PositionedEvent[] = [];
   for (const record of records) {
     try {
-      events.push({ event: decodeEvent(record), partition: record.partition, offset: record.offset });
+      events.push({ event: decodeEvent(record), partition: record.partition, offset: record.offset, bytes: record.value });
     } catch (error) {
       report(new Error(`skipping undecodable event at ${record.topic}/${record.partition}/${record.offset}`, { cause: error }));
     }

@@ -53,6 +53,9 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   const files = dataFiles(options.dataDir);
   const view = UserView.open(files.view);
   const deciderState = UserView.open(files.deciderState);
+  for (const opened of [view, deciderState]) {
+    if (opened.discardedOldLayout) logger.warn('view file had an older layout: dropped, replaying the log into it', { file: opened.file });
+  }
   const feed = new ChangeFeed(log, view.cursor(), logger);
   const deps: ServiceDeps = { log, view, deciderState, feed, logger, clock: Date.now, newId: () => nanoid() };
 

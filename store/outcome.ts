@@ -1,7 +1,8 @@
 import { Code } from '../lib/code';
 import { Cursor } from '../lib/cursor';
-import { decodeMessage, encodeMessage, messageType } from '../proto/schema';
-import { userOf, type User, type UserEvent } from '../proto/messages';
+import { decodeMessage, messageType } from '../proto/schema';
+import { userOf, type UserEvent } from '../proto/messages';
+import type { User } from '../proto/messages';
 
 /** What the decider made of one command, as a handler answers it. */
 export interface Outcome {
@@ -15,16 +16,16 @@ export interface Outcome {
   cursor: string;
 }
 
+/** A row of the `outcomes` table: the event a command became, as it lies on the log. */
 export interface OutcomeRow {
   command_id: string;
   request_id: string | null;
-  code: number;
-  message: string;
-  user: Buffer | null;
-  position: string;
+  partition: number;
+  offset: number;
+  event: Buffer;
 }
 
-const userType = () => messageType('userservice.User');
+const eventType = () => messageType('userservice.UserEvent');
 
 export function outcomeOf(event: UserEvent, partition: number, offset: number): Outcome {
   const rejected = event.kind === 'command_rejected' ? event.command_rejected : undefined;
@@ -38,24 +39,7 @@ export function outcomeOf(event: UserEvent, partition: number, offset: number): 
   };
 }
 
-export function rowFromOutcome(outcome: Outcome): OutcomeRow {
-  return {
-    command_id: outcome.commandId,
-    request_id: outcome.requestId || null,
-    code: outcome.code,
-    message: outcome.message,
-    user: outcome.user ? encodeMessage(userType(), outcome.user) : null,
-    position: outcome.cursor,
-  };
-}
-
+/** Outcome rows are read back only for retries and late waiters, so the event is decoded then, not stored twice. */
 export function outcomeFromRow(row: OutcomeRow): Outcome {
-  return {
-    commandId: row.command_id,
-    requestId: row.request_id ?? '',
-    code: row.code,
-    message: row.message,
-    user: row.user ? decodeMessage<User>(userType(), row.user) : null,
-    cursor: row.position,
-  };
+  return outcomeOf(decodeMessage<UserEvent>(eventType(), row.event), row.partition, row.offset);
 }

@@ -1,21 +1,21 @@
 import { Cursor } from '../lib/cursor';
-import type { UserEvent } from '../proto/messages';
+import type { User, UserEvent } from '../proto/messages';
 import type { Db } from './openDatabase';
-import { outcomeOf, rowFromOutcome, type Outcome } from './outcome';
-import { rowFromUser } from './userRow';
+import { userRowValues } from './userRow';
 
-/** An event with the log position it was read from. */
+/** An event with the log position it was read from, and its bytes as they lie on the log. */
 export interface PositionedEvent {
   event: UserEvent;
   partition: number;
   offset: number;
+  /** The encoded `userservice.UserEvent`; stored as the command's outcome without encoding it again. */
+  bytes: Uint8Array;
 }
 
 export interface Applied {
   cursor: Cursor;
-  /** The events this call applied (those the cursor had passed are left out), and their outcomes. */
+  /** The events this call applied (those the cursor had passed are left out). */
   events: PositionedEvent[];
-  outcomes: Outcome[];
 }
 
 /**
@@ -26,30 +26,30 @@ export interface Applied {
 export function createProjection(db: Db) {
   const upsertUser = db.prepare(
     `INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version)
-     VALUES (@id, @email, @email_lower, @name, @plan, @created_at, @updated_at, @version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_lower = excluded.email_lower,
        name = excluded.name, plan = excluded.plan, created_at = excluded.created_at,
        updated_at = excluded.updated_at, version = excluded.version`,
   );
   const deleteUser = db.prepare('DELETE FROM users WHERE id = ?');
-  const insertOutcome = db.prepare(
-    `INSERT INTO outcomes (command_id, request_id, code, message, user, position)
-     VALUES (@command_id, @request_id, @code, @message, @user, @position)`,
-  );
+  const insertOutcome = db.prepare('INSERT INTO outcomes (command_id, request_id, partition, offset, event) VALUES (?, ?, ?, ?, ?)');
   const saveCursor = db.prepare(
     `INSERT INTO applied_cursor (partition, next_offset) VALUES (?, ?)
      ON CONFLICT (partition) DO UPDATE SET next_offset = excluded.next_offset`,
   );
   let cursor = readAppliedCursor(db);
 
+  // Positional parameters: binding by name costs a property look-up per column on every row of a replay.
+  const upsert = (user: User): void => {
+    upsertUser.run(...userRowValues(user));
+  };
+
   const applyChange = (event: UserEvent): void => {
     switch (event.kind) {
       case 'user_created':
-        upsertUser.run(rowFromUser(event.user_created.user));
-        return;
+        return upsert(event.user_created.user);
       case 'user_updated':
-        upsertUser.run(rowFromUser(event.user_updated.user));
-        return;
+        return upsert(event.user_updated.user);
       case 'user_deleted':
         deleteUser.run(event.user_deleted.user.id);
         return;
@@ -61,16 +61,13 @@ export function createProjection(db: Db) {
   const applyInTransaction = db.transaction((events: PositionedEvent[], through: Cursor | undefined): Applied => {
     // Offsets are tracked in a plain map and made a Cursor once: a replay applies millions of events.
     const offsets = new Map(cursor.entries());
-    const outcomes: Outcome[] = [];
     const fresh: PositionedEvent[] = [];
     for (const positioned of events) {
       const { event, partition, offset } = positioned;
       if ((offsets.get(partition) ?? 0) > offset) continue;
       fresh.push(positioned);
       applyChange(event);
-      const outcome = outcomeOf(event, partition, offset);
-      insertOutcome.run(rowFromOutcome(outcome));
-      outcomes.push(outcome);
+      insertOutcome.run(event.command_id, event.request_id || null, partition, offset, positioned.bytes);
       offsets.set(partition, offset + 1);
     }
     let next = Cursor.of(offsets);
@@ -78,7 +75,7 @@ export function createProjection(db: Db) {
     for (const [partition, offset] of next.entries()) {
       if (offset !== cursor.get(partition) || !cursor.partitions().includes(partition)) saveCursor.run(partition, offset);
     }
-    return { cursor: next, events: fresh, outcomes };
+    return { cursor: next, events: fresh };
   });
 
   return {

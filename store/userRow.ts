@@ -25,15 +25,7 @@ export function userFromRow(row: UserRow): User {
   };
 }
 
-export function rowFromUser(user: User): UserRow {
-  return {
-    id: user.id,
-    email: user.email,
-    email_lower: user.email.toLowerCase(),
-    name: user.name,
-    plan: user.plan,
-    created_at: millisFromTimestamp(user.created_at),
-    updated_at: millisFromTimestamp(user.updated_at),
-    version: Number(user.version),
-  };
+/** A user as the values of a `users` row, in column order (positional binding is the cheap kind). */
+export function userRowValues(user: User): [string, string, string, string, number, number, number, number] {
+  return [user.id, user.email, user.email.toLowerCase(), user.name, user.plan, millisFromTimestamp(user.created_at), millisFromTimestamp(user.updated_at), Number(user.version)];
 }

@@ -24,6 +24,8 @@ export class UserView {
   private constructor(
     readonly file: string,
     readonly db: Db,
+    /** True when the file held an older layout, now dropped: the projector replays the whole log into it. */
+    readonly discardedOldLayout = false,
   ) {
     this.projection = createProjection(db);
     this.byId = db.prepare('SELECT * FROM users WHERE id = ?');
@@ -35,8 +37,8 @@ export class UserView {
   /** Opens (creating if needed) a view file. Views are rebuildable, so commits need not fsync. */
   static open(file: string): UserView {
     const db = openDatabase(file);
-    migrateView(db);
-    return new UserView(file, db);
+    const discarded = migrateView(db);
+    return new UserView(file, db, discarded);
   }
 
   cursor(): Cursor {

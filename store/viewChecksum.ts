@@ -24,7 +24,7 @@ export function viewChecksum(db: Db): ViewChecksum {
       users++;
     }
     hash.update('--outcomes\n');
-    for (const row of db.prepare('SELECT command_id, request_id, code, message, hex(user) AS user, position FROM outcomes ORDER BY command_id').iterate()) {
+    for (const row of db.prepare('SELECT command_id, request_id, partition, offset, hex(event) AS event FROM outcomes ORDER BY command_id').iterate()) {
       hash.update(JSON.stringify(row)).update('\n');
       outcomes++;
     }

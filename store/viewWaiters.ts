@@ -1,6 +1,6 @@
 import { withDeadline } from '../lib/abortable';
 import type { Cursor } from '../lib/cursor';
-import type { Outcome } from './outcome';
+import { outcomeOf, type Outcome } from './outcome';
 import type { Applied } from './projection';
 
 /** An outcome is awaited by its command id, or by its request id when the call carried one. */
@@ -44,11 +44,17 @@ export class ViewWaiters {
     return withDeadline(promise, deadline, signal, `waiting for the view to reach cursor ${cursor}`, () => this.byCursor.delete(entry));
   }
 
-  /** Wakes whoever the batch satisfied. */
+  /** Wakes whoever the batch satisfied. An outcome is built only for a command someone waits on. */
   notify(applied: Applied): void {
-    for (const outcome of applied.outcomes) {
-      this.wake(`c:${outcome.commandId}`, outcome);
-      if (outcome.requestId) this.wake(`r:${outcome.requestId}`, outcome);
+    if (this.byKey.size > 0) {
+      for (const { event, partition, offset } of applied.events) {
+        const byCommand = this.byKey.has(`c:${event.command_id}`);
+        const byRequest = event.request_id !== '' && this.byKey.has(`r:${event.request_id}`);
+        if (!byCommand && !byRequest) continue;
+        const outcome = outcomeOf(event, partition, offset);
+        if (byCommand) this.wake(`c:${event.command_id}`, outcome);
+        if (byRequest) this.wake(`r:${event.request_id}`, outcome);
+      }
     }
     for (const entry of this.byCursor) {
       if (applied.cursor.covers(entry.cursor)) {

@@ -1,4 +1,4 @@
-import { rebuildView, type ReplayProgress } from '../../events/replay';
+import { rebuildViews, type ReplayProgress } from '../../events/replay';
 import { createLogger } from '../../lib/logger';
 import { dataFiles } from '../../runtime/dataFiles';
 import { openLog } from '../../runtime/openLog';
@@ -20,14 +20,13 @@ export function checksumCommand(dataDir: string): number {
   }
 }
 
-/** `usersvc rebuild`: drops both views and replays the log into them, showing progress. */
+/** `usersvc rebuild`: drops both views and replays the log into them (one rebuild, copied), showing progress. */
 export async function rebuildCommand(options: ServiceOptions): Promise<number> {
   const lock = lockDataDir(options.dataDir);
   const log = await openLog(options, createLogger('warn', (line) => process.stderr.write(line)));
   try {
     const files = dataFiles(options.dataDir);
-    await rebuildView(log, files.deciderState, progress('decider state'), false);
-    print(await rebuildView(log, files.view, progress('view')));
+    print((await rebuildViews(log, [files.view, files.deciderState], progress('views')))!);
     return 0;
   } finally {
     await log.close();

@@ -36,7 +36,7 @@ export const decideCommands: LogFunction = {
       topic: COMMANDS,
       cursor: batch.next,
     });
-    deps.deciderState.apply(events.map((event, i) => ({ event, ...positions[i] })));
+    deps.deciderState.apply(events.map((event, i) => ({ event, ...positions[i], bytes: records[i].value })));
   },
 };
 

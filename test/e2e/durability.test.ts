@@ -81,6 +81,15 @@ describe('kill -9 during 1,000 concurrent CreateUser calls', () => {
     expect([...created.values()].every((n) => n === 1)).toBe(true);
     expect(await checksumOf(['checksum', '--data', dir])).toBe(live);
     expect(await checksumOf(['rebuild', '--data', dir, ...backendArgs(dir)])).toBe(live);
+
+    // The rebuilt decider state still knows every request and email it decided.
+    const rebuilt = await startServer(dir);
+    const after = createClient(rebuilt.addr);
+    const [first] = acknowledged;
+    expect((await unary(after, 'CreateUser', requests[first[0]], { timeoutMs: 20_000 })).response.id).toBe(first[1].id);
+    await expect(unary(after, 'CreateUser', { ...requests[first[0]], request_id: 'another' }, { timeoutMs: 20_000 })).rejects.toMatchObject({ code: grpc.status.ALREADY_EXISTS });
+    after.close();
+    expect(await rebuilt.stop()).toBe(0);
   });
 });
 

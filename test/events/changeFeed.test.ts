@@ -20,8 +20,9 @@ const event = (i: number): UserEvent => ({
 /** Appends n events to a real embedded log and publishes them to the feed as the projector would. */
 async function appendAndPublish(log: EmbeddedLog, feed: ChangeFeed, from: number, n: number): Promise<void> {
   const events = Array.from({ length: n }, (_, i) => event(from + i));
-  const positions = await log.append(EVENTS, events.map((e) => eventRecord(e)));
-  const positioned: PositionedEvent[] = events.map((e, i) => ({ event: e, ...positions[i] }));
+  const records = events.map((e) => eventRecord(e));
+  const positions = await log.append(EVENTS, records);
+  const positioned: PositionedEvent[] = events.map((e, i) => ({ event: e, ...positions[i], bytes: records[i].value }));
   feed.publish(positioned, Cursor.of([[0, positions[positions.length - 1].offset + 1]]));
 }
 

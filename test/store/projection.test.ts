@@ -1,4 +1,6 @@
 import { Cursor } from '../../lib/cursor';
+import { encodeMessage, messageType } from '../../proto/schema';
+import { openDatabase } from '../../store/openDatabase';
 import type { UserEvent } from '../../proto/messages';
 import { UserView } from '../../store/userView';
 import { removeDir, tempDir } from '../support/serverProcess';
@@ -9,7 +11,7 @@ const events: UserEvent[] = [
   { command_id: 'c2', request_id: '', occurred_at: null, kind: 'user_updated', user_updated: { user: user(2, 'B'), changed_paths: ['name'] } },
   { command_id: 'c3', request_id: '', occurred_at: null, kind: 'command_rejected', command_rejected: { code: 6, reason: 'taken', user_id: 'u9', field: '' } },
 ];
-const positioned = events.map((event, offset) => ({ event, partition: 0, offset }));
+const positioned = events.map((event, offset) => ({ event, partition: 0, offset, bytes: encodeMessage(messageType('userservice.UserEvent'), event) }));
 
 describe('UserView projection', () => {
   let dir: string;
@@ -47,5 +49,24 @@ describe('UserView projection', () => {
     await expect(cursor).resolves.toBeUndefined();
     await expect(view.waitForCursor(Cursor.of([[0, 99]]), Date.now() + 50)).rejects.toMatchObject({ code: 4 });
     view.close();
+  });
+
+  it('drops a view file of an older layout, so the projector replays the log into it', () => {
+    const db = openDatabase(`${dir}/old.db`);
+    db.exec(`CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT) WITHOUT ROWID; INSERT INTO users VALUES ('u1', 'a@x.io');
+             CREATE TABLE outcomes (command_id TEXT PRIMARY KEY, user BLOB, position TEXT) WITHOUT ROWID;
+             CREATE TABLE applied_cursor (partition INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL); INSERT INTO applied_cursor VALUES (0, 7);`);
+    db.close();
+    const view = UserView.open(`${dir}/old.db`);
+    expect(view.discardedOldLayout).toBe(true);
+    expect(view.cursor().toString()).toBe('');
+    expect(view.getUser('u1')).toBeUndefined();
+    view.apply(positioned);
+    expect(view.findOutcome({ commandId: 'c2' })).toMatchObject({ code: 0, user: { name: 'B', version: 2 }, cursor: '0:2' });
+    view.close();
+    const reopened = UserView.open(`${dir}/old.db`);
+    expect(reopened.discardedOldLayout).toBe(false);
+    expect(reopened.getUser('u1')).toMatchObject({ name: 'B' });
+    reopened.close();
   });
 });

@@ -1,5 +1,6 @@
 import { timestampFromMillis } from '../../../lib/timestamp';
-import type { User } from '../../../proto/messages';
+import type { User, UserEvent } from '../../../proto/messages';
+import { encodeMessage, messageType } from '../../../proto/schema';
 import { filterToPredicate } from '../../../store/filter/filterToPredicate';
 import { filterToSql } from '../../../store/filter/filterToSql';
 import { parseFilter } from '../../../store/filter/parseFilter';
@@ -19,7 +20,10 @@ describe('filters', () => {
   const db = openDatabase(':memory:');
   migrateView(db);
   createProjection(db).apply(
-    users.map((user, offset) => ({ event: { command_id: `c${offset}`, request_id: '', occurred_at: null, kind: 'user_created', user_created: { user } }, partition: 0, offset })),
+    users.map((user, offset) => {
+      const event: UserEvent = { command_id: `c${offset}`, request_id: '', occurred_at: null, kind: 'user_created', user_created: { user } };
+      return { event, partition: 0, offset, bytes: encodeMessage(messageType('userservice.UserEvent'), event) };
+    }),
   );
   afterAll(() => db.close());
 

@@ -1,0 +1,74 @@
+import { copyFileSync, renameSync, rmSync } from 'node:fs';
+import type { Cursor } from '../lib/cursor';
+import { openDatabase, type Db } from './openDatabase';
+import { createProjection, type Applied, type PositionedEvent, type Projection } from './projection';
+import { createViewIndexes, createViewTables } from './viewSchema';
+
+const removeFile = (file: string) => {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
+};
+
+/**
+ * A view file rebuilt from scratch, as a bulk load: written under a temporary name with no
+ * journal and no fsync (a rebuild that fails is thrown away, never opened as a view), its
+ * look-up indexes built once at the end, then switched to WAL and moved into place.
+ * The old file is removed first: if the rebuild is interrupted, the server finds no view and
+ * replays the log into a new one on start, as it would after a crash.
+ */
+export class ViewRebuild {
+  private readonly projection: Projection;
+
+  private constructor(
+    private readonly file: string,
+    private readonly temp: string,
+    private readonly db: Db,
+  ) {
+    this.projection = createProjection(db);
+  }
+
+  static begin(file: string): ViewRebuild {
+    const temp = `${file}.rebuilding`;
+    removeFile(file);
+    removeFile(temp);
+    const db = openDatabase(temp);
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.pragma('cache_size = -262144'); // 256 MiB: the users tree of a large log stays in memory while it grows
+    createViewTables(db);
+    return new ViewRebuild(file, temp, db);
+  }
+
+  cursor(): Cursor {
+    return this.projection.cursor();
+  }
+
+  apply(events: PositionedEvent[], through?: Cursor): Applied {
+    return this.projection.apply(events, through);
+  }
+
+  /**
+   * Indexes the file, makes it an ordinary WAL view and moves it into place, after copying it to
+   * `copies`: every view is the same fold of the same events, so one rebuild serves them all.
+   */
+  finish(copies: string[] = []): void {
+    try {
+      createViewIndexes(this.db);
+      this.db.pragma('journal_mode = WAL');
+      this.db.close(); // checkpoints: the file alone now holds everything
+      for (const copy of copies) {
+        removeFile(copy);
+        copyFileSync(this.temp, `${copy}.rebuilding`);
+        renameSync(`${copy}.rebuilding`, copy);
+      }
+      renameSync(this.temp, this.file);
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+  }
+
+  abort(): void {
+    if (this.db.open) this.db.close();
+    removeFile(this.temp);
+  }
+}
