@@ -39,6 +39,17 @@ export interface LogBatch {
   next: Cursor;
 }
 
+export interface AppendOptions {
+  /**
+   * The caller acknowledges nothing on the strength of this append alone, only on a later
+   * durable append that follows from it (a command is answered from its event): the log may
+   * then make these records durable together with that later append instead of at once.
+   * The embedded log skips this append's fsync; its records reach the disk with the next
+   * fsync'd commit of the same file, which every later append is ordered after. Kafka ignores it.
+   */
+  syncWithNext?: boolean;
+}
+
 export interface ReadOptions {
   /** Stops the read; the iterator then ends without error. */
   signal: AbortSignal;
@@ -62,8 +73,9 @@ export interface ConsumeHandlers {
  * (`events/embedded`) and Kafka. Both pass the same contract suite (test/events/eventLog.contract.ts).
  */
 export interface EventLog {
-  /** Appends records durably: resolves only once they would survive a crash of this process. */
-  append(topic: string, records: NewRecord[]): Promise<RecordPosition[]>;
+  /** Appends records durably: resolves only once they would survive a crash of this process
+   * (and, unless `syncWithNext`, of the machine). */
+  append(topic: string, records: NewRecord[], options?: AppendOptions): Promise<RecordPosition[]>;
   /**
    * Appends records and commits a consumer position in one atomic step: either both are in the
    * log or neither is. This is how a consume-transform-produce step stays exactly-once.

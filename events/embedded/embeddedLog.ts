@@ -7,7 +7,7 @@ import { GroupCommit } from '../../lib/groupCommit';
 import { Wakeup } from '../../lib/wakeup';
 import { describeOwner } from '../../store/dataDirLock';
 import { openDatabase, type Db } from '../../store/openDatabase';
-import type { ConsumedPosition, ConsumeHandlers, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
+import type { AppendOptions, ConsumedPosition, ConsumeHandlers, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
 import { migrateLog } from './logSchema';
 
 const PARTITION = 0;
@@ -16,6 +16,7 @@ interface Append {
   topic: string;
   records: NewRecord[];
   consumed?: ConsumedPosition;
+  syncWithNext: boolean;
 }
 
 /** A row of `records` as the columns of selectRecords, in order: arrays are cheaper than objects per row. */
@@ -33,13 +34,16 @@ export class DataDirInUseError extends ServiceError {
  *
  * Appends are durable (synchronous=FULL: the WAL is fsync'd at each commit) and grouped: every
  * append requested during one turn of the event loop is written by the next turn's single
- * transaction, so concurrent callers share one fsync.
+ * transaction, so concurrent callers share one fsync. A transaction of `syncWithNext` appends
+ * only (commands, answered from their events) commits without the fsync: the WAL is one file
+ * written in order, so the next fsync'd commit (their events) makes them durable too.
  */
 export class EmbeddedLog implements EventLog {
   private readonly appends = new GroupCommit<Append, RecordPosition[]>((batch) => this.writeBatch(batch));
   private closed = false;
-  /** Transactions written and appends they carried: their ratio shows group commit at work. */
-  private readonly counters = { flushes: 0, appends: 0 };
+  /** Transactions written, how many were fsync'd, and appends they carried: their ratio shows group commit at work. */
+  private readonly counters = { flushes: 0, syncs: 0, appends: 0 };
+  private synchronous: 'FULL' | 'NORMAL' = 'FULL';
   private readonly nextOffsets = new Map<string, number>();
   private readonly appended = new Wakeup();
   private readonly insertRecord: Statement;
@@ -74,12 +78,12 @@ export class EmbeddedLog implements EventLog {
     return new EmbeddedLog(db);
   }
 
-  append(topic: string, records: NewRecord[]): Promise<RecordPosition[]> {
-    return this.enqueue(topic, records);
+  append(topic: string, records: NewRecord[], options: AppendOptions = {}): Promise<RecordPosition[]> {
+    return this.enqueue({ topic, records, syncWithNext: options.syncWithNext ?? false });
   }
 
   appendAndCommit(topic: string, records: NewRecord[], consumed: ConsumedPosition): Promise<RecordPosition[]> {
-    return this.enqueue(topic, records, consumed);
+    return this.enqueue({ topic, records, consumed, syncWithNext: false });
   }
 
   async *read(topic: string, from: Cursor, { signal, maxBatch = 1000 }: ReadOptions): AsyncIterable<LogBatch> {
@@ -133,7 +137,7 @@ export class EmbeddedLog implements EventLog {
     return Cursor.of(rows.map((r) => [r.partition, r.offset] as const));
   }
 
-  stats(): { flushes: number; appends: number } {
+  stats(): { flushes: number; syncs: number; appends: number } {
     return { ...this.counters };
   }
 
@@ -145,16 +149,18 @@ export class EmbeddedLog implements EventLog {
     this.db.close();
   }
 
-  private enqueue(topic: string, records: NewRecord[], consumed?: ConsumedPosition): Promise<RecordPosition[]> {
+  private enqueue(append: Append): Promise<RecordPosition[]> {
     if (this.closed) return Promise.reject(new UnavailableError('the log is closed'));
-    return this.appends.submit({ topic, records, consumed });
+    return this.appends.submit(append);
   }
 
-  /** Writes a group of appends in one transaction (one fsync). */
+  /** Writes a group of appends in one transaction (one fsync, unless every append may wait for the next). */
   private writeBatch(batch: Append[]): RecordPosition[][] {
     const before = new Map(this.nextOffsets);
+    const sync = batch.some((op) => !op.syncWithNext);
     let results: RecordPosition[][];
     try {
+      this.setSynchronous(sync ? 'FULL' : 'NORMAL');
       results = this.db.transaction(() => batch.map((op) => this.write(op)))();
     } catch (error) {
       this.nextOffsets.clear();
@@ -162,6 +168,7 @@ export class EmbeddedLog implements EventLog {
       throw new UnavailableError(`the log could not append: ${(error as Error).message}`, { cause: error });
     }
     this.counters.flushes++;
+    if (sync) this.counters.syncs++;
     this.counters.appends += batch.length;
     this.appended.wakeAll();
     return results;
@@ -181,6 +188,13 @@ export class EmbeddedLog implements EventLog {
       for (const [partition, next] of cursor.entries()) this.upsertPosition.run(group, topic, partition, next);
     }
     return positions;
+  }
+
+  /** A connection setting, so it is changed only when a batch needs the other one. */
+  private setSynchronous(mode: 'FULL' | 'NORMAL'): void {
+    if (mode === this.synchronous) return;
+    this.db.pragma(`synchronous = ${mode}`);
+    this.synchronous = mode;
   }
 
   private nextOffset(topic: string): number {

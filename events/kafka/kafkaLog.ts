@@ -2,7 +2,7 @@ import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { Cursor } from '../../lib/cursor';
 import { UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
-import { COMMANDS, EVENTS, type ConsumedPosition, type ConsumeHandlers, type EventLog, type LogBatch, type NewRecord, type ReadOptions, type RecordPosition } from '../eventLog';
+import { COMMANDS, EVENTS, type AppendOptions, type ConsumedPosition, type ConsumeHandlers, type EventLog, type LogBatch, type NewRecord, type ReadOptions, type RecordPosition } from '../eventLog';
 import type { KafkaContext } from './kafkaContext';
 import { consumeAsGroup } from './kafkaGroupConsumer';
 import { unavailable } from './kafkaErrors';
@@ -60,7 +60,8 @@ export class KafkaLog implements EventLog, KafkaContext {
     return this.options.prefix + name;
   }
 
-  append(topic: string, records: NewRecord[]): Promise<RecordPosition[]> {
+  /** Every append is acknowledged by all in-sync replicas (acks=all); `syncWithNext` changes nothing here. */
+  append(topic: string, records: NewRecord[], _options?: AppendOptions): Promise<RecordPosition[]> {
     if (this.closed) return Promise.reject(new UnavailableError('the log is closed'));
     return this.appends.submit({ topic, records });
   }

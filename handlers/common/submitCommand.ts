@@ -40,7 +40,8 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
     // Registered before the append, so the outcome cannot slip by; its deadline bounds the append too.
     const outcome = view.waitForOutcome(key, ctx.deadline - answerMarginMs(ctx.deadline), giveUp.signal);
     outcome.catch(() => {}); // observed below; this keeps an early failure from going unhandled
-    const appended = log.append(COMMANDS, [commandRecord(command, ctx.metadata(TRACE_HEADER))]).then(() => outcome);
+    // Answered from its event, never from the append: the command may share the event's fsync.
+    const appended = log.append(COMMANDS, [commandRecord(command, ctx.metadata(TRACE_HEADER))], { syncWithNext: true }).then(() => outcome);
     return await Promise.race([appended, outcome, logFailed]);
   } catch (error) {
     if (error instanceof DeadlineExceededError && !log.healthy()) {

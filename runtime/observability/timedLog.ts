@@ -1,5 +1,5 @@
 import type { Cursor } from '../../lib/cursor';
-import type { ConsumedPosition, ConsumeHandlers, EventLog, LogBatch, NewRecord, ReadOptions, RecordPosition } from '../../events/eventLog';
+import type { AppendOptions, ConsumedPosition, ConsumeHandlers, EventLog, LogBatch, NewRecord, ReadOptions, RecordPosition } from '../../events/eventLog';
 
 /** An EventLog that reports how long each append took to become durable; all else passes through. */
 export class TimedLog implements EventLog {
@@ -8,8 +8,8 @@ export class TimedLog implements EventLog {
     private readonly took: (seconds: number) => void,
   ) {}
 
-  append(topic: string, records: NewRecord[]): Promise<RecordPosition[]> {
-    return this.timed(this.log.append(topic, records));
+  append(topic: string, records: NewRecord[], options?: AppendOptions): Promise<RecordPosition[]> {
+    return this.timed(this.log.append(topic, records, options));
   }
 
   appendAndCommit(topic: string, records: NewRecord[], consumed: ConsumedPosition): Promise<RecordPosition[]> {
