@@ -42,6 +42,7 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
   let code: number = Code.OK;
   try {
     open = openCall(httpCallSource(req, res), route.env);
+    open.stampRequestId(); // HTTP answers always name their request: a header costs little next to JSON
     const call = open;
     const headers = { ...shared.headers, ...trailersOf(call) };
     call.ctx.authorize(...route.actions);

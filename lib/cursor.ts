@@ -69,9 +69,13 @@ export class Cursor {
     return this.offsets.size === 0;
   }
 
+  /** Kept once made: every read answers with the view's cursor, which changes only per applied batch. */
+  private text?: string;
+
   toString(): string {
-    return this.entries()
+    this.text ??= this.entries()
       .map(([p, o]) => `${p}:${o}`)
       .join(',');
+    return this.text;
   }
 }

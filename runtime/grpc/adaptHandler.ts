@@ -27,6 +27,7 @@ export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call:
   const report = (error: unknown) => logger.error('handler failed', { error });
   const statusOf = (error: unknown, call: OpenCall): grpc.StatusObject => {
     const { code, message } = toStatus(error, report);
+    call.stampRequestId();
     call.trailers.set('grpc-status-details-bin', encodeStatusDetails(code, message, errorDetailsOf(error, code)));
     // Our Code enum holds the same numbers as grpc-js's Status.
     return { code: code as number as grpc.status, details: message, metadata: call.trailers };

@@ -95,6 +95,12 @@ export interface OpenCall {
   abort(reason: Error): void;
   /** Calls `listener` once if the call is aborted (deadline, cancel, shutdown); cheaper than the signal. */
   onAbort(listener: (reason: Error) => void): void;
+  /**
+   * Sends the call's request id back (`x-request-id`): the client's own is always echoed; one the
+   * server makes up is sent only with failures (called before the status goes out), the calls
+   * whose log lines someone will look for.
+   */
+  stampRequestId(): void;
   /** Counts a stream against its caller's quota (RESOURCE_EXHAUSTED when over); released by close(). */
   holdStreamSlot(): void;
   /** Releases the call's timer, tracking and stream slot, and records it (metrics, one log line
@@ -139,8 +145,13 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
   // not for everyone together.
   const identify = () => (identity ??= security.policy ? security.policy.identify(credentialsOf(call)) : `peer ${call.peer}`);
   let releaseSlot = () => {};
-  const requestId = metadata('x-request-id') ?? nanoid();
-  trailers.set('x-request-id', requestId);
+  // Made up only when needed: a nanoid and one more trailer on every call cost a read ~5% of its throughput.
+  let requestId = metadata('x-request-id');
+  const stampRequestId = () => {
+    requestId ??= nanoid();
+    trailers.set('x-request-id', requestId);
+  };
+  if (requestId !== undefined) stampRequestId();
   const ctx: HandlerContext = {
     deps,
     deadline,
@@ -161,6 +172,7 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
       if (abortReason) listener(abortReason);
       else abortListeners.push(listener);
     },
+    stampRequestId,
     holdStreamSlot: () => {
       const release = security.streams.acquire(identify());
       env.metrics.streamOpened(env.method);
@@ -174,7 +186,7 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       env.metrics.callEnded(env.method, code, seconds);
       // Every call at debug, failures at info: a line per successful call costs ~15% of GetUser's throughput.
-      const line = () => ({ method: env.method, code: grpc.status[code] ?? code, ms: Math.round(seconds * 1e4) / 10, request_id: requestId, identity, ...traceOf(metadata) });
+      const line = () => ({ method: env.method, code: grpc.status[code] ?? code, ms: Math.round(seconds * 1e4) / 10, request_id: (requestId ??= nanoid()), identity, ...traceOf(metadata) });
       if (code !== 0) deps.logger.info('call', line());
       else if (deps.logger.enabled('debug')) deps.logger.debug('call', line());
     },

@@ -19,13 +19,19 @@ describe('observability', () => {
     const metricsAddr = /"metrics":"([^"]+)"/.exec(server.output())![1];
     const client = createClient(server.addr);
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const { trailers } = await unary(client, 'CreateUser', { email: 'o@example.com', name: 'O' }, { metadata: { 'x-request-id': 'req-42', traceparent } });
+    const { response: created, trailers } = await unary(client, 'CreateUser', { email: 'o@example.com', name: 'O' }, { metadata: { 'x-request-id': 'req-42', traceparent } });
     expect(trailers.get('x-request-id')).toEqual(['req-42']);
-    await expect(unary(client, 'GetUser', { id: 'missing' })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    const failed = (await unary(client, 'GetUser', { id: 'missing' }).catch((error: grpc.ServiceError) => error)) as grpc.ServiceError;
+    expect(failed.code).toBe(grpc.status.NOT_FOUND);
+    // A request id the server made up goes back with a failure, so it can be found in the logs; not with every answer.
+    const [madeUp] = failed.metadata.get('x-request-id');
+    expect(madeUp).toMatch(/^[\w-]{21}$/);
+    expect((await unary(client, 'GetUser', { id: created.id })).trailers.get('x-request-id')).toEqual([]);
 
     const text = await (await fetch(`http://${metricsAddr}/metrics`)).text();
     expect(text).toMatch(/usersvc_grpc_calls_total\{method="CreateUser",code="0"\} 1/);
     expect(text).toMatch(/usersvc_grpc_calls_total\{method="GetUser",code="5"\} 1/);
+    expect(text).toMatch(/usersvc_grpc_calls_total\{method="GetUser",code="0"\} 1/);
     expect(text).toMatch(/usersvc_grpc_call_seconds_bucket\{le="[^"]+",method="CreateUser"\}/);
     expect(text).toMatch(/usersvc_log_append_seconds_count \d+/);
     expect(text).toMatch(/usersvc_projector_lag_events 0/);
@@ -45,7 +51,7 @@ describe('observability', () => {
       .split('\n')
       .find((l) => l.includes('"request_id":"req-42"'));
     expect(JSON.parse(line!)).toMatchObject({ level: 'debug', msg: 'call', method: 'CreateUser', code: 'OK', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
-    expect(server.output()).toMatch(/"level":"info"[^\n]*"method":"GetUser","code":"NOT_FOUND"[^\n]*"msg":"call"/);
+    expect(server.output()).toMatch(new RegExp(`"level":"info"[^\\n]*"method":"GetUser","code":"NOT_FOUND"[^\\n]*"request_id":"${madeUp}"[^\\n]*"msg":"call"`));
     removeDir(dir);
   });
 });
