@@ -3,7 +3,7 @@ import { openDatabase } from '../store/openDatabase';
 import { viewChecksum, type ViewChecksum } from '../store/viewChecksum';
 import { ViewRebuild } from '../store/viewRebuild';
 import { positionedEvents } from './codec';
-import { EVENTS, type EventLog } from './eventLog';
+import { EVENTS, type EventLog, type LogBatch } from './eventLog';
 import { readToEnd } from './readToEnd';
 
 export interface ReplayProgress {
@@ -25,13 +25,17 @@ export async function rebuildViews(log: EventLog, files: string[], onProgress: (
     const started = Date.now();
     let events = 0;
     let lastReport = started;
-    const cursor = await readToEnd(log, EVENTS, rebuild.cursor(), (batch) => {
+    const onBatch = (batch: LogBatch) => {
       events += rebuild.apply(positionedEvents(batch.records, (error) => console.error(error)), batch.next).events.length;
       if (Date.now() - lastReport >= 1000) {
         lastReport = Date.now();
         onProgress({ events, cursor: rebuild.cursor(), elapsedMs: lastReport - started });
       }
-    });
+    };
+    // Small batches: a batch's records and events die young instead of being promoted by the
+    // collector (500 gave a fifth more events/s than 5,000 in five runs each; the journal is off,
+    // so a commit costs little).
+    const cursor = await readToEnd(log, EVENTS, rebuild.cursor(), onBatch, 500);
     rebuild.finish(copies);
     onProgress({ events, cursor, elapsedMs: Date.now() - started });
   } catch (error) {

@@ -30,10 +30,11 @@ export class ViewRebuild {
     const temp = `${file}.rebuilding`;
     removeFile(file);
     removeFile(temp);
-    const db = openDatabase(temp);
+    const db = openDatabase(temp, { exclusive: true }); // no file lock taken and dropped per transaction
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     db.pragma('cache_size = -262144'); // 256 MiB: the users tree of a large log stays in memory while it grows
+    db.pragma('temp_store = MEMORY'); // the sorts that build the indexes at the end
     createViewTables(db);
     return new ViewRebuild(file, temp, db);
   }
