@@ -19,6 +19,7 @@ import { progress, startBaselines, type Measurement, type Ratio } from './suites
 import { readBenchmarks } from './suites/reads';
 import { rebuild, restartTime, seedEvents } from './suites/replay';
 import { sqliteBaselines } from './suites/sqliteRaw';
+import { idleStreamMemory } from './suites/streamMemory';
 import { bulkBenchmarks, fanoutBenchmark } from './suites/streams';
 import { writeBenchmarks } from './suites/writes';
 
@@ -54,7 +55,6 @@ async function main(): Promise<void> {
   const bare = await startBaselines();
   const dir = tempDir('bench');
   const server = await startServer(dir, ['--metrics-addr', '127.0.0.1:0']);
-  const metricsAddr = /"metrics":"([^"]+)"/.exec(server.output())?.[1] ?? '';
   const pid = server.child.pid!;
   try {
     const client = createClient(server.addr);
@@ -64,16 +64,13 @@ async function main(): Promise<void> {
     measurements.push(...(await writeBenchmarks({ label: 'bare grpc-js unary (echo)', grpc: bare.grpc, http: { addr: bare.http, label: 'bare Node http JSON POST (echo)' }, pid: bare.pid }, { one: CALLS / 10, many: CALLS }, runTag)));
     measurements.push(...(await writeBenchmarks({ label: 'CreateUser, embedded (gRPC)', grpc: server.addr, http: { addr: server.httpAddr, label: 'POST /v1/users, embedded (gateway)' }, pid }, { one: CALLS / 10, many: CALLS }, runTag)));
     measurements.push(...(await bulkBenchmarks({ addr: server.addr, pid, bareGrpc: bare.grpc, barePid: bare.pid, users: USERS, tag: runTag })));
-    for (const subscribers of [100, 1000]) {
-      const { measurement, bytesPerStream } = await fanoutBenchmark({ addr: server.addr, pid, metricsAddr, subscribers, writes: quick ? 50 : 200, tag: runTag });
-      measurements.push(measurement);
-      // A collection during the measurement can still make the difference negative.
-      facts[`memory per idle SyncUsers stream (${subscribers} open), bytes of server heap`] = bytesPerStream > 0 ? Math.round(bytesPerStream) : 'not measurable this run (a collection freed more than the streams took)';
-    }
+    for (const subscribers of [100, 1000]) measurements.push(await fanoutBenchmark({ addr: server.addr, subscribers, writes: quick ? 50 : 200, tag: runTag }));
   } finally {
     await server.stop();
     removeDir(dir);
   }
+
+  for (const streams of [100, 1000]) facts[`memory per idle SyncUsers stream (${streams} open), bytes of server heap`] = await idleStreamMemory(streams);
 
   // Replay: a log of EVENTS user-created events, rebuilt into fresh views; then a restart on it.
   const replayDir = tempDir('bench-replay');

@@ -43,12 +43,11 @@ export async function bulkBenchmarks(env: { addr: string; pid: number; bareGrpc:
 /**
  * SyncUsers fan-out: `subscribers` streams (in two client processes), one writer creating users
  * at a steady rate; each delivery's latency runs from the writer's send to the subscriber's
- * receipt. Also the server's memory per idle open stream.
+ * receipt.
  */
-export async function fanoutBenchmark(env: { addr: string; pid: number; metricsAddr: string; subscribers: number; writes: number; tag: string }): Promise<{ measurement: Measurement; bytesPerStream: number }> {
+export async function fanoutBenchmark(env: { addr: string; subscribers: number; writes: number; tag: string }): Promise<Measurement> {
   progress(`SyncUsers fan-out: ${env.subscribers} subscribers, ${env.writes} writes at 50/s`);
   const tag = `${env.tag}fanout${env.subscribers}`;
-  const heapBefore = await heapUsed(env.metricsAddr);
   const processes = env.subscribers >= 200 ? 2 : 1;
   const workers = Array.from({ length: processes }, () =>
     fork(path.join(__dirname, '..', 'load', 'fanoutWorker.js'), [JSON.stringify({ addr: env.addr, count: env.subscribers / processes, tag })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
@@ -60,8 +59,6 @@ export async function fanoutBenchmark(env: { addr: string; pid: number; metricsA
       worker.once('exit', (code) => code !== 0 && reject(new Error(`a fan-out client exited with ${code}`)));
     });
   await Promise.all(workers.map((w) => next(w, 'ready')));
-  await new Promise((resolve) => setTimeout(resolve, 500)); // let the server settle before reading its memory
-  const bytesPerStream = Math.round((await heapUsed(env.metricsAddr)) - heapBefore) / env.subscribers;
 
   const client = createClient(env.addr);
   for (let i = 0; i < env.writes; i++) {
@@ -77,31 +74,13 @@ export async function fanoutBenchmark(env: { addr: string; pid: number; metricsA
   const expected = env.writes * env.subscribers;
   const { p50, p99 } = percentiles([...latencies]);
   return {
-    measurement: {
-      group: 'fan-out',
-      name: `SyncUsers, 1 writer, ${env.subscribers} subscribers`,
-      rate: Math.round(latencies.length / (env.writes / 50)),
-      unit: 'deliveries/s',
-      p50ms: p50,
-      p99ms: p99,
-      note: `${latencies.length.toLocaleString('en')} of ${expected.toLocaleString('en')} deliveries seen`,
-      latenciesMs: latencies,
-    },
-    bytesPerStream,
+    group: 'fan-out',
+    name: `SyncUsers, 1 writer, ${env.subscribers} subscribers`,
+    rate: Math.round(latencies.length / (env.writes / 50)),
+    unit: 'deliveries/s',
+    p50ms: p50,
+    p99ms: p99,
+    note: `${latencies.length.toLocaleString('en')} of ${expected.toLocaleString('en')} deliveries seen`,
+    latenciesMs: latencies,
   };
-}
-
-/**
- * The server's JavaScript heap in use, from its own Prometheus endpoint (taken twice, the smaller
- * kept, to lean away from garbage not yet collected). RSS moves with what the allocator returns
- * to the system, too noisy to see a few kilobytes per stream.
- */
-async function heapUsed(metricsAddr: string): Promise<number> {
-  const read = async () => {
-    const text = await (await fetch(`http://${metricsAddr}/metrics`)).text();
-    return Number(/^usersvc_nodejs_heap_size_used_bytes (\d+)/m.exec(text)?.[1]);
-  };
-  const first = await read();
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  return Math.min(first, await read());
 }
