@@ -1,6 +1,7 @@
 import { Cursor } from '../lib/cursor';
-import type { User, UserEvent } from '../proto/messages';
+import type { UserEvent } from '../proto/messages';
 import type { Db } from './openDatabase';
+import { ChunkedInsert } from './chunkedInsert';
 import { userRowValues } from './userRow';
 
 /** An event with the log position it was read from, and its bytes as they lie on the log. */
@@ -24,33 +25,30 @@ export interface Applied {
  * makes a redelivered batch harmless.
  */
 export function createProjection(db: Db) {
-  const upsertUser = db.prepare(
-    `INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_lower = excluded.email_lower,
+  const users = new ChunkedInsert(
+    db,
+    'INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version)',
+    8,
+    `ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_lower = excluded.email_lower,
        name = excluded.name, plan = excluded.plan, created_at = excluded.created_at,
        updated_at = excluded.updated_at, version = excluded.version`,
   );
   const deleteUser = db.prepare('DELETE FROM users WHERE id = ?');
-  const insertOutcome = db.prepare('INSERT INTO outcomes (command_id, request_id, partition, offset, event) VALUES (?, ?, ?, ?, ?)');
+  const outcomes = new ChunkedInsert(db, 'INSERT INTO outcomes (command_id, request_id, partition, offset, event)', 5);
   const saveCursor = db.prepare(
     `INSERT INTO applied_cursor (partition, next_offset) VALUES (?, ?)
      ON CONFLICT (partition) DO UPDATE SET next_offset = excluded.next_offset`,
   );
   let cursor = readAppliedCursor(db);
 
-  // Positional parameters: binding by name costs a property look-up per column on every row of a replay.
-  const upsert = (user: User): void => {
-    upsertUser.run(...userRowValues(user));
-  };
-
   const applyChange = (event: UserEvent): void => {
     switch (event.kind) {
       case 'user_created':
-        return upsert(event.user_created.user);
+        return users.add(...userRowValues(event.user_created.user));
       case 'user_updated':
-        return upsert(event.user_updated.user);
+        return users.add(...userRowValues(event.user_updated.user));
       case 'user_deleted':
+        users.flush(); // the user's earlier upserts first
         deleteUser.run(event.user_deleted.user.id);
         return;
       case 'command_rejected':
@@ -67,9 +65,11 @@ export function createProjection(db: Db) {
       if ((offsets.get(partition) ?? 0) > offset) continue;
       fresh.push(positioned);
       applyChange(event);
-      insertOutcome.run(event.command_id, event.request_id || null, partition, offset, positioned.bytes);
+      outcomes.add(event.command_id, event.request_id || null, partition, offset, positioned.bytes);
       offsets.set(partition, offset + 1);
     }
+    users.flush();
+    outcomes.flush();
     let next = Cursor.of(offsets);
     if (through) next = next.max(through);
     for (const [partition, offset] of next.entries()) {
@@ -86,7 +86,14 @@ export function createProjection(db: Db) {
      * which can be past the last event (Kafka's transaction markers take offsets too).
      */
     apply(events: PositionedEvent[], through?: Cursor): Applied {
-      const applied = applyInTransaction(events, through);
+      let applied: Applied;
+      try {
+        applied = applyInTransaction(events, through);
+      } catch (error) {
+        users.discard();
+        outcomes.discard();
+        throw error;
+      }
       cursor = applied.cursor;
       return applied;
     },

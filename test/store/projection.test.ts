@@ -69,4 +69,30 @@ describe('UserView projection', () => {
     expect(reopened.getUser('u1')).toMatchObject({ name: 'B' });
     reopened.close();
   });
+
+  it('applies long batches of creates, updates and deletes in log order, as single events would be', () => {
+    const at = { seconds: 1, nanos: 0 };
+    const u = (id: string, version: number, name: string) => ({ id, email: `${id}@x.io`, name, plan: 1, created_at: at, updated_at: at, version });
+    const script: UserEvent[] = [];
+    const add = (kind: 'user_created' | 'user_updated' | 'user_deleted', user: ReturnType<typeof u>) =>
+      script.push({ command_id: `k${script.length}`, request_id: script.length % 3 === 0 ? `r${script.length}` : '', occurred_at: at, kind, [kind]: kind === 'user_updated' ? { user, changed_paths: ['name'] } : { user } } as UserEvent);
+    for (let i = 0; i < 150; i++) add('user_created', u(`u${i}`, 1, 'first'));
+    for (let i = 0; i < 120; i++) add('user_updated', u(`u${i}`, 2, 'second'));
+    add('user_deleted', u('u7', 3, 'second'));
+    add('user_created', u('u7', 1, 'reborn'));
+    for (let i = 100; i < 130; i++) add('user_updated', u(`u${i}`, 3, 'third'));
+    const batch = script.map((event, offset) => ({ event, partition: 0, offset, bytes: encodeMessage(messageType('userservice.UserEvent'), event) }));
+    const chunked = UserView.open(`${dir}/chunked.db`);
+    chunked.apply(batch);
+    const single = UserView.open(`${dir}/single.db`);
+    for (const one of batch) single.apply([one]);
+    expect(chunked.getUser('u7')).toMatchObject({ name: 'reborn', version: 1 });
+    expect(chunked.getUser('u110')).toMatchObject({ name: 'third', version: 3 });
+    expect(chunked.getUser('u140')).toMatchObject({ name: 'first', version: 1 });
+    expect(chunked.findOutcome({ commandId: 'x', requestId: 'r270' })).toMatchObject({ commandId: 'k270', cursor: '0:271' });
+    expect(chunked.checksum()).toEqual(single.checksum());
+    expect(chunked.checksum()).toMatchObject({ users: 150, outcomes: script.length });
+    chunked.close();
+    single.close();
+  });
 });

@@ -1,0 +1,48 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './openDatabase';
+
+/**
+ * An INSERT whose rows are written `chunk` per statement: one call into SQLite where there
+ * would be `chunk`, which is most of the cost of a row in a replay. Rows go in the order they
+ * were added; the ones that do not fill a chunk are written one by one at `flush`. For a table
+ * touched by other statements too, flush before them, so they see every row added earlier.
+ */
+export class ChunkedInsert {
+  private readonly one: Statement;
+  private readonly many: Statement;
+  private readonly pending: unknown[];
+  private rows = 0;
+
+  /** `insert` is `INSERT INTO t (a, b, ...)`; `onConflict`, if any, follows the VALUES (an upsert clause). */
+  constructor(
+    db: Db,
+    insert: string,
+    private readonly columns: number,
+    onConflict = '',
+    private readonly chunk = 100,
+  ) {
+    const row = `(${Array(columns).fill('?').join(', ')})`;
+    this.one = db.prepare(`${insert} VALUES ${row} ${onConflict}`);
+    this.many = db.prepare(`${insert} VALUES ${Array(chunk).fill(row).join(', ')} ${onConflict}`);
+    this.pending = new Array(columns * chunk);
+  }
+
+  add(...values: unknown[]): void {
+    const at = this.rows * this.columns;
+    for (let i = 0; i < this.columns; i++) this.pending[at + i] = values[i];
+    if (++this.rows === this.chunk) {
+      this.many.run(this.pending);
+      this.rows = 0;
+    }
+  }
+
+  /** Forgets rows not yet written: their transaction failed and is rolled back. */
+  discard(): void {
+    this.rows = 0;
+  }
+
+  flush(): void {
+    for (let r = 0; r < this.rows; r++) this.one.run(this.pending.slice(r * this.columns, (r + 1) * this.columns));
+    this.rows = 0;
+  }
+}
