@@ -84,6 +84,14 @@ export class UserView {
     return existing ? Promise.resolve(existing) : this.waiters.waitForOutcome(key, deadline, signal);
   }
 
+  /**
+   * Like waitForOutcome, for a caller that has just looked the outcome up with findOutcome in
+   * the same synchronous stretch and not found it: the write path saves the second look-up.
+   */
+  waitForNewOutcome(key: OutcomeKey, deadline: number, signal?: AbortSignal): Promise<Outcome> {
+    return this.waiters.waitForOutcome(key, deadline, signal);
+  }
+
   /** Resolves once this view has applied everything up to `cursor`. */
   waitForCursor(cursor: Cursor, deadline: number, signal?: AbortSignal): Promise<void> {
     return this.waiters.waitForCursor(this.cursor(), cursor, deadline, signal);

@@ -15,6 +15,8 @@ const answerMarginMs = (deadline: number) => Math.min(250, Math.max(20, (deadlin
 /** gRPC's retry pushback (gRFC A6): how long a client waits before its next attempt; negative means none. */
 const RETRY_PUSHBACK_TRAILER = 'grpc-retry-pushback-ms';
 const MAY_STILL_APPLY = 'the write may still be applied: retry with the same request_id to learn its outcome';
+/** Why a wait is released once the call is answered; made once, as an Error per call would capture a stack each time. */
+const ANSWERED = new Error('the call was answered');
 
 /**
  * Appends a command and waits, within the call's deadline, until the local view has applied
@@ -38,7 +40,7 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
   logFailed.catch(() => {});
   try {
     // Registered before the append, so the outcome cannot slip by; its deadline bounds the append too.
-    const outcome = view.waitForOutcome(key, ctx.deadline - answerMarginMs(ctx.deadline), giveUp.signal);
+    const outcome = view.waitForNewOutcome(key, ctx.deadline - answerMarginMs(ctx.deadline), giveUp.signal);
     outcome.catch(() => {}); // observed below; this keeps an early failure from going unhandled
     // Answered from its event, never from the append: the command may share the event's fsync.
     const appended = log.append(COMMANDS, [commandRecord(command, ctx.metadata(TRACE_HEADER))], { syncWithNext: true }).then(() => outcome);
@@ -53,7 +55,7 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
     throw error;
   } finally {
     stopListening();
-    giveUp.abort();
+    giveUp.abort(ANSWERED);
     ctx.signal.removeEventListener('abort', stopWaiting);
   }
 }
