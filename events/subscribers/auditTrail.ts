@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Statement } from 'better-sqlite3';
 import { openDatabase, type Db } from '../../store/openDatabase';
 import { fromLambdaKafkaEvent, type LambdaKafkaEvent } from './lambdaKafkaEvent';
 import { userChangeOf } from './userChange';
@@ -11,11 +12,7 @@ import { userChangeOf } from './userChange';
  * The trail is a SQLite file: $AUDIT_TRAIL_DB, or audit.db in $USERSVC_DATA_DIR (./data).
  */
 export async function handler(event: LambdaKafkaEvent): Promise<{ recorded: number }> {
-  const db = auditDb();
-  const insert = db.prepare(
-    `INSERT OR IGNORE INTO audit_trail (user_id, version, change, email, name, plan, command_id, request_id, occurred_at_ms, position)
-     VALUES (@user_id, @version, @change, @email, @name, @plan, @command_id, @request_id, @occurred_at_ms, @position)`,
-  );
+  const { db, insert } = auditDb();
   let recorded = 0;
   db.transaction(() => {
     for (const record of fromLambdaKafkaEvent(event)) {
@@ -29,10 +26,10 @@ export async function handler(event: LambdaKafkaEvent): Promise<{ recorded: numb
   return { recorded };
 }
 
-let opened: { file: string; db: Db } | undefined;
+let opened: { file: string; db: Db; insert: Statement } | undefined;
 
-/** One connection per file for the life of the process (a Lambda container reuses it too). */
-function auditDb(): Db {
+/** One connection (and its statement) per file for the life of the process (a Lambda container reuses it too). */
+function auditDb(): { db: Db; insert: Statement } {
   const file = process.env.AUDIT_TRAIL_DB ?? path.join(process.env.USERSVC_DATA_DIR ?? 'data', 'audit.db');
   if (opened?.file !== file) {
     opened?.db.close();
@@ -41,7 +38,11 @@ function auditDb(): Db {
       user_id TEXT NOT NULL, version INTEGER NOT NULL, change TEXT NOT NULL, email TEXT NOT NULL, name TEXT NOT NULL,
       plan INTEGER NOT NULL, command_id TEXT NOT NULL, request_id TEXT NOT NULL, occurred_at_ms INTEGER NOT NULL, position TEXT NOT NULL,
       PRIMARY KEY (user_id, version)) WITHOUT ROWID`);
-    opened = { file, db };
+    const insert = db.prepare(
+      `INSERT OR IGNORE INTO audit_trail (user_id, version, change, email, name, plan, command_id, request_id, occurred_at_ms, position)
+       VALUES (@user_id, @version, @change, @email, @name, @plan, @command_id, @request_id, @occurred_at_ms, @position)`,
+    );
+    opened = { file, db, insert };
   }
-  return opened.db;
+  return opened;
 }
