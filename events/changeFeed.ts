@@ -37,13 +37,17 @@ export class ChangeFeed {
     this.end = start;
   }
 
-  /** Where the feed ends: the position the local view has applied. */
+  /** Where the feed ends: what the projector has handed it (the local view can be ahead). */
   position(): Cursor {
     return this.end;
   }
 
+  /** Adds a batch the projector read, in log order; events the feed already holds are skipped, so a redelivered batch is harmless. */
   publish(events: PositionedEvent[], end: Cursor): void {
-    for (const item of events) this.entries.push({ seq: this.nextSeq++, item });
+    for (const item of events) {
+      if (item.offset < this.end.get(item.partition)) continue;
+      this.entries.push({ seq: this.nextSeq++, item });
+    }
     // Trim in chunks so eviction stays amortized O(1) per event.
     if (this.entries.length > this.capacity * 1.25) {
       const dropped = this.entries.splice(0, this.entries.length - this.capacity);

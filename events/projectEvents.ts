@@ -3,17 +3,20 @@ import type { LogFunction } from './logFunction';
 
 /**
  * The projector: applies each batch of events to the local view in one transaction that also
- * stores the view's cursor (so it starts where the view says, not where a consumer group says),
- * then hands what it applied to the in-process change feed.
+ * stores the view's cursor, then hands the batch to the in-process change feed. It reads from
+ * where the feed ends, which is where the view ended when the service started: on the embedded
+ * log the decider applies its own events to the view first (see runtime/openViews.ts), and those
+ * are skipped here by the view's cursor but still fed to the streams, in log order.
  */
 export const projectEvents: LogFunction = {
   async start({ deps }) {
-    return deps.view.cursor();
+    return deps.feed.position();
   },
 
   async handle(batch, { deps }) {
     const events = positionedEvents(batch.records, (error) => deps.logger.error('projector', { error }));
-    const applied = deps.view.apply(events, batch.next);
-    deps.feed.publish(applied.events, applied.cursor);
+    deps.view.apply(events, batch.next);
+    // The feed ends where this batch ends, not where the view does: the view may be further on.
+    deps.feed.publish(events, batch.next);
   },
 };

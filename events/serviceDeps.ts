@@ -8,7 +8,8 @@ export interface ServiceDeps {
   log: EventLog;
   /** The view handlers answer from, fed by the projector. */
   view: UserView;
-  /** The decider's own fold of the events (a second view file), so deciding never waits on the projector. */
+  /** The decider's fold of the events: on Kafka a second view file, so deciding never waits on the
+   * projector; on the embedded log the view itself (runtime/openViews.ts). */
   deciderState: UserView;
   feed: ChangeFeed;
   logger: Logger;

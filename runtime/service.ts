@@ -10,8 +10,6 @@ import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
 import { SERVICE_NAME } from '../proto/schema';
 import { lockDataDir } from '../store/dataDirLock';
-import { UserView } from '../store/userView';
-import { dataFiles } from './dataFiles';
 import type { CallTracking } from './grpc/callContext';
 import { createGrpcServer, serviceMethods } from './grpcServer';
 import { runLogFunction, runSubscriber } from './logRunner';
@@ -22,6 +20,7 @@ import { TimedLog } from './observability/timedLog';
 import { AccessPolicy } from './security/accessPolicy';
 import { StreamQuota } from './security/streamQuota';
 import { serverCredentials } from './security/transportCredentials';
+import { openViews } from './openViews';
 import { loadWiring } from './serverlessConfig';
 import type { ServiceOptions } from './serviceOptions';
 
@@ -50,12 +49,8 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     throw error;
   });
   const log = new TimedLog(opened, metrics.appendTook);
-  const files = dataFiles(options.dataDir);
-  const view = UserView.open(files.view);
-  const deciderState = UserView.open(files.deciderState);
-  for (const opened of [view, deciderState]) {
-    if (opened.discardedOldLayout) logger.warn('view file had an older layout: dropped, replaying the log into it', { file: opened.file });
-  }
+  const views = openViews(options.dataDir, options.log === 'embedded', logger);
+  const { view, deciderState } = views;
   const feed = new ChangeFeed(log, view.cursor(), logger);
   const deps: ServiceDeps = { log, view, deciderState, feed, logger, clock: Date.now, newId: () => nanoid() };
 
@@ -76,8 +71,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     stopRunners.abort();
     await Promise.allSettled([...runners, metricsServer?.close(), gateway?.close(0)]);
     await log.close();
-    view.close();
-    deciderState.close();
+    views.close();
     lock.release();
   };
   let port: number;

@@ -26,7 +26,9 @@ export async function rebuildCommand(options: ServiceOptions): Promise<number> {
   const log = await openLog(options, createLogger('warn', (line) => process.stderr.write(line)));
   try {
     const files = dataFiles(options.dataDir);
-    print((await rebuildViews(log, [files.view, files.deciderState], progress('views')))!);
+    // On the embedded log the decider folds into the view itself (runtime/openViews.ts); on Kafka it keeps decider.db.
+    const targets = options.log === 'kafka' ? [files.view, files.deciderState] : [files.view];
+    print((await rebuildViews(log, targets, progress('views')))!);
     return 0;
   } finally {
     await log.close();

@@ -62,6 +62,16 @@ describe('kill -9 during 1,000 concurrent CreateUser calls', () => {
     const { messages } = await serverStream(again, 'ListUsers', { filter: 'email : "crash-"' });
     expect(messages).toHaveLength(1000);
     expect(new Set(messages.map((u) => u.email)).size).toBe(1000);
+    // The change feed, stitched from the log and from what the restarted server applied since: every creation once.
+    const feed = again.WatchUsers({ cursor: '0:0', filter: 'email : "crash-"' }, new grpc.Metadata(), { deadline: Date.now() + 20_000 }) as grpc.ClientReadableStream<{ event?: { user: { email: string } }; caught_up?: object }>;
+    const fed: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      feed.on('data', (m: { event?: { user: { email: string } }; caught_up?: object }) => (m.caught_up ? resolve() : fed.push(m.event!.user.email)));
+      feed.on('error', (error: grpc.ServiceError) => error.code !== grpc.status.CANCELLED && reject(error));
+    });
+    feed.cancel();
+    expect(fed).toHaveLength(1000);
+    expect(new Set(fed).size).toBe(1000);
     again.close();
 
     const live = await checksumOf(['checksum', '--data', dir]);

@@ -5,11 +5,10 @@ import type { ServiceDeps } from '../../events/serviceDeps';
 import type { HandlerContext } from '../../handlers/handlerContext';
 import { createLogger } from '../../lib/logger';
 import { packageRoot } from '../../lib/packageRoot';
-import { dataFiles } from '../../runtime/dataFiles';
 import { serviceMethods } from '../../runtime/grpcServer';
 import { runLogFunction } from '../../runtime/logRunner';
+import { openViews } from '../../runtime/openViews';
 import { loadWiring } from '../../runtime/serverlessConfig';
-import { UserView } from '../../store/userView';
 import { removeDir, tempDir } from './serverProcess';
 
 export interface InProcessService {
@@ -26,10 +25,9 @@ export interface InProcessService {
 export function startInProcess(options: { runFunctions?: boolean } = {}): InProcessService {
   const dir = tempDir('inproc');
   const log = EmbeddedLog.open(dir);
-  const files = dataFiles(dir);
-  const view = UserView.open(files.view);
-  const deciderState = UserView.open(files.deciderState);
   const logger = createLogger('error', () => {});
+  const views = openViews(dir, true, logger);
+  const { view, deciderState } = views;
   let n = 0;
   const deps: ServiceDeps = { log, view, deciderState, feed: new ChangeFeed(log, view.cursor(), logger), logger, clock: Date.now, newId: () => `id-${n++}` };
   const stop = new AbortController();
@@ -47,8 +45,7 @@ export function startInProcess(options: { runFunctions?: boolean } = {}): InProc
       stop.abort();
       await Promise.allSettled(runners);
       await log.close();
-      view.close();
-      deciderState.close();
+      views.close();
       removeDir(dir);
     },
   };

@@ -1,0 +1,38 @@
+import { rmSync } from 'node:fs';
+import type { Logger } from '../lib/logger';
+import { UserView } from '../store/userView';
+import { dataFiles } from './dataFiles';
+
+export interface Views {
+  /** The view handlers answer from. */
+  view: UserView;
+  /** The decider's fold of the events: the view itself on the embedded log, a file of its own on Kafka. */
+  deciderState: UserView;
+  close(): void;
+}
+
+/**
+ * Opens the views of a data directory. On the embedded log one process decides and projects, and
+ * the decider writes events in the order they are applied, so it applies its own events to the
+ * view straight away: one projection per write, and a write is answered as soon as its event is
+ * durable. On Kafka the decider may run in another replica (or fail over between them), so it keeps
+ * a fold of its own, in decider.db, that never waits on this replica's projector.
+ */
+export function openViews(dataDir: string, sharedState: boolean, logger: Logger): Views {
+  const files = dataFiles(dataDir);
+  const view = UserView.open(files.view);
+  // A decider.db left by an older version is stale on the embedded log, and a rebuild no longer refreshes it.
+  if (sharedState) for (const suffix of ['', '-wal', '-shm']) rmSync(files.deciderState + suffix, { force: true });
+  const deciderState = sharedState ? view : UserView.open(files.deciderState);
+  for (const opened of new Set([view, deciderState])) {
+    if (opened.discardedOldLayout) logger.warn('view file had an older layout: dropped, replaying the log into it', { file: opened.file });
+  }
+  return {
+    view,
+    deciderState,
+    close: () => {
+      view.close();
+      if (deciderState !== view) deciderState.close();
+    },
+  };
+}
