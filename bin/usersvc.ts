@@ -1,10 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { OPTION_SPECS, resolveOptions, type OptionName } from '../runtime/serviceOptions';
-import { callCommand } from './commands/callCommand';
-import { checksumCommand, rebuildCommand } from './commands/dataCommands';
-import { serveCommand } from './commands/serveCommand';
-import { subscribeCommand } from './commands/subscribeCommand';
 
 const USAGE = `usage: usersvc <command> [options]
 
@@ -46,17 +42,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const flags = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
   const options = resolveOptions(flags as Partial<Record<OptionName, string>>);
+  // Each command loads only what it uses: a restart of `serve` should not pay for the client's modules.
   switch (command) {
     case 'checksum':
-      return checksumCommand(options.dataDir);
+      return (await import('./commands/dataCommands')).checksumCommand(options.dataDir);
     case 'rebuild':
-      return rebuildCommand(options);
+      return (await import('./commands/dataCommands')).rebuildCommand(options);
     case 'call':
-      return callCommand(options.addr, rest[0], rest[1], (values.metadata as string[] | undefined) ?? [], Number(values['timeout-ms'] ?? 10_000));
+      return (await import('./commands/callCommand')).callCommand(options.addr, rest[0], rest[1], (values.metadata as string[] | undefined) ?? [], Number(values['timeout-ms'] ?? 10_000));
     case 'subscribe':
-      return subscribeCommand(options, values.group as string | undefined, (values.from as string | undefined) ?? 'earliest');
+      return (await import('./commands/subscribeCommand')).subscribeCommand(options, values.group as string | undefined, (values.from as string | undefined) ?? 'earliest');
     default:
-      return serveCommand(options);
+      return (await import('./commands/serveCommand')).serveCommand(options);
   }
 }
 
