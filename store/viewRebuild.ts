@@ -1,8 +1,18 @@
-import { copyFileSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import type { Cursor } from '../lib/cursor';
 import { openDatabase, type Db } from './openDatabase';
 import { createProjection, type Applied, type PositionedEvent, type Projection } from './projection';
 import { createViewIndexes, createViewTables } from './viewSchema';
+
+function syncFile(file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 const removeFile = (file: string) => {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
@@ -56,12 +66,16 @@ export class ViewRebuild {
       createViewIndexes(this.db);
       this.db.pragma('journal_mode = WAL');
       this.db.close(); // checkpoints: the file alone now holds everything
+      // Written without fsync, so synced once here: a power cut after the rename finds the whole file.
+      syncFile(this.temp);
       for (const copy of copies) {
         removeFile(copy);
         copyFileSync(this.temp, `${copy}.rebuilding`);
+        syncFile(`${copy}.rebuilding`);
         renameSync(`${copy}.rebuilding`, copy);
       }
       renameSync(this.temp, this.file);
+      syncFile(path.dirname(this.file)); // the renames themselves
     } catch (error) {
       this.abort();
       throw error;
