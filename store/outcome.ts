@@ -1,8 +1,7 @@
 import { Code } from '../lib/code';
 import { Cursor } from '../lib/cursor';
 import { decodeMessage, messageType } from '../proto/schema';
-import { userOf, type UserEvent } from '../proto/messages';
-import type { User } from '../proto/messages';
+import { userOf, type User, type UserEvent } from '../proto/messages';
 
 /** What the decider made of one command, as a handler answers it. */
 export interface Outcome {
