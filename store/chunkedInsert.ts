@@ -11,6 +11,7 @@ export class ChunkedInsert {
   private readonly one: Statement;
   private readonly many: Statement;
   private readonly pending: unknown[];
+  private readonly row: unknown[];
   private rows = 0;
 
   /** `insert` is `INSERT INTO t (a, b, ...)`; `onConflict`, if any, follows the VALUES (an upsert clause). */
@@ -25,6 +26,7 @@ export class ChunkedInsert {
     this.one = db.prepare(`${insert} VALUES ${row} ${onConflict}`);
     this.many = db.prepare(`${insert} VALUES ${Array(chunk).fill(row).join(', ')} ${onConflict}`);
     this.pending = new Array(columns * chunk);
+    this.row = new Array(columns);
   }
 
   add(...values: unknown[]): void {
@@ -42,7 +44,11 @@ export class ChunkedInsert {
   }
 
   flush(): void {
-    for (let r = 0; r < this.rows; r++) this.one.run(this.pending.slice(r * this.columns, (r + 1) * this.columns));
+    // A live batch is mostly smaller than a chunk: its rows go one by one through one reused array.
+    for (let r = 0; r < this.rows; r++) {
+      for (let i = 0; i < this.columns; i++) this.row[i] = this.pending[r * this.columns + i];
+      this.one.run(this.row);
+    }
     this.rows = 0;
   }
 }

@@ -20,7 +20,7 @@ export function checksumCommand(dataDir: string): number {
   }
 }
 
-/** `usersvc rebuild`: drops both views and replays the log into them (one rebuild, copied), showing progress. */
+/** `usersvc rebuild`: drops the view and replays the log into a new one (copied to decider.db on Kafka), showing progress. */
 export async function rebuildCommand(options: ServiceOptions): Promise<number> {
   const lock = lockDataDir(options.dataDir);
   const log = await openLog(options, createLogger('warn', (line) => process.stderr.write(line)));
