@@ -47,7 +47,9 @@ interface FunctionSpec {
 }
 
 /**
- * Reads serverless.yml and resolves every function to its code. `methods` are the service's RPCs
+ * Reads serverless.yml and resolves every function to its code. A handler names its built file as
+ * it lies in the package (`dist/<file>.<export>`); `codeRoot` is where this process finds that build
+ * (`dist/` itself, or the sources when tests run the TypeScript). `methods` are the service's RPCs
  * (name to kind): each must be bound exactly once, and nothing may name a method that is not there.
  */
 export function loadWiring(file: string, codeRoot: string, methods: Map<string, MethodKind>): Wiring {
@@ -73,13 +75,18 @@ export function loadWiring(file: string, codeRoot: string, methods: Map<string, 
   return wiring;
 }
 
+/** The folder of the build inside the package, which every handler path starts with. */
+const BUILD_DIR = 'dist/';
+
 function resolveHandler(handler: unknown, codeRoot: string, where: string): unknown {
   const match = typeof handler === 'string' ? /^([\w./-]+)\.(\w+)$/.exec(handler) : null;
-  if (!match) throw new ServerlessConfigError(`${where}: "handler" must read "<file>.<export>", got ${JSON.stringify(handler)}`);
+  if (!match || !match[1].startsWith(BUILD_DIR)) {
+    throw new ServerlessConfigError(`${where}: "handler" must read "${BUILD_DIR}<file>.<export>" (the built file in the package), got ${JSON.stringify(handler)}`);
+  }
   const [, file, exportName] = match;
   let module: Record<string, unknown>;
   try {
-    module = require(path.join(codeRoot, file)) as Record<string, unknown>;
+    module = require(path.join(codeRoot, file.slice(BUILD_DIR.length))) as Record<string, unknown>;
   } catch (error) {
     throw new ServerlessConfigError(`${where}: cannot load handler file "${file}" (${(error as Error).message.split('\n')[0]})`);
   }
@@ -89,7 +96,14 @@ function resolveHandler(handler: unknown, codeRoot: string, where: string): unkn
   return module[exportName];
 }
 
+/** Refuses a key the trigger does not know (a misspelled `timeoutMS` would otherwise be ignored). */
+function checkKeys(type: string, config: Record<string, unknown>, known: string[], where: string): void {
+  const unknown = Object.keys(config).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw new ServerlessConfigError(`${where}: a ${type} trigger has no "${unknown}" (known: ${known.join(', ')})`);
+}
+
 function grpcBinding(name: string, code: unknown, config: Record<string, unknown>, methods: Map<string, MethodKind>, where: string): RpcBinding {
+  checkKeys('grpc', config, ['method', 'timeoutMs'], where);
   const method = config.method;
   const kind = typeof method === 'string' ? methods.get(method) : undefined;
   if (!kind) throw new ServerlessConfigError(`${where}: grpc method ${JSON.stringify(method)} is not in the service (it has: ${[...methods.keys()].join(', ')})`);
@@ -100,6 +114,7 @@ function grpcBinding(name: string, code: unknown, config: Record<string, unknown
 }
 
 function logBinding(name: string, code: unknown, config: Record<string, unknown>, where: string): LogBinding {
+  checkKeys('log', config, ['topic', 'group', 'batchSize'], where);
   const { topic, group, batchSize } = config;
   if (topic !== COMMANDS && topic !== EVENTS) throw new ServerlessConfigError(`${where}: log topic must be "${COMMANDS}" or "${EVENTS}", got ${JSON.stringify(topic)}`);
   if (group !== undefined && (typeof group !== 'string' || group === '')) throw new ServerlessConfigError(`${where}: a log trigger's "group" must be a name`);

@@ -32,11 +32,14 @@ describe('serverless.yml wiring', () => {
   });
 
   it.each([
-    ['a misspelled handler file', original.replace('handlers/getUser.getUser', 'handlers/getUsr.getUser'), /function "getUser": cannot load handler file "handlers\/getUsr"/],
+    ['a misspelled handler file', original.replace('handlers/getUser.getUser', 'handlers/getUsr.getUser'), /function "getUser": cannot load handler file "dist\/handlers\/getUsr"/],
+    ['a handler outside the build', original.replace('dist/handlers/getUser.getUser', 'handlers/getUser.getUser'), /function "getUser": "handler" must read "dist\/<file>.<export>"/],
     ['a misspelled export', original.replace('handlers/getUser.getUser', 'handlers/getUser.fetchUser'), /has no export "fetchUser"/],
     ['a misspelled method', original.replace('method: GetUser', 'method: GetUsers'), /grpc method "GetUsers" is not in the service/],
     ['a missing function', original.replace(/ {2}getUser:\n(.*\n){4}/, ''), /RPC GetUser is bound to 0 functions/],
     ['an unknown trigger', original.replace('- grpc:\n          method: GetUser', '- http:\n          method: GetUser'), /unknown trigger "http"/],
+    ['a misspelled trigger key', original.replace('timeoutMs: 0', 'timeoutMS: 0'), /function "syncUsers": a grpc trigger has no "timeoutMS"/],
+    ['a log trigger key it does not know', original.replace('group: usersvc-decider', 'consumerGroupId: usersvc-decider'), /function "decider": a log trigger has no "consumerGroupId"/],
     ['a misspelled topic', original.replace('topic: users.commands', 'topic: user.commands'), /log topic must be/],
     ['no functions', 'service: x\n', /no "functions" map/],
     ['a bad starting position', original.replace('startingPosition: TRIM_HORIZON', 'startingPosition: OLDEST'), /startingPosition must be TRIM_HORIZON or LATEST/],
