@@ -9,7 +9,8 @@ import { requestBody, streamContent } from './mediaTypes';
 
 /**
  * The errors each route documents besides 400 (bad input) and `default` (UNAVAILABLE, deadline,
- * access): the outcomes a caller must handle. test/gateway/openApi.test.ts provokes every one.
+ * access): the outcomes a caller must handle. Each is the view's or the decider's answer, so it
+ * carries `users-cursor` as a success does. test/gateway/openApi.test.ts provokes every one.
  */
 const ERRORS: Record<string, Record<string, string>> = {
   GetUser: { '404': 'No user with this id' },
@@ -73,7 +74,7 @@ function operation(binding: HttpBinding, schemas: SchemaSet, status: Schema): Sc
   parameters.push(...headerParameters(method));
   const streamingOut = method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming';
   const output = schemas.ref(method.output);
-  const answer = (code: string, description: string, content: Schema) => ({ description, headers: responseHeaders(method, code), content });
+  const answer = (description: string, content: Schema, decided = false) => ({ description, headers: responseHeaders(method, decided), content });
   const error = { 'application/json': { schema: status } };
   const op: Schema = {
     operationId: method.name,
@@ -81,10 +82,10 @@ function operation(binding: HttpBinding, schemas: SchemaSet, status: Schema): Sc
     tags: ['UserService'],
     parameters,
     responses: {
-      '200': answer('200', 'OK', streamingOut ? streamContent(method, output) : { 'application/json': { schema: output } }),
-      '400': answer('400', 'The request is invalid (INVALID_ARGUMENT, OUT_OF_RANGE or FAILED_PRECONDITION); `details` name the field', error),
-      ...Object.fromEntries(Object.entries(ERRORS[method.name] ?? {}).map(([code, description]) => [code, answer(code, description, error)])),
-      default: answer('default', 'Any other error, as google.rpc.Status (401, 403, 429, 503 UNAVAILABLE, 504 DEADLINE_EXCEEDED)', error),
+      '200': answer('OK', streamingOut ? streamContent(method, output) : { 'application/json': { schema: output } }, true),
+      '400': answer('The request is invalid (INVALID_ARGUMENT, OUT_OF_RANGE or FAILED_PRECONDITION); `details` name the field', error),
+      ...Object.fromEntries(Object.entries(ERRORS[method.name] ?? {}).map(([code, description]) => [code, answer(description, error, true)])),
+      default: answer('Any other error, as google.rpc.Status (401, 403, 429, 503 UNAVAILABLE, 504 DEADLINE_EXCEEDED)', error),
     },
   };
   const body = requestBody(binding, schemas);

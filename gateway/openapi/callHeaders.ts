@@ -32,8 +32,12 @@ export const HEADER_PARAMETERS: Record<string, Schema> = {
 
 /** `components.headers`: what answers carry as headers. */
 export const RESPONSE_HEADERS: Record<string, Schema> = {
-  'x-request-id': { description: 'The request\'s `x-request-id`, or the one the server made up for it: find the call in the logs by it.', schema: { type: 'string' } },
-  'users-cursor': { description: 'The log position just past this answer\'s event (or the view\'s, for a read): send it as `users-min-cursor` to read your own write on any instance.', schema: { type: 'string', example: '0:42' } },
+  'x-request-id': { description: 'The request\'s `x-request-id`, or the one the server made up for it: find the call in the logs by it.', required: true, schema: { type: 'string' } },
+  'users-cursor': {
+    description: 'The log position just past this answer\'s event (a rejected write\'s too), or the view\'s for a read: send it as `users-min-cursor` to read your own write on any instance.',
+    required: true,
+    schema: { type: 'string', example: '0:42' },
+  },
 };
 
 /** The request headers `method` reads, as references to `components.parameters`. */
@@ -43,11 +47,12 @@ export function headerParameters(method: DescMethod): Schema[] {
 }
 
 /**
- * The headers of an answer: every answer names its request; a unary call's success also carries
- * the cursor (a stream's comes at its end: a field of the List document, or an HTTP trailer).
+ * The headers of an answer: every answer names its request; a unary call's answer that the view
+ * or the decider gave (`decided`: success, not found, a rejected write) also carries the cursor it
+ * was given at. A stream's cursor comes at its end: a field of the List document, or an HTTP trailer.
  */
-export function responseHeaders(method: DescMethod, status: string): Schema {
-  const names = ['x-request-id', ...(status === '200' && method.methodKind === 'unary' ? ['users-cursor'] : [])];
+export function responseHeaders(method: DescMethod, decided: boolean): Schema {
+  const names = ['x-request-id', ...(decided && method.methodKind === 'unary' ? ['users-cursor'] : [])];
   return Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
 }
 
