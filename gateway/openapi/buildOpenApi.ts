@@ -65,7 +65,7 @@ function operation(binding: HttpBinding, schemas: SchemaSet, status: Schema): Sc
   });
   if (binding.body !== '*') {
     for (const [name, field] of queryFields(method.input, binding.body, pathFields)) {
-      parameters.push({ name, in: 'query', required: false, schema: querySchema(field), ...withComments(field) });
+      parameters.push({ name, in: 'query', required: false, schema: querySchema(field), description: commentsOf(field) });
     }
   }
   if (method.methodKind === 'server_streaming' && method.input.fields.some((f) => f.name === 'cursor')) {
@@ -92,11 +92,6 @@ function operation(binding: HttpBinding, schemas: SchemaSet, status: Schema): Sc
   if (body) op.requestBody = body;
   return op;
 }
-
-const withComments = (field: DescField): Schema => {
-  const description = commentsOf(field);
-  return description ? { description } : {};
-};
 
 /**
  * The route's OpenAPI path: a variable is named by its last field (`{user.id}` → `{id}`), since
