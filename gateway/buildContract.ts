@@ -15,8 +15,8 @@ function main(): void {
   const image = contractImage();
   mkdirSync(path.dirname(image), { recursive: true });
   execFileSync(path.join(root, 'node_modules', '.bin', 'buf'), ['build', '--output', image], { cwd: root, stdio: 'inherit' });
-  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
-  const document = buildOpenApi(loadContract(image), version);
+  const { version, license } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; license: string };
+  const document = buildOpenApi(loadContract(image), { version, license });
   writeFileSync(openApiFile(), `${JSON.stringify(document, null, 2)}\n`);
   const relative = (file: string) => path.relative(root, file);
   console.log(`contract: ${relative(image)} and ${relative(openApiFile())} (${Object.keys(document.paths as object).length} paths)`);

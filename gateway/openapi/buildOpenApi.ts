@@ -3,11 +3,14 @@ import type { Contract, HttpBinding } from '../contract';
 import { templateFields } from '../pathTemplate';
 import { STRING_WKTS } from '../requestJson';
 import { commentsOf } from './comments';
+import { HEADER_PARAMETERS, RESPONSE_HEADERS, SECURITY, SECURITY_SCHEMES, headerParameters, responseHeaders } from './callHeaders';
 import { SchemaSet, scalarSchema, type Schema } from './jsonSchema';
+import { requestBody, streamContent } from './mediaTypes';
 
 /**
  * The errors each route documents besides 400 (bad input) and `default` (UNAVAILABLE, deadline,
- * access): the outcomes a caller must handle. test/gateway/openApi.test.ts provokes every one.
+ * access): the outcomes a caller must handle. Each is the view's or the decider's answer, so it
+ * carries `users-cursor` as a success does. test/gateway/openApi.test.ts provokes every one.
  */
 const ERRORS: Record<string, Record<string, string>> = {
   GetUser: { '404': 'No user with this id' },
@@ -16,8 +19,14 @@ const ERRORS: Record<string, Record<string, string>> = {
   DeleteUser: { '404': 'No user with this id', '409': 'expected_version does not match (ABORTED)' },
 };
 
+/** What the document says about itself besides its paths (package.json's version and license). */
+export interface DocumentInfo {
+  version: string;
+  license: string;
+}
+
 /** The OpenAPI 3.0 document of the gateway, from the same descriptors the gateway routes by. */
-export function buildOpenApi(contract: Contract, version: string): Schema {
+export function buildOpenApi(contract: Contract, info: DocumentInfo): Schema {
   const schemas = new SchemaSet();
   const status = schemas.ref(contract.registry.getMessage('google.rpc.Status') as DescMessage);
   const paths: Record<string, Record<string, Schema>> = {};
@@ -30,13 +39,20 @@ export function buildOpenApi(contract: Contract, version: string): Schema {
     openapi: '3.0.3',
     info: {
       title: 'UserService REST/JSON gateway',
-      version,
+      version: info.version,
+      license: { name: info.license },
       description:
         'Every RPC of userservice.UserService over HTTP/1.1 with JSON (the proto3 JSON mapping: lowerCamelCase names, RFC 3339 timestamps, enum names, int64 as strings). ' +
         'Errors are google.rpc.Status bodies with the HTTP status of their code. Send `grpc-timeout` (e.g. `5S`) to set a deadline, `users-min-cursor` to read your own writes.',
     },
+    servers: [
+      { url: '/', description: 'The gateway that serves this document' },
+      { url: 'http://127.0.0.1:8080', description: 'The default `--http-addr` (`npm start`)' },
+    ],
+    security: SECURITY,
+    tags: [{ name: 'UserService', description: 'userservice.UserService (proto/user_service.proto), one operation per RPC' }],
     paths,
-    components: { schemas: schemas.schemas },
+    components: { schemas: schemas.schemas, parameters: HEADER_PARAMETERS, headers: RESPONSE_HEADERS, securitySchemes: SECURITY_SCHEMES },
   };
 }
 
@@ -52,21 +68,24 @@ function operation(binding: HttpBinding, schemas: SchemaSet, status: Schema): Sc
       parameters.push({ name, in: 'query', required: false, schema: querySchema(field), description: commentsOf(field) });
     }
   }
-  const streamingOut = method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming';
-  const output = schemas.ref(method.output);
   if (method.methodKind === 'server_streaming' && method.input.fields.some((f) => f.name === 'cursor')) {
     parameters.push({ name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' }, description: 'Sent by EventSource on reconnect: resumes after this cursor (overrides `cursor`).' });
   }
+  parameters.push(...headerParameters(method));
+  const streamingOut = method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming';
+  const output = schemas.ref(method.output);
+  const answer = (description: string, content: Schema, decided = false) => ({ description, headers: responseHeaders(method, decided), content });
+  const error = { 'application/json': { schema: status } };
   const op: Schema = {
     operationId: method.name,
-    summary: commentsOf(method),
+    summary: commentsOf(method) ?? method.name,
     tags: ['UserService'],
     parameters,
     responses: {
-      '200': { description: 'OK', content: streamingOut ? streamContent(method.name, output) : { 'application/json': { schema: output } } },
-      '400': { description: 'The request is invalid (INVALID_ARGUMENT, OUT_OF_RANGE or FAILED_PRECONDITION); `details` name the field', content: { 'application/json': { schema: status } } },
-      ...Object.fromEntries(Object.entries(ERRORS[method.name] ?? {}).map(([code, description]) => [code, { description, content: { 'application/json': { schema: status } } }])),
-      default: { description: 'Any other error, as google.rpc.Status (401, 403, 429, 503 UNAVAILABLE, 504 DEADLINE_EXCEEDED)', content: { 'application/json': { schema: status } } },
+      '200': answer('OK', streamingOut ? streamContent(method, output) : { 'application/json': { schema: output } }, true),
+      '400': answer('The request is invalid (INVALID_ARGUMENT, OUT_OF_RANGE or FAILED_PRECONDITION); `details` name the field', error),
+      ...Object.fromEntries(Object.entries(ERRORS[method.name] ?? {}).map(([code, description]) => [code, answer(description, error, true)])),
+      default: answer('Any other error, as google.rpc.Status (401, 403, 429, 503 UNAVAILABLE, 504 DEADLINE_EXCEEDED)', error),
     },
   };
   const body = requestBody(binding, schemas);
@@ -82,48 +101,23 @@ function openApiPath(binding: HttpBinding): string {
   return binding.template.text.replace(/\{([^}]+)\}/g, (_m, field: string) => `{${field.split('.').pop()}}`);
 }
 
-function requestBody(binding: HttpBinding, schemas: SchemaSet): Schema | undefined {
-  const { method } = binding;
-  if (binding.body === '') return undefined;
-  const type = binding.body === '*' ? method.input : (method.input.fields.find((f) => f.name === binding.body)?.message as DescMessage);
-  const schema = schemas.ref(type);
-  if (method.methodKind === 'client_streaming') {
-    return { required: true, content: { 'application/x-ndjson': { schema, description: 'One message per line, streamed' }, 'application/json': { schema: { type: 'array', items: schema } } } };
-  }
-  if (method.methodKind === 'bidi_streaming') return { required: true, content: { 'application/x-ndjson': { schema, description: 'One message per line, streamed' } } };
-  return { required: true, content: { 'application/json': { schema } } };
-}
-
-/** Response formats of a stream: NDJSON lines, SSE for feeds, one document for List calls. */
-function streamContent(name: string, output: Schema): Schema {
-  const line = { type: 'object', description: 'One line per message; `error` (google.rpc.Status) ends a stream that fails after it began', properties: { result: output, error: { $ref: '#/components/schemas/google.rpc.Status' } } };
-  const content: Schema = { 'application/x-ndjson': { schema: line } };
-  if (name.startsWith('List')) {
-    const noun = name.charAt(4).toLowerCase() + name.slice(5);
-    content['application/json'] = {
-      schema: {
-        type: 'object',
-        properties: { [noun]: { type: 'array', items: output }, usersCursor: { type: 'string', description: 'The log position of the snapshot' }, nextPageToken: { type: 'string' }, error: { $ref: '#/components/schemas/google.rpc.Status' } },
-      },
-    };
-  } else {
-    content['text/event-stream'] = { schema: { type: 'string', description: 'Server-Sent Events: `event:` is the oneof case set (e.g. `event`, `caughtUp`), `data:` its JSON, `id:` its cursor' } };
-  }
-  return content;
-}
-
-/** Fields a query parameter may set: scalars, enums and string-form well-known types, dotted into messages. */
-function queryFields(message: DescMessage, body: string, pathFields: string[], prefix = ''): [string, DescField][] {
+/**
+ * Fields a query parameter may set, named as the JSON bodies name them (lowerCamelCase, dotted
+ * into messages; the gateway also accepts proto names): scalars, enums and string-form
+ * well-known types. `pathFields` and `body` are proto field paths.
+ */
+function queryFields(message: DescMessage, body: string, pathFields: string[], prefix = '', jsonPrefix = ''): [string, DescField][] {
   const out: [string, DescField][] = [];
   for (const field of message.fields) {
     const name = prefix + field.name;
+    const jsonName = jsonPrefix + field.jsonName;
     if (prefix === '' && field.name === body) continue;
     if (pathFields.includes(name)) continue;
     if (field.fieldKind === 'message' && !STRING_WKTS.has(field.message.typeName)) {
       if (field.oneof || prefix.split('.').length > 2) continue;
-      out.push(...queryFields(field.message, body, pathFields, `${name}.`));
+      out.push(...queryFields(field.message, body, pathFields, `${name}.`, `${jsonName}.`));
     } else if (field.fieldKind !== 'map' && !(field.fieldKind === 'list' && field.listKind === 'message')) {
-      out.push([name, field]);
+      out.push([jsonName, field]);
     }
   }
   return out;

@@ -3,7 +3,9 @@ import { removeDir, startServer, tempDir, type ServerProcess } from '../support/
 
 /**
  * The OpenAPI document served at /openapi.json, checked against the gateway's real answers:
- * every operation and every status it lists is provoked, and every 200 JSON body matches its schema.
+ * every operation and every status it lists is provoked, every 200 JSON body matches its schema,
+ * the probes' query parameters are documented by those names, and each answer carries exactly the
+ * response headers documented for it. (test/gateway/openApiTools.test.ts gives it to real tools.)
  */
 type Schema = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 let dir: string;
@@ -36,6 +38,9 @@ interface Probe {
 
 /** A fresh user for each probe that needs one, so probes do not depend on each other. */
 const newUser = async () => (await request(base, 'POST', '/v1/users', { body: { email: `${unique()}@openapi.example`, name: 'Probe' } })).json;
+
+/** The response headers the gateway may send besides the standard HTTP ones (gateway/openapi/callHeaders.ts). */
+const HEADERS = ['users-cursor', 'x-request-id'];
 
 /** How to make each documented answer happen. Keys are `operationId status`. */
 const PROBES: Record<string, () => Promise<Probe>> = {
@@ -84,8 +89,13 @@ it('gets every documented status from the real gateway, and 200 bodies match the
     const probe = await PROBES[key]();
     expect(probe.method).toBe(method.toUpperCase());
     expect(matchesTemplate(path, probe.path.split('?')[0])).toBe(true);
+    const queryNames = op.parameters.filter((p: Schema) => p.in === 'query').map((p: Schema) => p.name);
+    for (const name of new URLSearchParams(probe.path.split('?')[1] ?? '').keys()) expect(`${key} ?${name}`).toBe(`${key} ?${queryNames.includes(name) ? name : 'undocumented'}`);
     const answer = await send(probe);
     expect(`${key} → ${answer.status} ${answer.text.slice(0, 200)}`).toBe(`${key} → ${status} ${answer.text.slice(0, 200)}`);
+    // A documented response header comes with the answer, and the answer brings no undocumented one of these.
+    const documented = Object.keys(op.responses[status].headers ?? {}).sort();
+    expect(`${key} headers: ${HEADERS.filter((h) => answer.headers.has(h)).sort()}`).toBe(`${key} headers: ${documented}`);
     const content = op.responses[status].content;
     if (status === '200' && content['application/json'] && answer.headers.get('content-type') === 'application/json') {
       expect(violations(answer.json, content['application/json'].schema, key)).toEqual([]);
@@ -101,7 +111,8 @@ async function send(probe: Probe): Promise<HttpAnswer> {
     stream.end();
     const [first] = await stream.lines(1);
     stream.destroy();
-    return { status: stream.status(), headers: new Headers({ 'content-type': 'application/x-ndjson' }), json: first, text: JSON.stringify(first) };
+    const headers = new Headers(Object.entries(stream.headers()).map(([name, value]) => [name, String(value)]));
+    return { status: stream.status(), headers, json: first, text: JSON.stringify(first) };
   }
   return request(base, probe.method, probe.path, { body: probe.body, raw: probe.raw, headers: probe.headers });
 }

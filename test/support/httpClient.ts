@@ -37,6 +37,7 @@ export function duplex(base: string, path: string, headers: Record<string, strin
   const lines: string[] = [];
   let waiters: (() => void)[] = [];
   let statusCode = 0;
+  let responseHeaders: http.IncomingHttpHeaders = {};
   let ended = false;
   let trailers: NodeJS.Dict<string> = {};
   const wake = () => {
@@ -46,6 +47,7 @@ export function duplex(base: string, path: string, headers: Record<string, strin
   };
   req.on('response', (res) => {
     statusCode = res.statusCode ?? 0;
+    responseHeaders = res.headers;
     let pending = '';
     res.on('data', (chunk: Buffer) => {
       pending += chunk.toString();
@@ -79,6 +81,7 @@ export function duplex(base: string, path: string, headers: Record<string, strin
       return lines.slice(0, count).map((l) => JSON.parse(l));
     },
     status: () => statusCode,
+    headers: () => responseHeaders,
     ended: () => ended,
     trailers: () => trailers,
     destroy: () => req.destroy(),
