@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('buf curl with the schema from reflection alone', () => {
-  it('lists the services and every method', async () => {
+  it('lists the services and every method, and checks health', async () => {
     const services = await bufCurl(['--list-services', url()]);
     expect(services).toMatchObject({ code: 0, stderr: '' });
     expect(services.stdout.trim().split('\n')).toEqual(SERVICES);
@@ -37,6 +37,9 @@ describe('buf curl with the schema from reflection alone', () => {
     const userMethods = methods.stdout.trim().split('\n').filter((line) => line.startsWith('userservice.UserService/'));
     expect(userMethods).toEqual(USER_METHODS.map((method) => `userservice.UserService/${method}`));
     expect(methods.stdout).toContain('grpc.health.v1.Health/Check');
+    const health = await bufCurl(['-d', '{"service":"userservice.UserService"}', url('grpc.health.v1.Health/Check')]);
+    expect(health).toMatchObject({ code: 0, stderr: '' });
+    expect(jsonMessages(health.stdout)).toEqual([{ status: 'SERVING' }]);
   });
 
   it('calls every method of UserService, streams included', async () => {
