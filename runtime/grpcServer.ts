@@ -1,5 +1,4 @@
 import * as grpc from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { ServiceDeps } from '../events/serviceDeps';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
@@ -7,8 +6,12 @@ import { adaptHandler, type AnyHandler, type MethodKind } from './grpc/adaptHand
 import { callEnvFor, grpcCallSource, openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
 import { safeDeserialize } from './grpc/safeDeserialize';
 import type { Metrics } from './observability/metrics';
+import { addReflectionService } from './reflection/reflectionService';
 import { actionsFor } from './security/accessPolicy';
 import type { RpcBinding } from './serverlessConfig';
+
+/** The standard health service (grpc-health-check), which reflection describes too. */
+const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 export interface GrpcOptions {
   /** Default deadline of unary calls, ms. */
@@ -35,7 +38,7 @@ function kindOf(method: grpc.MethodDefinition<unknown, unknown>): MethodKind {
 
 /**
  * A grpc-js server with the UserService wired from serverless.yml, the standard health service
- * and server reflection (so grpcurl and grpc_health_probe work).
+ * and server reflection from the compiled .proto files (so buf curl, grpcurl and grpc_health_probe work).
  */
 export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options: GrpcOptions, tracking: CallTracking, security: CallSecurity, metrics: Metrics) {
   const server = new grpc.Server({
@@ -60,6 +63,6 @@ export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options:
   server.addService(service, implementation);
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
-  new ReflectionService(grpcDefinition()).addToServer(server);
+  addReflectionService(server, [SERVICE_NAME, HEALTH_SERVICE], deps.logger);
   return { server, health };
 }
