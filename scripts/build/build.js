@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run build: tsc (incremental: only changed files are compiled again), then the contract
 // (buf build and the OpenAPI document) when proto/ or its generator changed. With --if-stale
-// (npm start) it does nothing when dist/ is newer than every input, so a restart starts at once.
+// (npm start) it does nothing when dist/ was built from the sources as they are, so a restart
+// starts at once.
 //   usage: node scripts/build/build.js [--if-stale]
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -25,20 +26,28 @@ function pruneOrphans() {
   }
 }
 
+function buildContract() {
+  const print = state.contractFingerprint();
+  if (state.contractIsBuiltFrom(print)) return console.log('contract: dist/contract is up to date');
+  fs.rmSync(state.contractStamp, { force: true });
+  run(process.execPath, [path.join(state.dist, 'gateway', 'buildContract.js')]);
+  fs.writeFileSync(state.contractStamp, `${print}\n`);
+}
+
 function main() {
-  const reason = state.staleReason();
-  if (process.argv.includes('--if-stale') && !reason) return console.log('build: dist/ is up to date');
-  const startedAt = new Date();
+  if (process.argv.includes('--if-stale') && !state.staleReason()) return console.log('build: dist/ is up to date');
+  fs.rmSync(state.stampFile, { force: true });
+  const before = state.inputHashes();
   // tsc --incremental trusts its build info: it would not emit a deleted output again.
   if (state.sources().some(({ js }) => !fs.existsSync(js))) fs.rmSync(state.tsBuildInfo, { force: true });
   run(path.join(state.root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', state.tsBuildInfo]);
   pruneOrphans();
-  if (state.contractIsStale()) run(process.execPath, [path.join(state.dist, 'gateway', 'buildContract.js')]);
-  else console.log('contract: dist/contract is up to date');
-  // The stamp carries the start time: a source saved while this build ran is newer, so the next
-  // start builds again.
-  fs.writeFileSync(state.stampFile, `${startedAt.toISOString()}\n`);
-  fs.utimesSync(state.stampFile, startedAt, startedAt);
+  buildContract();
+  // Now that dist/ names every imported source, hash again; a source that changed while tsc ran
+  // leaves no stamp, so the next start builds again.
+  const after = state.inputHashes();
+  const changed = [...before].some(([file, hash]) => after.get(file) !== hash);
+  if (!changed) fs.writeFileSync(state.stampFile, `${state.fingerprint(after)}\n`);
 }
 
 main();

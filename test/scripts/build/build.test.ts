@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../../lib/packageRoot';
 import { removeDir, tempDir } from '../../support/serverProcess';
 
 /**
  * scripts/build/build.js on a copy of the package (so the dist/ other suites run stays as it
- * is): `--if-stale`, what npm start runs, skips an unchanged tree and rebuilds a changed one;
- * a deleted source leaves no output behind.
+ * is): `--if-stale`, what npm start runs, skips an unchanged tree and rebuilds a changed one
+ * (by content); a deleted source leaves no output behind.
  */
 const root = packageRoot();
 let copy: string;
@@ -35,6 +35,11 @@ it('compiles a new source, and removes its output once the source is deleted', (
   writeFileSync(path.join(copy, 'handlers', 'probe.ts'), 'export const probe = 41;\n');
   build('--if-stale');
   expect(readFileSync(dist('handlers/probe.js'), 'utf8')).toContain('probe = 41');
+  // Changed content with an old modification time (cp -p, tar, a stash) is still a change.
+  writeFileSync(path.join(copy, 'handlers', 'probe.ts'), 'export const probe = 43;\n');
+  utimesSync(path.join(copy, 'handlers', 'probe.ts'), new Date(2000, 0, 1), new Date(2000, 0, 1));
+  build('--if-stale');
+  expect(readFileSync(dist('handlers/probe.js'), 'utf8')).toContain('probe = 43');
   unlinkSync(path.join(copy, 'handlers', 'probe.ts'));
   expect(build('--if-stale')).toContain('removed dist/handlers/probe.js (its source is gone)');
   expect(existsSync(dist('handlers/probe.js'))).toBe(false);
