@@ -2,10 +2,8 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
-import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import type { AnyHandler } from '../runtime/grpc/adaptHandler';
 import { callEnvFor, type SharedCallEnv } from '../runtime/grpc/callContext';
 import { actionsFor } from '../runtime/security/accessPolicy';
@@ -17,7 +15,7 @@ import { closeIfUnread, serveCall, writeJson, type GatewayRoute, type GatewaySha
 import { errorResponse } from './httpErrors';
 import { openApiFile } from './openapi/openApiFile';
 import { findRoute } from './router';
-import { MethodTranscoder } from './transcoder';
+import { transcoderFor } from './transcoder';
 
 export interface GatewayOptions extends TransportOptions {
   httpAddr: string;
@@ -48,11 +46,10 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
   const contract = loadContract();
   const openApi = readFileSync(openApiFile());
   const page = readFileSync(pageFile());
-  const grpcService = grpcDefinition()[SERVICE_NAME] as grpc.ServiceDefinition;
   const routes: GatewayRoute[] = rpcs.map((rpc) => {
     const binding = contract.bindings.find((b) => b.method.name === rpc.method);
     if (!binding) throw new Error(`${rpc.method} has no google.api.http rule in proto/`);
-    const transcoder = new MethodTranscoder(binding.method, grpcService[rpc.method], contract.registry);
+    const transcoder = transcoderFor(contract, rpc.method);
     return { binding, kind: rpc.kind, handler: rpc.handler as AnyHandler, transcoder, env: callEnvFor(rpc, shared, options), actions: actionsFor(rpc.method) };
   });
   const cors = new CorsPolicy(options.corsOrigins);

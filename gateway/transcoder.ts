@@ -1,7 +1,9 @@
 import { fromBinary, fromJson, toBinary, toJson, type DescMessage, type DescMethod, type JsonValue, type Registry } from '@bufbuild/protobuf';
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../lib/errors';
+import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { MalformedRequest, safeDeserialize } from '../runtime/grpc/safeDeserialize';
+import type { Contract } from './contract';
 
 /**
  * JSON to the handler's request and the handler's response to JSON, through the protobuf wire
@@ -32,6 +34,17 @@ export class MethodTranscoder {
   response(value: unknown): JsonValue {
     return messageJson(this.method.output, this.grpcMethod.responseSerialize(value), this.registry);
   }
+}
+
+/**
+ * The transcoder of one RPC of the service, by method name (`GetUser`): what the gateway serves
+ * each route with, and what `usersvc call` reads and prints by, so both speak the same JSON.
+ */
+export function transcoderFor(contract: Contract, methodName: string): MethodTranscoder {
+  const method = contract.service.methods.find((m) => m.name === methodName);
+  const grpcMethod = (grpcDefinition()[SERVICE_NAME] as grpc.ServiceDefinition)[methodName];
+  if (!method || !grpcMethod) throw new Error(`${SERVICE_NAME} has no method ${methodName}`);
+  return new MethodTranscoder(method, grpcMethod, contract.registry);
 }
 
 function jsonToBinary(type: DescMessage, json: JsonValue, registry: Registry, what: string): Uint8Array {

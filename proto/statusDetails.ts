@@ -49,8 +49,14 @@ export function decodeStatusDetails(bytes: Buffer): StatusDetails & { code: numb
   const out: StatusDetails & { code: number; message: string } = { code: status.code, message: status.message };
   for (const detail of status.details) {
     const name = detail.type_url.slice(detail.type_url.lastIndexOf('/') + 1);
-    if (name === 'google.rpc.BadRequest') out.badRequest = t.badRequest.toObject(t.badRequest.decode(detail.value), { defaults: true }) as StatusDetails['badRequest'];
+    if (name === 'google.rpc.BadRequest') out.badRequest = badRequestOf(t.badRequest.toObject(t.badRequest.decode(detail.value), { defaults: true }) as { field_violations: FieldViolation[] });
     if (name === 'google.rpc.ErrorInfo') out.errorInfo = t.errorInfo.toObject(t.errorInfo.decode(detail.value), { defaults: true, objects: true }) as ErrorInfo;
   }
   return out;
 }
+
+/** The fields this service fills: upstream's FieldViolation also has `reason` and
+ * `localized_message`, which would otherwise show up as '' and null in every error. */
+const badRequestOf = (value: { field_violations: FieldViolation[] }): StatusDetails['badRequest'] => ({
+  field_violations: value.field_violations.map(({ field, description }) => ({ field, description })),
+});

@@ -9,6 +9,9 @@ const examples = readFileSync(path.join(packageRoot(), 'README.md'), 'utf8')
   .split('\n')
   .filter((line) => line.startsWith('node dist/bin/usersvc.js call '));
 
+/** The output the README shows for the first call example. */
+const printed = /the first call prints:\n\n```json\n([\s\S]*?)```/.exec(readFileSync(path.join(packageRoot(), 'README.md'), 'utf8'))?.[1];
+
 /** The shell blocks the README marks as tested, in order. */
 const curlBlocks = [...readFileSync(path.join(packageRoot(), 'README.md'), 'utf8').matchAll(/<!-- test\/e2e\/readmeExamples\.test\.ts runs this block as written -->\n```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
 
@@ -57,6 +60,8 @@ describe('README examples', () => {
       id ||= JSON.parse(run.stdout).id;
     }
     expect(JSON.parse(outputs[0])).toMatchObject({ email: 'ada@example.com', plan: 'USER_PLAN_PRO', version: '1' });
+    // The README's sample output has the same fields in the same order (ids and times differ).
+    expect(Object.keys(JSON.parse(outputs[0]))).toEqual(Object.keys(JSON.parse(printed ?? '{}')));
     expect(JSON.parse(outputs[1])).toMatchObject({ id });
     expect(JSON.parse(outputs[2])).toMatchObject({ id, name: 'Ada' });
   });
