@@ -12,7 +12,7 @@ const dist = path.join(root, 'dist');
 const stampFile = path.join(dist, '.build-stamp');
 const tsBuildInfo = path.join(dist, '.tsbuildinfo');
 const contractDir = path.join(dist, 'contract');
-const contractOutputs = [path.join(contractDir, 'userservice.binpb'), path.join(contractDir, 'openapi.json')];
+const contractOutputs = ['userservice.binpb', 'grpc-services.binpb', 'openapi.json'].map((f) => path.join(contractDir, f));
 const contractStamp = path.join(contractDir, '.inputs');
 
 /** The folders tsc compiles (tsconfig.json `include`), relative to the root. */
@@ -86,11 +86,12 @@ function staleReason() {
   return undefined;
 }
 
-/** The fingerprint of what the contract is built from: proto/, buf.yaml, the version in
- * package.json, and the compiled generator (gateway/, and the proto/ and lib/ modules it loads). */
+/** The fingerprint of what the contract is built from: proto/, buf.yaml, package.json and its lock
+ * (the health and reflection protos come from @grpc/reflection), and the compiled generators
+ * (gateway/, runtime/reflection/, and the proto/ and lib/ modules they load). */
 function contractFingerprint() {
-  const inputs = [...walk(path.join(root, 'proto')), path.join(root, 'buf.yaml'), path.join(root, 'package.json')];
-  const generator = ['gateway', 'proto', 'lib'].flatMap((dir) => walk(path.join(dist, dir)));
+  const inputs = [...walk(path.join(root, 'proto')), ...['buf.yaml', 'package.json', 'package-lock.json'].map((f) => path.join(root, f))];
+  const generator = ['gateway', path.join('runtime', 'reflection'), 'proto', 'lib'].flatMap((dir) => walk(path.join(dist, dir)));
   return fingerprint(hashes([...inputs, ...generator]));
 }
 
