@@ -1,10 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
 import type { ServiceDeps } from '../events/serviceDeps';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { adaptHandler, type AnyHandler, type MethodKind } from './grpc/adaptHandler';
-import { callEnvFor, grpcCallSource, openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
+import { callEnvFor, openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
+import { grpcCallSource } from './grpc/callSource';
+import { addHealthService } from './grpc/healthService';
 import { safeDeserialize } from './grpc/safeDeserialize';
 import type { Metrics } from './observability/metrics';
 import { actionsFor } from './security/accessPolicy';
@@ -58,8 +59,7 @@ export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options:
     implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, open, deps.logger, actionsFor(rpc.method));
   }
   server.addService(service, implementation);
-  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
-  health.addToServer(server);
+  const health = addHealthService(server, ['', SERVICE_NAME]);
   new ReflectionService(grpcDefinition()).addToServer(server);
   return { server, health };
 }
