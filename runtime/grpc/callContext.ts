@@ -72,7 +72,16 @@ export interface OpenCall {
   close(code: number, message?: string): void;
 }
 
-const DEADLINE_SLACK_MS = 5;
+/**
+ * Whether a client that went away did so at its deadline (a client ends a call whose deadline
+ * passed just as it cancels one: grpc-js sends the same RST_STREAM). Its clock started when it
+ * sent the call, ours when we read it, later by however long the call waited (longest on a busy
+ * server, when telling timeouts from cancels matters most): so a cancel within a tenth of the
+ * timeout (at least 100 ms) of the deadline counts as the deadline.
+ */
+function clientDeadlinePassed(deadline: number, opened: number): boolean {
+  return Number.isFinite(deadline) && deadline - Date.now() <= Math.max(100, (deadline - opened) / 10);
+}
 
 /**
  * Builds the HandlerContext of one call: the deadline is the client's, capped by the server's
@@ -81,8 +90,9 @@ const DEADLINE_SLACK_MS = 5;
 export function openCall(call: CallSource, env: CallEnv): OpenCall {
   const { deps, defaultTimeoutMs, tracking, security } = env;
   const started = process.hrtime.bigint();
+  const opened = Date.now();
   const trailers = new grpc.Metadata();
-  const deadline = Math.min(call.deadline, defaultTimeoutMs > 0 ? Date.now() + defaultTimeoutMs : Infinity);
+  const deadline = Math.min(call.deadline, defaultTimeoutMs > 0 ? opened + defaultTimeoutMs : Infinity);
   // The AbortController is made only when a handler asks for the signal: creating one costs
   // about 9 µs, a twentieth of a whole GetUser, and most unary calls never look at it.
   let controller: AbortController | undefined;
@@ -104,11 +114,7 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
   const timer = Number.isFinite(deadline)
     ? setTimeout(() => abort(new DeadlineExceededError('the call ran past its deadline')), Math.max(0, deadline - Date.now()))
     : undefined;
-  // grpc-js tells of a client's deadline passing as of a cancel: the clock says which it was.
-  // The slack covers a timer that fires a millisecond early; a cancel that close is a deadline anyway.
-  const stopListening = call.onCancelled(() =>
-    abort(Date.now() >= call.deadline - DEADLINE_SLACK_MS ? new DeadlineExceededError("the client's deadline passed") : new CancelledError('the client cancelled the call or went away')),
-  );
+  const stopListening = call.onCancelled(() => abort(clientDeadlinePassed(call.deadline, opened) ? new DeadlineExceededError("the client's deadline passed") : new CancelledError('the client cancelled the call or went away')));
   const { metadata } = call;
   let identity: string | undefined;
   // Without a policy callers have no names; the stream quota then counts per client connection,

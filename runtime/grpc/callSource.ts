@@ -37,6 +37,8 @@ export function peerAddress(address: string | undefined, port: number | undefine
 /** A grpc-js call as a CallSource. */
 export function grpcCallSource(call: AnyCall): CallSource {
   const events = call as unknown as NodeJS.EventEmitter;
+  // Read now: once the client is gone (a cancelled call's log line) grpc-js only knows 'unknown'.
+  const peer = call.getPeer();
   return {
     transport: 'grpc',
     metadata: (key) => {
@@ -44,10 +46,11 @@ export function grpcCallSource(call: AnyCall): CallSource {
       return value === undefined ? undefined : String(value);
     },
     deadline: clientDeadline(call),
-    // Read only when a log line or a stream quota needs it.
+    // Spelled out only when a log line or a stream quota needs it.
     get peer() {
-      return grpcPeer(call.getPeer());
+      return grpcPeer(peer);
     },
+    // Read only when an access policy asks who is calling.
     get certificateSubject() {
       const subject = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
       return Array.isArray(subject) ? subject[0] : subject;
