@@ -91,10 +91,11 @@ describe('over the REST gateway', () => {
     expect(answer.status).toBe(504);
     expect(await callLine(server, serverEnds)).toMatchObject({ method: 'GetUser', transport: 'http', code: 'DEADLINE_EXCEEDED' });
 
-    // The client gives up at the very deadline it sent: the server may see it leave before its own timer fires.
+    // The client gives up just before the deadline it sent (its clock started first): the server
+    // sees it leave before its own timer fires (or, on a starved machine, answers 504 first).
     const clientEnds = requestId('http-deadline-client');
-    const gaveUp = await fetch(`${base}/v1/users/anyone`, { headers: { 'x-request-id': clientEnds, 'grpc-timeout': '300m', ...NEVER }, signal: AbortSignal.timeout(300) }).catch((e: Error) => e);
-    expect(gaveUp).toMatchObject({ name: 'TimeoutError' });
+    const gaveUp = await fetch(`${base}/v1/users/anyone`, { headers: { 'x-request-id': clientEnds, 'grpc-timeout': '400m', ...NEVER }, signal: AbortSignal.timeout(330) }).catch((e: Error) => e);
+    expect(gaveUp instanceof Response ? gaveUp.status : gaveUp.name).toMatch(/^(TimeoutError|504)$/);
     expect(await callLine(server, clientEnds)).toMatchObject({ method: 'GetUser', transport: 'http', code: 'DEADLINE_EXCEEDED' });
   });
 
