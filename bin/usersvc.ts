@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { OPTION_SPECS, resolveOptions, type OptionName } from '../runtime/serviceOptions';
+import { EXIT, reportFailure } from './exitCodes';
 
 const USAGE = `usage: usersvc <command> [options]
 
@@ -19,26 +20,29 @@ ${Object.entries(OPTION_SPECS)
   .join('\n')}
 `;
 
+const FLAGS = {
+  help: { type: 'boolean', short: 'h' },
+  metadata: { type: 'string', multiple: true },
+  'timeout-ms': { type: 'string' },
+  group: { type: 'string' },
+  from: { type: 'string' },
+  ...Object.fromEntries(Object.keys(OPTION_SPECS).map((name) => [name, { type: 'string' as const }])),
+  // On/off flags are given bare: `--require-client-cert`.
+  'require-client-cert': { type: 'boolean' },
+  'insecure-anywhere': { type: 'boolean' },
+} as const;
+
+/** The command asked for, read leniently: it decides how a refusal of the flags is reported. */
+function commandOf(argv: string[]): string {
+  return parseArgs({ args: argv, allowPositionals: true, strict: false, options: FLAGS }).positionals[0] ?? 'serve';
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      metadata: { type: 'string', multiple: true },
-      'timeout-ms': { type: 'string' },
-      group: { type: 'string' },
-      from: { type: 'string' },
-      ...Object.fromEntries(Object.keys(OPTION_SPECS).map((name) => [name, { type: 'string' as const }])),
-      // On/off flags are given bare: `--require-client-cert`.
-      'require-client-cert': { type: 'boolean' },
-      'insecure-anywhere': { type: 'boolean' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: FLAGS });
   const [command = 'serve', ...rest] = positionals;
   if (values.help || !['serve', 'rebuild', 'checksum', 'call', 'subscribe'].includes(command)) {
     process.stdout.write(USAGE);
-    return values.help ? 0 : 2;
+    return values.help ? EXIT.OK : EXIT.CONFIG;
   }
   const flags = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
   const options = resolveOptions(flags as Partial<Record<OptionName, string>>);
@@ -57,10 +61,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => process.exit(code),
-  (error: Error) => {
-    process.stderr.write(`usersvc: ${error.message}\n`);
-    process.exit(1);
-  },
+  // `serve` logs JSON lines on stdout, its failure to start too; the other commands write text for people.
+  (error: unknown) => process.exit(reportFailure(error, commandOf(argv) === 'serve')),
 );

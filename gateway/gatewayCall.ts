@@ -27,7 +27,8 @@ export interface GatewayShared {
   maxMessageBytes: number;
   /** Headers every answer carries (CORS). */
   headers: Record<string, string>;
-  report(error: unknown): void;
+  /** Logs a bug (an error that is no ServiceError) with the request id of its call, when it has one. */
+  report(error: unknown, requestId?: string): void;
 }
 
 /**
@@ -40,6 +41,7 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
   let open: OpenCall | undefined;
   let writer: StreamWriter | undefined;
   let code: number = Code.OK;
+  let message: string | undefined;
   try {
     open = openCall(httpCallSource(req, res), route.env);
     open.stampRequestId(); // HTTP answers always name their request: a header costs little next to JSON
@@ -80,13 +82,15 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
       }
     }
   } catch (error) {
-    const answer = errorResponse(error, shared.registry, shared.report);
+    const requestId = open?.stampRequestId();
+    const answer = errorResponse(error, shared.registry, (cause) => shared.report(cause, requestId));
     code = answer.body.code as number;
+    message = answer.body.message as string;
     if (writer?.started) writer.fail(answer.body);
     else if (!res.headersSent) writeJson(res, answer.status, answer.body, { ...shared.headers, ...(open ? trailersOf(open) : {}), ...answer.headers, ...closeIfUnread(req) });
     else res.destroy();
   } finally {
-    open?.close(code);
+    open?.close(code, message);
   }
 }
 

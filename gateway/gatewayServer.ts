@@ -4,6 +4,7 @@ import https from 'node:https';
 import path from 'node:path';
 import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
+import { inUseOr } from '../lib/startupErrors';
 import type { AnyHandler } from '../runtime/grpc/adaptHandler';
 import { callEnvFor, type SharedCallEnv } from '../runtime/grpc/callContext';
 import { actionsFor } from '../runtime/security/accessPolicy';
@@ -53,7 +54,7 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
     return { binding, kind: rpc.kind, handler: rpc.handler as AnyHandler, transcoder, env: callEnvFor(rpc, shared, options), actions: actionsFor(rpc.method) };
   });
   const cors = new CorsPolicy(options.corsOrigins);
-  const report = (error: unknown) => logger.error('gateway call failed', { error });
+  const report = (error: unknown, requestId?: string) => logger.error('gateway call failed', { error, request_id: requestId });
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const corsHeaders = cors.headers(req);
@@ -91,8 +92,9 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
   const colon = options.httpAddr.lastIndexOf(':');
   const host = options.httpAddr.slice(0, colon);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(Number(options.httpAddr.slice(colon + 1)), host, () => (server.removeListener('error', reject), resolve()));
+    const refused = (error: Error) => reject(inUseOr(error, '--http-addr', options.httpAddr));
+    server.once('error', refused);
+    server.listen(Number(options.httpAddr.slice(colon + 1)), host, () => (server.removeListener('error', refused), resolve()));
   });
   const port = (server.address() as { port: number }).port;
   return {

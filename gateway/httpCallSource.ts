@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { InvalidArgumentError } from '../lib/errors';
-import type { CallSource } from '../runtime/grpc/callContext';
+import { peerAddress, type CallSource } from '../runtime/grpc/callSource';
 
 const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 
@@ -14,12 +14,13 @@ export function httpCallSource(req: IncomingMessage, res: ServerResponse): CallS
   const socket = req.socket as TLSSocket;
   const subject = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate()?.subject?.CN : undefined;
   return {
+    transport: 'http',
     metadata: (key) => {
       const value = req.headers[key];
       return Array.isArray(value) ? value[0] : value;
     },
     deadline: deadlineOf(req.headers['grpc-timeout']),
-    peer: `${socket.remoteFamily === 'IPv6' ? 'ipv6' : 'ipv4'}:${socket.remoteAddress}:${socket.remotePort}`,
+    peer: peerAddress(socket.remoteAddress, socket.remotePort),
     certificateSubject: Array.isArray(subject) ? subject[0] : subject,
     onCancelled: (listener) => {
       // 'close' before the response finished means the client went away.

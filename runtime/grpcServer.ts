@@ -1,9 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
 import type { ServiceDeps } from '../events/serviceDeps';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { adaptHandler, type AnyHandler, type MethodKind } from './grpc/adaptHandler';
-import { callEnvFor, grpcCallSource, openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
+import { callEnvFor, openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
+import { grpcCallSource } from './grpc/callSource';
+import { addHealthService } from './grpc/healthService';
 import { safeDeserialize } from './grpc/safeDeserialize';
 import type { Metrics } from './observability/metrics';
 import { addReflectionService } from './reflection/reflectionService';
@@ -61,8 +62,7 @@ export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options:
     implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, open, deps.logger, actionsFor(rpc.method));
   }
   server.addService(service, implementation);
-  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
-  health.addToServer(server);
+  const health = addHealthService(server, ['', SERVICE_NAME]);
   addReflectionService(server, [SERVICE_NAME, HEALTH_SERVICE], deps.logger);
   return { server, health };
 }

@@ -8,7 +8,7 @@ import { startGateway, type RunningGateway } from '../gateway/gatewayServer';
 import { UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
-import { SERVICE_NAME } from '../proto/schema';
+import { inUseOr } from '../lib/startupErrors';
 import { lockDataDir } from '../store/dataDirLock';
 import type { CallTracking } from './grpc/callContext';
 import { createGrpcServer, serviceMethods } from './grpcServer';
@@ -32,7 +32,7 @@ export interface RunningService {
   /** Where GET /metrics answers, when --metrics-addr asked for it. */
   metricsAddr?: string;
   deps: ServiceDeps;
-  /** Graceful stop: no new calls, feeds ended with UNAVAILABLE, calls in flight finished (within the grace), files closed. */
+  /** Graceful stop: health NOT_SERVING (Watch streams ended), no new calls, feeds ended with UNAVAILABLE, calls in flight finished (within the grace), files closed. */
   stop(): Promise<void>;
 }
 
@@ -88,15 +88,16 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   const addr = `${options.addr.slice(0, options.addr.lastIndexOf(':'))}:${port}`;
 
   const stop = async () => {
-    health.setStatus('', 'NOT_SERVING');
-    health.setStatus(SERVICE_NAME, 'NOT_SERVING');
-    const drained = Promise.all([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), gateway?.close(options.shutdownGraceMs)]);
+    health.stopServing();
     const shuttingDown = new UnavailableError('the server is shutting down; reconnect and resume from your last cursor');
-    for (const call of tracking.active) if (call.longLived) call.abort(shuttingDown);
+    // Set before the gateway's own cut (same delay, so it fires first): calls still open at the
+    // end of the grace end as UNAVAILABLE, not as cancelled by their connection closing.
     const graceOver = setTimeout(() => {
       for (const call of tracking.active) call.abort(shuttingDown);
       server.forceShutdown();
     }, options.shutdownGraceMs);
+    const drained = Promise.all([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), gateway?.close(options.shutdownGraceMs)]);
+    for (const call of tracking.active) if (call.longLived) call.abort(shuttingDown);
     await drained;
     clearTimeout(graceOver);
     await closeAll();
@@ -105,5 +106,5 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
 }
 
 function bind(server: grpc.Server, addr: string, credentials: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync(addr, credentials, (error, port) => (error ? reject(error) : resolve(port))));
+  return new Promise((resolve, reject) => server.bindAsync(addr, credentials, (error, port) => (error ? reject(inUseOr(error, '--addr', addr)) : resolve(port))));
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ConfigError } from '../lib/startupErrors';
 import type { TransportOptions } from './security/transportCredentials';
 
 export interface KafkaSettings {
@@ -72,13 +73,13 @@ export type OptionName = keyof typeof OPTION_SPECS;
 export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: NodeJS.ProcessEnv = process.env): ServiceOptions {
   const value = (name: OptionName) => flags[name] ?? env[OPTION_SPECS[name].env] ?? OPTION_SPECS[name].default;
   const level = value('log-level');
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new Error(`--log-level must be debug, info, warn or error, got "${level}"`);
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new ConfigError(`--log-level must be debug, info, warn or error, got "${level}"`);
   const addr = value('addr');
-  if (!/^[^\s]+:\d{1,5}$/.test(addr)) throw new Error(`--addr must be host:port, got "${addr}"`);
+  if (!/^[^\s]+:\d{1,5}$/.test(addr)) throw new ConfigError(`--addr must be host:port, got "${addr}"`);
   const httpAddr = value('http-addr');
-  if (httpAddr !== '' && !/^[^\s]+:\d{1,5}$/.test(httpAddr)) throw new Error(`--http-addr must be host:port or empty (off), got "${httpAddr}"`);
+  if (httpAddr !== '' && !/^[^\s]+:\d{1,5}$/.test(httpAddr)) throw new ConfigError(`--http-addr must be host:port or empty (off), got "${httpAddr}"`);
   const log = value('log');
-  if (log !== 'embedded' && log !== 'kafka') throw new Error(`--log must be embedded or kafka, got "${log}"`);
+  if (log !== 'embedded' && log !== 'kafka') throw new ConfigError(`--log must be embedded or kafka, got "${log}"`);
   const file = (name: OptionName) => value(name) || undefined;
   return {
     addr,
@@ -117,17 +118,17 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
 function flag(name: string, text: string): boolean {
   if (['true', '1', 'yes'].includes(text)) return true;
   if (['false', '0', 'no', ''].includes(text)) return false;
-  throw new Error(`--${name} is on or off (true/false), got "${text}"`);
+  throw new ConfigError(`--${name} is on or off (true/false), got "${text}"`);
 }
 
 function positive(name: string, text: string): number {
   const n = number(name, text);
-  if (n < 1) throw new Error(`--${name} must be at least 1, got "${text}"`);
+  if (n < 1) throw new ConfigError(`--${name} must be at least 1, got "${text}"`);
   return n;
 }
 
 function number(name: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number >= 0, got "${text}"`);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--${name} must be a whole number >= 0, got "${text}"`);
   return n;
 }

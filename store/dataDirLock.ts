@@ -1,9 +1,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { InUseError } from '../lib/startupErrors';
 import { openDatabase, type Db } from './openDatabase';
 
 /** Another live process owns the data directory. */
-export class DataDirLockedError extends Error {}
+export class DataDirLockedError extends InUseError {}
 
 /**
  * Takes a data directory for this process: an exclusive SQLite lock on `lock.db`, which the

@@ -24,10 +24,10 @@ export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call:
     call.ctx.authorize(...actions);
     if (kind !== 'unary') call.holdStreamSlot();
   };
-  const report = (error: unknown) => logger.error('handler failed', { error });
   const statusOf = (error: unknown, call: OpenCall): grpc.StatusObject => {
-    const { code, message } = toStatus(error, report);
-    call.stampRequestId();
+    const requestId = call.stampRequestId();
+    // A bug's cause and stack go to the log here, joined to the call's own line by its request id.
+    const { code, message } = toStatus(error, (cause) => logger.error('handler failed', { error: cause, request_id: requestId }));
     call.trailers.set('grpc-status-details-bin', encodeStatusDetails(code, message, errorDetailsOf(error, code)));
     // Our Code enum holds the same numbers as grpc-js's Status.
     return { code: code as number as grpc.status, details: message, metadata: call.trailers };
@@ -41,7 +41,7 @@ export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call:
           if (answered) return;
           answered = true;
           const status = error ? statusOf(error, open_) : undefined;
-          open_.close(status?.code ?? 0);
+          open_.close(status?.code ?? 0, status?.details);
           if (status) callback(status);
           else callback(null, value, open_.trailers);
         };
@@ -61,7 +61,7 @@ export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call:
           (value) => (open_.close(0), callback(null, value, open_.trailers)),
           (error) => {
             const status = statusOf(error, open_);
-            open_.close(status.code);
+            open_.close(status.code, status.details);
             callback(status);
           },
         );
@@ -95,6 +95,7 @@ async function streamOut(
 ): Promise<void> {
   const { signal } = open.ctx;
   let code = 0;
+  let message: string | undefined;
   try {
     for await (const message of await run(start)) {
       if (signal.aborted) throw signal.reason;
@@ -105,9 +106,10 @@ async function streamOut(
   } catch (error) {
     const status = statusOf(error, open);
     code = status.code;
+    message = status.details;
     call.emit('error', status);
   } finally {
-    open.close(code);
+    open.close(code, message);
   }
 }
 

@@ -1,52 +1,15 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceDeps } from '../../events/serviceDeps';
 import type { HandlerContext } from '../../handlers/handlerContext';
-import { DeadlineExceededError, UnavailableError } from '../../lib/errors';
+import { Code } from '../../lib/code';
+import { CancelledError, DeadlineExceededError } from '../../lib/errors';
 import { nanoid } from 'nanoid';
 import type { Metrics } from '../observability/metrics';
 import type { AccessPolicy, Credentials } from '../security/accessPolicy';
 import type { StreamQuota } from '../security/streamQuota';
+import type { CallSource } from './callSource';
 
-type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
-
-/**
- * What a call looks like to the code that opens it, whatever carries it: a gRPC call, or an HTTP
- * request of the REST gateway. Both get the same deadline, access, quota, logging and metrics.
- */
-export interface CallSource {
-  /** A request metadata value (HTTP: a header), the first for keys sent more than once. */
-  metadata(key: string): string | undefined;
-  /** The client's deadline in ms since the epoch; Infinity when it sent none. */
-  deadline: number;
-  /** The remote address, e.g. `ipv4:127.0.0.1:51234`. */
-  peer: string;
-  /** The client certificate's subject CN, on mutual TLS. */
-  certificateSubject?: string;
-  /** Calls `listener` when the client goes away before the answer; returns the unsubscribe. */
-  onCancelled(listener: () => void): () => void;
-}
-
-/** A grpc-js call as a CallSource. */
-export function grpcCallSource(call: AnyCall): CallSource {
-  const events = call as unknown as NodeJS.EventEmitter;
-  return {
-    metadata: (key) => {
-      const value = call.metadata.get(key)[0];
-      return value === undefined ? undefined : String(value);
-    },
-    deadline: clientDeadline(call),
-    peer: call.getPeer(),
-    // Read only when an access policy asks who is calling.
-    get certificateSubject() {
-      const subject = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
-      return Array.isArray(subject) ? subject[0] : subject;
-    },
-    onCancelled: (listener) => {
-      events.on('cancelled', listener);
-      return () => events.removeListener('cancelled', listener);
-    },
-  };
-}
+export type { CallSource } from './callSource';
 
 export interface CallTracking {
   /** Calls in progress, so shutdown can end the long-lived ones. */
@@ -98,14 +61,26 @@ export interface OpenCall {
   /**
    * Sends the call's request id back (`x-request-id`): the client's own is always echoed; one the
    * server makes up is sent only with failures (called before the status goes out), the calls
-   * whose log lines someone will look for.
+   * whose log lines someone will look for. Returns the id, for a log line that should carry it.
    */
-  stampRequestId(): void;
+  stampRequestId(): string;
   /** Counts a stream against its caller's quota (RESOURCE_EXHAUSTED when over); released by close(). */
   holdStreamSlot(): void;
   /** Releases the call's timer, tracking and stream slot, and records it (metrics, one log line
-   * with its request id and trace id); call exactly once, when the call is answered with `code`. */
-  close(code: number): void;
+   * with its request id, trace id and, for a failure, the `message` the client got); call exactly
+   * once, when the call is answered with `code`. */
+  close(code: number, message?: string): void;
+}
+
+/**
+ * Whether a client that went away did so at its deadline (a client ends a call whose deadline
+ * passed just as it cancels one: grpc-js sends the same RST_STREAM). Its clock started when it
+ * sent the call, ours when we read it, later by however long the call waited (longest on a busy
+ * server, when telling timeouts from cancels matters most): so a cancel within a tenth of the
+ * timeout (at least 100 ms) of the deadline counts as the deadline.
+ */
+function clientDeadlinePassed(deadline: number, opened: number): boolean {
+  return Number.isFinite(deadline) && deadline - Date.now() <= Math.max(100, (deadline - opened) / 10);
 }
 
 /**
@@ -115,8 +90,9 @@ export interface OpenCall {
 export function openCall(call: CallSource, env: CallEnv): OpenCall {
   const { deps, defaultTimeoutMs, tracking, security } = env;
   const started = process.hrtime.bigint();
+  const opened = Date.now();
   const trailers = new grpc.Metadata();
-  const deadline = Math.min(call.deadline, defaultTimeoutMs > 0 ? Date.now() + defaultTimeoutMs : Infinity);
+  const deadline = Math.min(call.deadline, defaultTimeoutMs > 0 ? opened + defaultTimeoutMs : Infinity);
   // The AbortController is made only when a handler asks for the signal: creating one costs
   // about 9 µs, a twentieth of a whole GetUser, and most unary calls never look at it.
   let controller: AbortController | undefined;
@@ -138,7 +114,7 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
   const timer = Number.isFinite(deadline)
     ? setTimeout(() => abort(new DeadlineExceededError('the call ran past its deadline')), Math.max(0, deadline - Date.now()))
     : undefined;
-  const stopListening = call.onCancelled(() => abort(new UnavailableError('the client cancelled the call')));
+  const stopListening = call.onCancelled(() => abort(clientDeadlinePassed(call.deadline, opened) ? new DeadlineExceededError("the client's deadline passed") : new CancelledError('the client cancelled the call or went away')));
   const { metadata } = call;
   let identity: string | undefined;
   // Without a policy callers have no names; the stream quota then counts per client connection,
@@ -150,6 +126,7 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
   const stampRequestId = () => {
     requestId ??= nanoid();
     trailers.set('x-request-id', requestId);
+    return requestId;
   };
   if (requestId !== undefined) stampRequestId();
   const ctx: HandlerContext = {
@@ -175,30 +152,34 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
     stampRequestId,
     holdStreamSlot: () => {
       const release = security.streams.acquire(identify());
-      env.metrics.streamOpened(env.method);
-      releaseSlot = () => (release(), env.metrics.streamClosed(env.method));
+      env.metrics.streamOpened(env.method, call.transport);
+      releaseSlot = () => (release(), env.metrics.streamClosed(env.method, call.transport));
     },
-    close: (code) => {
+    close: (code, message) => {
       releaseSlot();
       if (timer) clearTimeout(timer);
       stopListening();
       tracking.active.delete(open);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      env.metrics.callEnded(env.method, code, seconds);
+      env.metrics.callEnded(env.method, call.transport, code, seconds);
       // Every call at debug, failures at info: a line per successful call costs ~15% of GetUser's throughput.
-      const line = () => ({ method: env.method, code: grpc.status[code] ?? code, ms: Math.round(seconds * 1e4) / 10, request_id: (requestId ??= nanoid()), identity, ...traceOf(metadata) });
+      const line = () => ({
+        method: env.method,
+        transport: call.transport,
+        code: Code[code] ?? code,
+        message,
+        ms: Math.round(seconds * 1e4) / 10,
+        request_id: (requestId ??= nanoid()),
+        peer: call.peer,
+        identity,
+        ...traceOf(metadata),
+      });
       if (code !== 0) deps.logger.info('call', line());
       else if (deps.logger.enabled('debug')) deps.logger.debug('call', line());
     },
   };
   tracking.active.add(open);
   return open;
-}
-
-function clientDeadline(call: AnyCall): number {
-  const deadline = call.getDeadline();
-  const ms = deadline instanceof Date ? deadline.getTime() : Number(deadline);
-  return Number.isFinite(ms) && ms > 0 ? ms : Infinity;
 }
 
 /** The bearer token of the `authorization` header and the client certificate's subject CN. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { PermissionDeniedError, UnauthenticatedError } from '../../lib/errors';
+import { ConfigError } from '../../lib/startupErrors';
 
 /** What each permission lets a caller do: RPC names, and the two halves of SyncUsers. */
 const PERMISSIONS: Record<string, string[]> = {
@@ -39,7 +40,12 @@ export class AccessPolicy {
   ) {}
 
   static load(file: string): AccessPolicy {
-    const doc = (parse(readFileSync(file, 'utf8')) ?? {}) as PolicyFile;
+    let doc: PolicyFile;
+    try {
+      doc = (parse(readFileSync(file, 'utf8')) ?? {}) as PolicyFile;
+    } catch (error) {
+      throw new ConfigError(`--authz ${file} cannot be read as a policy: ${(error as Error).message}`, { cause: error });
+    }
     const tokens = new Map(Object.entries(doc.tokens ?? {}).map(([identity, digest]) => [String(digest).toLowerCase(), identity]));
     const grants = new Map<string, Set<string>>();
     for (const [identity, granted] of Object.entries(doc.grants ?? {})) {

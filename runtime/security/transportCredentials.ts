@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../lib/startupErrors';
 
 export interface TransportOptions {
   tlsCert?: string;
@@ -18,15 +19,23 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)$/;
  */
 export function serverCredentials(addr: string, options: TransportOptions): grpc.ServerCredentials {
   const { tlsCert, tlsKey, tlsCa, requireClientCert } = options;
-  if (!tlsCert !== !tlsKey) throw new Error('--tls-cert and --tls-key go together');
+  if (!tlsCert !== !tlsKey) throw new ConfigError('--tls-cert and --tls-key go together');
   if (tlsCert && tlsKey) {
-    if (requireClientCert && !tlsCa) throw new Error('--require-client-cert needs --tls-ca, the CA that signs client certificates');
-    const ca = tlsCa ? readFileSync(tlsCa) : null;
-    return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: readFileSync(tlsCert), private_key: readFileSync(tlsKey) }], requireClientCert);
+    if (requireClientCert && !tlsCa) throw new ConfigError('--require-client-cert needs --tls-ca, the CA that signs client certificates');
+    const ca = tlsCa ? readPem('--tls-ca', tlsCa) : null;
+    return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: readPem('--tls-cert', tlsCert), private_key: readPem('--tls-key', tlsKey) }], requireClientCert);
   }
-  if (requireClientCert || tlsCa) throw new Error('--tls-ca and --require-client-cert need --tls-cert and --tls-key');
+  if (requireClientCert || tlsCa) throw new ConfigError('--tls-ca and --require-client-cert need --tls-cert and --tls-key');
   assertPlaintextAllowed(addr, options);
   return grpc.ServerCredentials.createInsecure();
+}
+
+function readPem(flag: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new ConfigError(`${flag} ${file} cannot be read: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Plaintext is for loopback only, unless --insecure-anywhere says otherwise (gRPC and the REST gateway alike). */
@@ -34,6 +43,6 @@ export function assertPlaintextAllowed(addr: string, options: TransportOptions):
   if (options.tlsCert && options.tlsKey) return;
   const host = addr.slice(0, addr.lastIndexOf(':'));
   if (!LOOPBACK.test(host) && !options.insecureAnywhere) {
-    throw new Error(`refusing to serve plaintext on ${addr}: give --tls-cert and --tls-key, or --insecure-anywhere if you mean it`);
+    throw new ConfigError(`refusing to serve plaintext on ${addr}: give --tls-cert and --tls-key, or --insecure-anywhere if you mean it`);
   }
 }

@@ -70,8 +70,8 @@ describe('bad input never crashes the server', () => {
 
   it('refuses a second server on the same data directory, naming the owner', async () => {
     const second = await runCli(['serve', '--addr', '127.0.0.1:0', '--data', dir]);
-    expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(new RegExp(`data directory .* is in use by process ${server.child.pid}`));
+    expect(second.code).toBe(3);
+    expect(second.stdout).toMatch(new RegExp(`"msg":"data directory .* is in use by process ${server.child.pid}`));
   });
 });
 

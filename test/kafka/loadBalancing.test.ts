@@ -1,13 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient, unary } from '../../client/userServiceClient';
 import { KAFKA_BROKERS, uniquePrefix } from '../support/kafka';
+import { sampleValue, samples } from '../support/serverLogs';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
 
 /** GetUser calls a server answered, from its Prometheus endpoint. */
 async function getUserCalls(server: ServerProcess): Promise<number> {
   const metrics = /"metrics":"([^"]+)"/.exec(server.output())![1];
   const text = await (await fetch(`http://${metrics}/metrics`)).text();
-  return Number(/usersvc_grpc_calls_total\{method="GetUser",code="0"\} (\d+)/.exec(text)?.[1] ?? 0);
+  return sampleValue(samples(text), 'usersvc_rpc_calls_total', { method: 'GetUser', transport: 'grpc', code: 'OK' }) ?? 0;
 }
 
 describe('three replicas behind round_robin', () => {

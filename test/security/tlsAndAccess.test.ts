@@ -142,7 +142,7 @@ describe('plaintext', () => {
     const dir = tempDir('plain');
     dirs.push(dir);
     const run = await runCli(['serve', '--addr', '0.0.0.0:0', '--data', dir]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/refusing to serve plaintext on 0\.0\.0\.0:0/);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/"msg":"refusing to serve plaintext on 0\.0\.0\.0:0/);
   });
 });

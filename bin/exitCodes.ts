@@ -1,0 +1,37 @@
+import { createLogger } from '../lib/logger';
+import { ConfigError, InUseError } from '../lib/startupErrors';
+
+/** usersvc's exit codes (README, "Running it"), so a supervisor can tell what a restart would do. */
+export const EXIT = {
+  /** Done; for `serve`, stopped by SIGTERM or SIGINT after draining. */
+  OK: 0,
+  /** Anything else went wrong (the log line carries the stack); `call`: the server answered with an error. */
+  FAILED: 1,
+  /** Usage or configuration: an unknown flag, a value that does not parse, a file that cannot be read. A restart fails the same way. */
+  CONFIG: 2,
+  /** Another process holds what this one needs: the data directory, or an address to listen on. */
+  IN_USE: 3,
+} as const;
+
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof InUseError) return EXIT.IN_USE;
+  if (error instanceof ConfigError || isParseArgsError(error)) return EXIT.CONFIG;
+  return EXIT.FAILED;
+}
+
+/** node:util's parseArgs refuses an unknown flag or a missing value with these codes. */
+const isParseArgsError = (error: unknown) => String((error as { code?: unknown } | undefined)?.code).startsWith('ERR_PARSE_ARGS_');
+
+/**
+ * Reports why usersvc stops with an error and returns its exit code. `serve` writes it as one
+ * more JSON log line on stdout (level `error`, the problem as `msg`, `exit_code`), where its
+ * other lines go; the other commands are tools for people and write `usersvc: <problem>` on stderr.
+ */
+export function reportFailure(error: unknown, asLogLine: boolean): number {
+  const code = exitCodeOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (!asLogLine) process.stderr.write(`usersvc: ${message}\n`);
+  // Written synchronously: the process exits right after.
+  else createLogger('info', (line) => process.stdout.write(line)).error(message, { exit_code: code, ...(code === EXIT.FAILED ? { error } : {}) });
+  return code;
+}
