@@ -1,13 +1,13 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { request } from '../support/httpClient';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
 
 /**
- * A real browser (Debian's headless Chromium, driven by playwright-core) uses the service end to
- * end through the gateway's page: the live list fed by Server-Sent Events, and the create form.
+ * A real browser (headless Chromium from the devDependency @sparticuz/chromium, driven by
+ * playwright-core) uses the service end to end through the gateway's page: the live list fed by
+ * Server-Sent Events, and the create form.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let dir: string;
 let server: ServerProcess;
 let base: string;
@@ -16,16 +16,11 @@ let page: Page;
 const unique = () => Math.random().toString(36).slice(2, 10);
 
 beforeAll(async () => {
-  // Not a skip: without the browser this suite fails and says how to get one.
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
   dir = tempDir('browser');
   server = await startServer(dir);
   base = `http://${server.httpAddr}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // The flags keep Chromium from reaching for Google's services, which this network refuses.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  // Not a skip: without the browser (a broken install, a wrong CHROMIUM_PATH) this suite fails.
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.goto(`${base}/`);
 });

@@ -35,9 +35,12 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Starts the real server (the built CLI) as a child process and waits for its `listening` line. */
-export async function startServer(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--data', dataDir, ...backendArgs(dataDir), ...extraArgs], {
+/**
+ * Starts the real server (the built CLI) as a child process and waits for its `listening` line.
+ * `nodeArgs` go to node itself, before the script (V8 flags).
+ */
+export async function startServer(dataDir: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--data', dataDir, ...backendArgs(dataDir), ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
