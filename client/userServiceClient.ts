@@ -43,6 +43,11 @@ export interface CallOptions {
  * applies them once however often they arrive. */
 const WRITES = new Set(['CreateUser', 'UpdateUser', 'DeleteUser']);
 
+/** Reads are retried here too: grpc-js's retry policy stops once the answer's headers arrived (the
+ * call is committed), so a replica killed between its headers and its status leaves a read
+ * UNAVAILABLE that another replica would answer. */
+const READS = new Set(['GetUser']);
+
 export interface UnaryResult<T> {
   response: T;
   trailers: grpc.Metadata;
@@ -58,11 +63,11 @@ const deadlineOf = (options: CallOptions) => new Date(options.deadline ?? Date.n
 
 /**
  * Calls a unary method; rejects with the grpc error (check `.code`, and `errorDetails()` for the
- * field at fault). Resolves with trailers too. A write with a request_id that meets UNAVAILABLE is
- * sent again, with backoff, until it gets an answer or the deadline passes.
+ * field at fault). Resolves with trailers too. A read, or a write with a request_id, that meets
+ * UNAVAILABLE is sent again, with backoff, until it gets an answer or the deadline passes.
  */
 export async function unary<T = any>(client: Client, method: string, request: object, options: CallOptions = {}): Promise<UnaryResult<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const retriable = WRITES.has(method) && !!(request as { request_id?: string }).request_id;
+  const retriable = READS.has(method) || (WRITES.has(method) && !!(request as { request_id?: string }).request_id);
   const deadline = deadlineOf(options).getTime();
   for (let backoff = 50; ; backoff = Math.min(backoff * 2, 1000)) {
     try {

@@ -37,17 +37,19 @@ describe('three replicas behind round_robin', () => {
     for (const count of counts) expect(count).toBeGreaterThanOrEqual(80);
 
     // Kill one mid-load: reads are retried by the channel, writes with a request_id by the client.
-    const failures: number[] = [];
+    const failures: string[] = [];
     let done = 0;
     const load = Array.from({ length: 8 }, async (_, worker) => {
       for (let i = 0; i < 40; i++) {
+        const method = i % 2 === 0 ? 'GetUser' : 'CreateUser';
         const call =
-          i % 2 === 0
-            ? unary(client, 'GetUser', { id: user.id }, { metadata: cursor })
-            : unary(client, 'CreateUser', { email: `lb-${worker}-${i}@example.com`, name: 'LB', request_id: `lb-${worker}-${i}` }, { timeoutMs: 20_000 });
+          method === 'GetUser'
+            ? unary(client, method, { id: user.id }, { metadata: cursor })
+            : unary(client, method, { email: `lb-${worker}-${i}@example.com`, name: 'LB', request_id: `lb-${worker}-${i}` }, { timeoutMs: 20_000 });
+        // Which call failed, and how: a failure here is read from CI logs.
         await call.then(
           () => done++,
-          (error: grpc.ServiceError) => failures.push(error.code),
+          (error: grpc.ServiceError) => failures.push(`${method} ${grpc.status[error.code]}: ${error.details}`),
         );
       }
     });

@@ -50,7 +50,7 @@ it('builds the contract again when proto/ changes, and only then', () => {
   expect(build()).toContain('contract: dist/contract is up to date');
   const proto = path.join(copy, 'proto', 'user_service.proto');
   writeFileSync(proto, readFileSync(proto, 'utf8').replace('message User {', 'message User {\n  // the build test was here'));
-  expect(build('--if-stale')).toMatch(/^contract: dist\/contract\/userservice\.binpb and dist\/contract\/openapi\.json/m);
+  expect(build('--if-stale')).toMatch(/^contract: dist\/contract\/userservice\.binpb, dist\/contract\/grpc-services\.binpb and dist\/contract\/openapi\.json/m);
 }, 120_000);
 
 it('emits an output deleted from dist/ again, though tsc --incremental would not', () => {
