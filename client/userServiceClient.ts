@@ -43,10 +43,17 @@ export interface CallOptions {
  * applies them once however often they arrive. */
 const WRITES = new Set(['CreateUser', 'UpdateUser', 'DeleteUser']);
 
-/** Reads are retried here too: grpc-js's retry policy stops once the answer's headers arrived (the
- * call is committed), so a replica killed between its headers and its status leaves a read
- * UNAVAILABLE that another replica would answer. */
+/** Reads are sent once more here: grpc-js's retry policy stops once the answer's headers arrived
+ * (the call is committed), so a replica killed between its headers and its status leaves a read
+ * UNAVAILABLE that another replica would answer. Only once: a server that refuses every attempt
+ * (a TLS handshake it rejects) should be reported as UNAVAILABLE, not waited on until the deadline. */
 const READS = new Set(['GetUser']);
+
+/** How often a call that met UNAVAILABLE is sent again by `unary` (besides grpc-js's own retries). */
+function resendsOf(method: string, request: object): number {
+  if (READS.has(method)) return 1;
+  return WRITES.has(method) && (request as { request_id?: string }).request_id ? Infinity : 0;
+}
 
 export interface UnaryResult<T> {
   response: T;
@@ -63,17 +70,17 @@ const deadlineOf = (options: CallOptions) => new Date(options.deadline ?? Date.n
 
 /**
  * Calls a unary method; rejects with the grpc error (check `.code`, and `errorDetails()` for the
- * field at fault). Resolves with trailers too. A read, or a write with a request_id, that meets
- * UNAVAILABLE is sent again, with backoff, until it gets an answer or the deadline passes.
+ * field at fault). Resolves with trailers too. A write with a request_id that meets UNAVAILABLE is
+ * sent again, with backoff, until it gets an answer or the deadline passes; a read once more.
  */
 export async function unary<T = any>(client: Client, method: string, request: object, options: CallOptions = {}): Promise<UnaryResult<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const retriable = READS.has(method) || (WRITES.has(method) && !!(request as { request_id?: string }).request_id);
+  let resends = resendsOf(method, request);
   const deadline = deadlineOf(options).getTime();
   for (let backoff = 50; ; backoff = Math.min(backoff * 2, 1000)) {
     try {
       return await unaryOnce<T>(client, method, request, { ...options, deadline });
     } catch (error) {
-      if (!retriable || (error as grpc.ServiceError).code !== grpc.status.UNAVAILABLE || Date.now() + backoff >= deadline) throw error;
+      if (resends-- <= 0 || (error as grpc.ServiceError).code !== grpc.status.UNAVAILABLE || Date.now() + backoff >= deadline) throw error;
       await new Promise((r) => setTimeout(r, backoff));
     }
   }

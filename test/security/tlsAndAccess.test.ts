@@ -73,14 +73,14 @@ describe('mutual TLS', () => {
 
   it('refuses a client without a certificate, and one whose certificate the CA did not sign', async () => {
     const none = client(addr, grpc.credentials.createSsl(certs.pem('ca.pem')));
-    await expect(unary(none, 'GetUser', { id: 'x' }, { timeoutMs: 3000 })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    await expect(unary(none, 'GetUser', { id: 'x' }, { timeoutMs: 5000 })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
     const rogue = client(addr, grpc.credentials.createSsl(certs.pem('ca.pem'), certs.pem('rogue.key'), certs.pem('rogue.pem')));
-    await expect(unary(rogue, 'GetUser', { id: 'x' }, { timeoutMs: 3000 })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    await expect(unary(rogue, 'GetUser', { id: 'x' }, { timeoutMs: 5000 })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
   });
 
   it('refuses a plaintext client', async () => {
     const plain = client(addr, grpc.credentials.createInsecure());
-    await expect(unary(plain, 'GetUser', { id: 'x' }, { timeoutMs: 3000 })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    await expect(unary(plain, 'GetUser', { id: 'x' }, { timeoutMs: 5000 })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
   });
 });
 
