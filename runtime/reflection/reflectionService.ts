@@ -24,7 +24,14 @@ export function addReflectionService(server: grpc.Server, services: string[], lo
   const report = (error: unknown) => logger.error('reflection request failed', { error });
   const handler = (call: grpc.ServerDuplexStream<ReflectionRequest, ReflectionResponse>) => {
     const sent = new Set<string>();
-    call.on('data', (request: ReflectionRequest) => call.write(answerReflection(served, request, sent, report)));
+    // A client that sends requests without reading the answers stops being read: answers (the first
+    // is ~100 KB of files) never pile up in memory without bound.
+    call.on('data', (request: ReflectionRequest) => {
+      if (!call.write(answerReflection(served, request, sent, report))) {
+        call.pause();
+        call.once('drain', () => call.resume());
+      }
+    });
     call.on('end', () => call.end());
   };
   const definition = reflectionDefinition();
