@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { SERVICE_NAME, grpcDefinition, type Shape } from '../proto/schema';
+import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { decodeStatusDetails, type StatusDetails } from '../proto/statusDetails';
 
 /**
@@ -22,11 +22,11 @@ const SERVICE_CONFIG = {
 /**
  * A client of the UserService built from the same proto. `target` is one address or several
  * (`ipv4:127.0.0.1:50051,127.0.0.1:50052`, or `dns:name:port`): calls are balanced over them
- * round robin. `shape: 'json'` gives enum names and int64 as strings (as the proto3 JSON mapping
- * prints them) instead of numbers.
+ * round robin. Messages hold enums and int64 as numbers; `usersvc call` prints proto3 JSON by the
+ * gateway's transcoder.
  */
-export function createClient(target: string, shape: Shape = 'numbers', credentials = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}): Client {
-  const loaded = grpc.loadPackageDefinition(grpcDefinition(shape)) as unknown as Record<string, Record<string, grpc.ServiceClientConstructor>>;
+export function createClient(target: string, credentials = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}): Client {
+  const loaded = grpc.loadPackageDefinition(grpcDefinition()) as unknown as Record<string, Record<string, grpc.ServiceClientConstructor>>;
   const [pkg, name] = SERVICE_NAME.split('.');
   return new loaded[pkg][name](target, credentials, { 'grpc.service_config': JSON.stringify(SERVICE_CONFIG), ...options }) as unknown as Client;
 }

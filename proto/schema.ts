@@ -11,20 +11,12 @@ export const SERVICE_FILE = 'user_service.proto';
 export const LOG_FILE = 'user_log.proto';
 export const SERVICE_NAME = 'userservice.UserService';
 
-/** How messages look in JS: numbers (what the service works with) or JSON-like names and strings. */
-export type Shape = 'numbers' | 'json';
-
-const definitions = new Map<Shape, protoLoader.PackageDefinition>();
+let definition: protoLoader.PackageDefinition | undefined;
 let root: protobuf.Root | undefined;
 
-/** The package definition grpc-js servers and clients are built from (loaded once per shape). */
-export function grpcDefinition(shape: Shape = 'numbers'): protoLoader.PackageDefinition {
-  let definition = definitions.get(shape);
-  if (!definition) {
-    const options = shape === 'numbers' ? conversion : { ...conversion, longs: String, enums: String };
-    definition = protoLoader.loadSync([SERVICE_FILE], { keepCase: true, ...options, includeDirs: [protoDir()] });
-    definitions.set(shape, definition);
-  }
+/** The package definition grpc-js servers and clients are built from (loaded once). */
+export function grpcDefinition(): protoLoader.PackageDefinition {
+  definition ??= protoLoader.loadSync([SERVICE_FILE], { keepCase: true, ...conversion, includeDirs: [protoDir()] });
   return definition;
 }
 

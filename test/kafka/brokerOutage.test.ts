@@ -34,7 +34,7 @@ describe('a broker outage during concurrent writes', () => {
     server = await startServer(dir, ['--log', 'kafka', '--brokers', broker.address, '--kafka-prefix', 'outage.']);
     // One attempt per call: the statuses are the server's own. (The client library's retries can
     // turn an UNAVAILABLE that comes just before the deadline into DEADLINE_EXCEEDED.)
-    client = createClient(server.addr, 'numbers', grpc.credentials.createInsecure(), { 'grpc.enable_retries': 0 });
+    client = createClient(server.addr, grpc.credentials.createInsecure(), { 'grpc.enable_retries': 0 });
   });
 
   afterAll(async () => {

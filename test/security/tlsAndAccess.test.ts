@@ -26,7 +26,7 @@ async function serve(args: string[]): Promise<ServerProcess> {
 }
 
 function client(addr: string, credentials: grpc.ChannelCredentials): Client {
-  const c = createClient(addr, 'numbers', credentials);
+  const c = createClient(addr, credentials);
   clients.push(c);
   return c;
 }
