@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
+import { listenOn } from '../lib/listenOn';
 import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
-import { inUseOr } from '../lib/startupErrors';
 import type { AnyHandler } from '../runtime/grpc/adaptHandler';
 import { callEnvFor, type SharedCallEnv } from '../runtime/grpc/callContext';
 import { actionsFor } from '../runtime/security/accessPolicy';
@@ -89,16 +89,9 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
       : {}),
   };
   const server = tls ? https.createServer(serverOptions, handle) : http.createServer(serverOptions, handle);
-  const colon = options.httpAddr.lastIndexOf(':');
-  const host = options.httpAddr.slice(0, colon);
-  await new Promise<void>((resolve, reject) => {
-    const refused = (error: Error) => reject(inUseOr(error, '--http-addr', options.httpAddr));
-    server.once('error', refused);
-    server.listen(Number(options.httpAddr.slice(colon + 1)), host, () => (server.removeListener('error', refused), resolve()));
-  });
-  const port = (server.address() as { port: number }).port;
+  const addr = await listenOn(server, options.httpAddr, '--http-addr');
   return {
-    addr: `${host}:${port}`,
+    addr,
     close: async (graceMs) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections become idle as their last call ends (feeds end at shutdown): close them then, not at their timeout.

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Logger } from '../../lib/logger';
-import { inUseOr } from '../../lib/startupErrors';
+import { listenOn } from '../../lib/listenOn';
 import type { Metrics } from './metrics';
 
 /** Serves GET /metrics for Prometheus; resolves with the address bound (port 0 picks one). */
@@ -18,11 +18,6 @@ export async function startMetricsServer(addr: string, metrics: Metrics, logger:
       },
     );
   });
-  const colon = addr.lastIndexOf(':');
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(inUseOr(error, '--metrics-addr', addr)));
-    server.listen(Number(addr.slice(colon + 1)), addr.slice(0, colon), resolve);
-  });
-  const port = (server.address() as { port: number }).port;
-  return { addr: `${addr.slice(0, colon)}:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const bound = await listenOn(server, addr, '--metrics-addr');
+  return { addr: bound, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
