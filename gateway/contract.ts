@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createFileRegistry, fromBinary, getExtension, type DescExtension, type DescMethod, type DescService, type FileRegistry } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema, type MethodOptions } from '@bufbuild/protobuf/wkt';
+import { FileDescriptorSetSchema, type FileDescriptorSet, type MethodOptions } from '@bufbuild/protobuf/wkt';
 import { packageRoot } from '../lib/packageRoot';
 import { SERVICE_NAME } from '../proto/schema';
 import { parsePathTemplate, type PathTemplate } from './pathTemplate';
@@ -29,17 +29,22 @@ export interface Contract {
 
 /** Loads the descriptor image built from proto/, so JSON follows exactly what the .proto files say. */
 export function loadContract(file = contractImage()): Contract {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    throw new Error(`cannot read the contract image ${file} (npm run build writes it): ${(error as Error).message}`);
-  }
-  const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, bytes));
+  const registry = createFileRegistry(readDescriptorImage(file, 'the contract image'));
   const service = registry.getService(SERVICE_NAME);
   const http = registry.getExtension('google.api.http');
   if (!service || !http) throw new Error(`${file} holds no ${SERVICE_NAME} with google.api.http rules`);
   return { registry, service, bindings: service.methods.map((method) => bindingOf(method, http)) };
+}
+
+/** A descriptor image `npm run build` writes; a missing one is a build step not run, and the message says so. */
+export function readDescriptorImage(file: string, what: string): FileDescriptorSet {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new Error(`cannot read ${what} ${file} (npm run build writes it): ${(error as Error).message}`);
+  }
+  return fromBinary(FileDescriptorSetSchema, bytes);
 }
 
 function bindingOf(method: DescMethod, http: DescExtension): HttpBinding {

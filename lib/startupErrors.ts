@@ -4,21 +4,19 @@
  * something another process holds, which a restart may find free.
  */
 
-/** A flag, an environment variable or a file one of them names is wrong; the message says which. */
-export class ConfigError extends Error {
+/** A reason not to start; the subclass says which kind (and so which exit code). */
+export class StartupError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
   }
 }
 
+/** A flag, an environment variable or a file one of them names is wrong; the message says which. */
+export class ConfigError extends StartupError {}
+
 /** Something the process must own is held by another: the data directory, a listening address. */
-export class InUseError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class InUseError extends StartupError {}
 
 /**
  * A listen error as an InUseError naming the flag to change when the address was taken

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { fromBinary } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
-import { contractImage } from '../../gateway/contract';
+import type { FileDescriptorProto } from '@bufbuild/protobuf/wkt';
+import { contractImage, readDescriptorImage } from '../../gateway/contract';
 import { standardServicesImage } from './standardServicesImage';
 
 /** buf's `ImageFile.buf_extension`: buf's own bookkeeping beside each file, no part of descriptor.proto. */
@@ -15,20 +13,10 @@ const BUF_IMAGE_EXTENSION = 8042;
 export function loadServedFiles(images = [contractImage(), standardServicesImage()]): FileDescriptorProto[] {
   const byName = new Map<string, FileDescriptorProto>();
   for (const image of images) {
-    for (const file of readImage(image).file) {
+    for (const file of readDescriptorImage(image, 'the descriptor image for server reflection').file) {
       file.$unknown = file.$unknown?.filter((field) => field.no !== BUF_IMAGE_EXTENSION);
       if (!byName.has(file.name)) byName.set(file.name, file);
     }
   }
   return [...byName.values()];
-}
-
-function readImage(image: string) {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(image);
-  } catch (error) {
-    throw new Error(`cannot read the descriptor image ${image} for server reflection (npm run build writes it): ${(error as Error).message}`);
-  }
-  return fromBinary(FileDescriptorSetSchema, bytes);
 }
