@@ -1,5 +1,5 @@
 import { createLogger } from '../lib/logger';
-import { ConfigError, InUseError } from '../lib/startupErrors';
+import { ConfigError, DataError, InUseError } from '../lib/startupErrors';
 
 /** usersvc's exit codes (README, "Running it"), so a supervisor can tell what a restart would do. */
 export const EXIT = {
@@ -11,10 +11,13 @@ export const EXIT = {
   CONFIG: 2,
   /** Another process holds what this one needs: the data directory, or an address to listen on. */
   IN_USE: 3,
+  /** The data directory cannot be served as it is: a corrupt or newer file, or a view out of step with its log under --no-auto-rebuild. The message names the file and the way out. */
+  DATA: 4,
 } as const;
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof InUseError) return EXIT.IN_USE;
+  if (error instanceof DataError) return EXIT.DATA;
   if (error instanceof ConfigError || isParseArgsError(error)) return EXIT.CONFIG;
   return EXIT.FAILED;
 }

@@ -30,6 +30,7 @@ const FLAGS = {
   // On/off flags are given bare: `--require-client-cert`.
   'require-client-cert': { type: 'boolean' },
   'insecure-anywhere': { type: 'boolean' },
+  'no-auto-rebuild': { type: 'boolean' },
 } as const;
 
 /** The command asked for, read leniently: it decides how a refusal of the flags is reported. */

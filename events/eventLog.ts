@@ -73,6 +73,12 @@ export interface ConsumeHandlers {
  * (`events/embedded`) and Kafka. Both pass the same contract suite (test/events/eventLog.contract.ts).
  */
 export interface EventLog {
+  /**
+   * Names this log among all others, for as long as it exists: made when the log is created and
+   * stored in it. Cursors carry it, so a cursor from another log, or from a copy restored from
+   * before it was created, is refused instead of naming other events.
+   */
+  readonly identity: string;
   /** Appends records durably: resolves only once they would survive a crash of this process
    * (and, unless `syncWithNext`, of the machine). */
   append(topic: string, records: NewRecord[], options?: AppendOptions): Promise<RecordPosition[]>;

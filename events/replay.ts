@@ -20,7 +20,7 @@ export interface ReplayProgress {
  */
 export async function rebuildViews(log: EventLog, files: string[], onProgress: (progress: ReplayProgress) => void = () => {}, withChecksum = true): Promise<ViewChecksum | undefined> {
   const [file, ...copies] = files;
-  const rebuild = ViewRebuild.begin(file);
+  const rebuild = ViewRebuild.begin(file, log.identity);
   try {
     const started = Date.now();
     let events = 0;

@@ -109,3 +109,10 @@ export function toStatus(
 function defaultReport(error: unknown): void {
   console.error('unexpected error', error);
 }
+
+/** Stored data is damaged: a record fails its checksum, a page cannot be read. Retrying does not help. */
+export class DataLossError extends ServiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(Code.DATA_LOSS, message, options);
+  }
+}

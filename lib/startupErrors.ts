@@ -26,3 +26,10 @@ export function inUseOr(error: unknown, flag: string, addr: string): unknown {
   const taken = (error as { code?: unknown }).code === 'EADDRINUSE' || /EADDRINUSE/.test(String((error as Error).message));
   return taken ? new InUseError(`${flag} ${addr} is in use by another process; stop it or pick another port (0 picks a free one)`, { cause: error }) : error;
 }
+
+/**
+ * The data directory cannot be served as it is: a corrupt or foreign file, one from a newer
+ * release, a view out of step with its log that may not be rebuilt. The message names the file
+ * and the way out; a restart fails the same way until someone acts.
+ */
+export class DataError extends StartupError {}

@@ -18,12 +18,12 @@ export interface Views {
  * durable. On Kafka the decider may run in another replica (or fail over between them), so it keeps
  * a fold of its own, in decider.db, that never waits on this replica's projector.
  */
-export function openViews(dataDir: string, sharedState: boolean, logger: Logger): Views {
+export function openViews(dataDir: string, sharedState: boolean, logIdentity: string, logger: Logger): Views {
   const files = dataFiles(dataDir);
-  const view = UserView.open(files.view);
+  const view = UserView.open(files.view, logIdentity);
   // A decider.db left by an older version is stale on the embedded log, and a rebuild no longer refreshes it.
   if (sharedState) for (const suffix of ['', '-wal', '-shm']) rmSync(files.deciderState + suffix, { force: true });
-  const deciderState = sharedState ? view : UserView.open(files.deciderState);
+  const deciderState = sharedState ? view : UserView.open(files.deciderState, logIdentity);
   for (const opened of new Set([view, deciderState])) {
     if (opened.discardedOldLayout) logger.warn('view file had an older layout: dropped, replaying the log into it', { file: opened.file });
   }

@@ -20,7 +20,9 @@ import { TimedLog } from './observability/timedLog';
 import { AccessPolicy } from './security/accessPolicy';
 import { StreamQuota } from './security/streamQuota';
 import { serverCredentials } from './security/transportCredentials';
+import { dataFiles } from './dataFiles';
 import { openViews } from './openViews';
+import { ensureViewsInStep } from './viewStartupCheck';
 import { loadWiring } from './serverlessConfig';
 import type { ServiceOptions } from './serviceOptions';
 
@@ -48,8 +50,15 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     lock.release();
     throw error;
   });
+  const sharedState = options.log === 'embedded';
+  const files = dataFiles(options.dataDir);
+  await ensureViewsInStep(opened, sharedState ? [files.view] : [files.view, files.deciderState], { autoRebuild: options.autoRebuild, rebuildCommand: rebuildCommandFor(options) }, logger).catch(async (error: unknown) => {
+    await opened.close();
+    lock.release();
+    throw error;
+  });
   const log = new TimedLog(opened, metrics.appendTook);
-  const views = openViews(options.dataDir, options.log === 'embedded', logger);
+  const views = openViews(options.dataDir, sharedState, opened.identity, logger);
   const { view, deciderState } = views;
   const feed = new ChangeFeed(log, view.cursor(), logger);
   const deps: ServiceDeps = { log, view, deciderState, feed, logger, clock: Date.now, newId: () => nanoid() };
@@ -107,4 +116,10 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
 
 function bind(server: grpc.Server, addr: string, credentials: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => server.bindAsync(addr, credentials, (error, port) => (error ? reject(inUseOr(error, '--addr', addr)) : resolve(port))));
+}
+
+/** The `usersvc rebuild` that fits these options, for messages that tell an operator what to run. */
+function rebuildCommandFor(options: ServiceOptions): string {
+  const kafka = options.log === 'kafka' ? ` --log kafka --brokers ${options.kafka.brokers.join(',')}${options.kafka.prefix ? ` --kafka-prefix ${options.kafka.prefix}` : ''}` : '';
+  return `usersvc rebuild --data ${options.dataDir}${kafka}`;
 }

@@ -33,6 +33,8 @@ export interface ServiceOptions extends TransportOptions {
   streamTimeoutMs: number;
   maxMessageBytes: number;
   shutdownGraceMs: number;
+  /** A view out of step with its log, or corrupt, is rebuilt at start (true) or the start is refused (false). */
+  autoRebuild: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -52,6 +54,7 @@ export const OPTION_SPECS = {
   'tls-ca': { env: 'USERSVC_TLS_CA', default: '', help: 'CA (PEM) that signs client certificates' },
   'require-client-cert': { env: 'USERSVC_REQUIRE_CLIENT_CERT', default: 'false', help: 'mutual TLS: refuse clients without a certificate from --tls-ca' },
   'insecure-anywhere': { env: 'USERSVC_INSECURE_ANYWHERE', default: 'false', help: 'allow plaintext on a non-loopback address' },
+  'no-auto-rebuild': { env: 'USERSVC_NO_AUTO_REBUILD', default: 'false', help: 'refuse to start when a view is corrupt or out of step with the log, instead of rebuilding it' },
   'metrics-addr': { env: 'USERSVC_METRICS_ADDR', default: '', help: 'host:port to serve Prometheus metrics on (GET /metrics)' },
   authz: { env: 'USERSVC_AUTHZ', default: '', help: 'access policy file (YAML): tokens, certificates, grants' },
   'max-streams-per-identity': { env: 'USERSVC_MAX_STREAMS_PER_IDENTITY', default: '100', help: 'open streams one caller may hold' },
@@ -88,6 +91,7 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
     tlsCa: file('tls-ca'),
     requireClientCert: flag('require-client-cert', value('require-client-cert')),
     insecureAnywhere: flag('insecure-anywhere', value('insecure-anywhere')),
+    autoRebuild: !flag('no-auto-rebuild', value('no-auto-rebuild')),
     authzFile: file('authz'),
     httpAddr: httpAddr || undefined,
     corsOrigins: value('cors-origins').split(',').map((o) => o.trim()).filter(Boolean),

@@ -34,11 +34,19 @@ export class UserView {
     this.outcomeByRequest = db.prepare('SELECT * FROM outcomes WHERE request_id = ?');
   }
 
-  /** Opens (creating if needed) a view file. Views are rebuildable, so commits need not fsync. */
-  static open(file: string): UserView {
+  /**
+   * Opens (creating if needed) a view file of the log named `logIdentity`, once the start-up check
+   * (runtime/viewStartupCheck.ts) has found it in step with that log. Views are rebuildable, so
+   * commits need not fsync.
+   */
+  static open(file: string, logIdentity: string): UserView {
     const db = openDatabase(file);
-    const discarded = migrateView(db);
-    return new UserView(file, db, discarded);
+    try {
+      return new UserView(file, db, migrateView(db, file, logIdentity));
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   }
 
   cursor(): Cursor {

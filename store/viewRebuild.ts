@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Cursor } from '../lib/cursor';
 import { openDatabase, type Db } from './openDatabase';
 import { createProjection, type Applied, type PositionedEvent, type Projection } from './projection';
-import { createViewIndexes, createViewTables } from './viewSchema';
+import { createViewIndexes, createViewTables, writeViewLogIdentity } from './viewSchema';
 
 function syncFile(file: string): void {
   const fd = openSync(file, 'r');
@@ -36,7 +36,8 @@ export class ViewRebuild {
     this.projection = createProjection(db);
   }
 
-  static begin(file: string): ViewRebuild {
+  /** Starts rebuilding `file` from the log named `logIdentity`. */
+  static begin(file: string, logIdentity: string): ViewRebuild {
     const temp = `${file}.rebuilding`;
     removeFile(file);
     removeFile(temp);
@@ -46,6 +47,7 @@ export class ViewRebuild {
     db.pragma('cache_size = -262144'); // 256 MiB: the users tree of a large log stays in memory while it grows
     db.pragma('temp_store = MEMORY'); // the sorts that build the indexes at the end
     createViewTables(db);
+    writeViewLogIdentity(db, logIdentity);
     return new ViewRebuild(file, temp, db);
   }
 

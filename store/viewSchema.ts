@@ -1,11 +1,14 @@
+import { readLayout, writeLayout, type Layout } from './fileLayout';
 import type { Db } from './openDatabase';
 
 /**
- * The layout of a view file, by number. Views are rebuildable, so a file of another layout is not
- * migrated: its tables are dropped and the projector replays the log into new ones.
+ * The layout of a view file, by number. Views are rebuildable, so a file of an older layout is not
+ * migrated: its tables are dropped and the projector replays the log into new ones. A file of a
+ * newer layout is refused (store/fileLayout.ts).
  * 2: an outcome row holds the event itself (was: the user re-encoded, code and message).
+ * 3: `view_meta` names the log the view was folded from (its identity), checked at every start.
  */
-export const VIEW_SCHEMA_VERSION = 2;
+export const VIEW_LAYOUT: Layout = { kind: 'view', current: 3 };
 
 /**
  * Tables of a view file. Email uniqueness is the decider's rule, not an index: a replica that
@@ -36,7 +39,20 @@ export function createViewTables(db: Db): void {
       partition INTEGER PRIMARY KEY,
       next_offset INTEGER NOT NULL
     );
+    CREATE TABLE IF NOT EXISTS view_meta (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL
+    ) WITHOUT ROWID;
   `);
+}
+
+/** The identity of the log this view was folded from; undefined for a new, empty view. */
+export function readViewLogIdentity(db: Db): string | undefined {
+  return (db.prepare("SELECT value FROM view_meta WHERE key = 'log_identity'").get() as { value: string } | undefined)?.value;
+}
+
+export function writeViewLogIdentity(db: Db, identity: string): void {
+  db.prepare("INSERT INTO view_meta (key, value) VALUES ('log_identity', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(identity);
 }
 
 /** The look-up indexes. Building one over a full table sorts once, far cheaper than growing it row by row. */
@@ -46,19 +62,21 @@ export function createViewIndexes(db: Db): void {
     CREATE UNIQUE INDEX IF NOT EXISTS outcomes_command_id ON outcomes (command_id);
     CREATE UNIQUE INDEX IF NOT EXISTS outcomes_request_id ON outcomes (request_id) WHERE request_id IS NOT NULL;
   `);
-  db.pragma(`user_version = ${VIEW_SCHEMA_VERSION}`);
+  writeLayout(db, VIEW_LAYOUT);
 }
 
 /**
- * Brings a view file to the current layout. Returns true when it held an older layout, whose
- * tables were dropped: the caller's projector then replays the whole log.
+ * Brings a view file to the current layout, for the log named `logIdentity`. Returns true when it
+ * held an older layout, whose tables were dropped: the caller's projector then replays the whole
+ * log. A newer layout throws (DataError) and the file is left as it is.
  */
-export function migrateView(db: Db): boolean {
-  const version = db.pragma('user_version', { simple: true }) as number;
+export function migrateView(db: Db, file: string, logIdentity: string): boolean {
+  const version = readLayout(db, file, VIEW_LAYOUT);
   const hasTables = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'").get() !== undefined;
-  const stale = hasTables && version !== VIEW_SCHEMA_VERSION;
-  if (stale) db.exec('DROP TABLE IF EXISTS users; DROP TABLE IF EXISTS outcomes; DROP TABLE IF EXISTS applied_cursor;');
+  const stale = hasTables && version !== VIEW_LAYOUT.current;
+  if (stale) db.exec('DROP TABLE IF EXISTS users; DROP TABLE IF EXISTS outcomes; DROP TABLE IF EXISTS applied_cursor; DROP TABLE IF EXISTS view_meta;');
   createViewTables(db);
   createViewIndexes(db);
+  writeViewLogIdentity(db, logIdentity);
   return stale;
 }

@@ -14,7 +14,7 @@ export function sqliteBaselines(dir: string, rows: number): Measurement[] {
   const file = path.join(dir, 'raw.db');
   rmSync(file, { force: true });
   const db = openDatabase(file);
-  migrateView(db);
+  migrateView(db, file, 'bench');
   const insert = db.prepare('INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   progress(`raw SQLite: ${rows.toLocaleString('en')} rows, 10,000 per transaction`);
   let started = performance.now();

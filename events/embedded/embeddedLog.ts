@@ -2,13 +2,16 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { Cursor } from '../../lib/cursor';
-import { ServiceError, UnavailableError } from '../../lib/errors';
+import { DataLossError, ServiceError, UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
 import { Wakeup } from '../../lib/wakeup';
 import { describeOwner } from '../../store/dataDirLock';
 import { openDatabase, type Db } from '../../store/openDatabase';
 import type { AppendOptions, ConsumedPosition, ConsumeHandlers, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
-import { migrateLog } from './logSchema';
+import { isCorruption, quickCheck } from '../../store/integrityCheck';
+import { DataError } from '../../lib/startupErrors';
+import { migrateLog, readIdentity } from './logSchema';
+import { recordChecksum } from './recordChecksum';
 
 const PARTITION = 0;
 
@@ -20,7 +23,7 @@ interface Append {
 }
 
 /** A row of `records` as the columns of selectRecords, in order: arrays are cheaper than objects per row. */
-type RecordRow = [partition: number, offset: number, key: string, value: Buffer, headers: string | null, timestamp: number];
+type RecordRow = [partition: number, offset: number, key: string, value: Buffer, headers: string | null, timestamp: number, crc: number | null];
 
 /** The data directory is owned by another live process. */
 export class DataDirInUseError extends ServiceError {
@@ -49,33 +52,51 @@ export class EmbeddedLog implements EventLog {
   private readonly insertRecord: Statement;
   private readonly upsertPosition: Statement;
   private readonly selectRecords: Statement;
+  private readonly failureListeners = new Set<(error: Error) => void>();
+  /** Set once a record fails its checksum: from then on the log serves nothing more. */
+  private corruption?: DataLossError;
+  readonly identity: string;
 
-  private constructor(private readonly db: Db) {
+  private constructor(
+    private readonly db: Db,
+    readonly file: string,
+  ) {
+    this.identity = readIdentity(db, file);
     this.insertRecord = db.prepare(
-      'INSERT INTO records (topic, partition, offset, key, value, headers, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO records (topic, partition, offset, key, value, headers, timestamp, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.upsertPosition = db.prepare(
       `INSERT INTO consumer_positions (group_id, topic, partition, offset) VALUES (?, ?, ?, ?)
        ON CONFLICT (group_id, topic, partition) DO UPDATE SET offset = excluded.offset`,
     );
     this.selectRecords = db.prepare(
-      `SELECT partition, offset, key, value, headers, timestamp FROM records
+      `SELECT partition, offset, key, value, headers, timestamp, crc FROM records
        WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?`,
     ).raw();
   }
 
-  /** Opens (creating if needed) the log of a data directory, failing fast if another process owns it. */
+  /**
+   * Opens (creating if needed) the log of a data directory, failing fast if another process owns
+   * it, and refusing a file that is corrupt, foreign or from a newer release (the log is the
+   * source of truth: nothing can rebuild it, so it is never repaired or dropped here).
+   */
   static open(dir: string): EmbeddedLog {
     mkdirSync(dir, { recursive: true });
-    let db: Db;
+    const file = path.join(dir, 'log.db');
+    let db: Db | undefined;
     try {
-      db = openDatabase(path.join(dir, 'log.db'), { exclusive: true, synchronous: 'FULL' });
-      migrateLog(db); // the first write takes the exclusive lock, held until close
+      db = openDatabase(file, { exclusive: true, synchronous: 'FULL' });
+      const problems = quickCheck(db);
+      if (problems.length > 0) throw corruptLog(file, problems.join('; '));
+      migrateLog(db, file); // the first write takes the exclusive lock, held until close
+      return new EmbeddedLog(db, file);
     } catch (error) {
-      if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw new DataDirInUseError(dir);
+      db?.close();
+      const code = (error as { code?: string }).code ?? '';
+      if (code.startsWith('SQLITE_BUSY')) throw new DataDirInUseError(dir);
+      if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') throw corruptLog(file, (error as Error).message);
       throw error;
     }
-    return new EmbeddedLog(db);
   }
 
   append(topic: string, records: NewRecord[], options: AppendOptions = {}): Promise<RecordPosition[]> {
@@ -89,10 +110,10 @@ export class EmbeddedLog implements EventLog {
   async *read(topic: string, from: Cursor, { signal, maxBatch = 1000 }: ReadOptions): AsyncIterable<LogBatch> {
     let offset = from.get(PARTITION);
     while (!signal.aborted && !this.closed) {
-      const rows = this.selectRecords.all(topic, PARTITION, offset, maxBatch) as RecordRow[];
+      const rows = this.selectRows(topic, offset, maxBatch);
       if (rows.length > 0) {
         offset = rows[rows.length - 1][1] + 1;
-        yield { records: rows.map((row) => toLogRecord(topic, row)), next: Cursor.of([[PARTITION, offset]]) };
+        yield { records: rows.map((row) => this.verified(topic, row)), next: Cursor.of([[PARTITION, offset]]) };
       } else {
         await this.appended.wait(signal);
       }
@@ -111,13 +132,14 @@ export class EmbeddedLog implements EventLog {
     }
   }
 
-  /** The embedded log fails only in the append itself, and that caller hears of it there. */
-  onFailure(): () => void {
-    return () => {};
+  /** An append's own failure reaches its caller; listeners hear of a corrupt record, which stops everything. */
+  onFailure(listener: (error: Error) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   healthy(): boolean {
-    return !this.closed;
+    return !this.closed && !this.corruption;
   }
 
   async bounds(topic: string): Promise<{ start: Cursor; end: Cursor }> {
@@ -181,7 +203,8 @@ export class EmbeddedLog implements EventLog {
     let offset = this.nextOffset(op.topic);
     const positions = op.records.map((record) => {
       const headers = record.headers ? JSON.stringify(record.headers) : null;
-      this.insertRecord.run(op.topic, PARTITION, offset, record.key, record.value, headers, now);
+      const crc = recordChecksum(op.topic, PARTITION, offset, record.key, record.value, headers);
+      this.insertRecord.run(op.topic, PARTITION, offset, record.key, record.value, headers, now, crc);
       return { partition: PARTITION, offset: offset++ };
     });
     this.nextOffsets.set(op.topic, offset);
@@ -213,11 +236,38 @@ export class EmbeddedLog implements EventLog {
 
   private assertOpen(): void {
     if (this.closed) throw new UnavailableError('the log is closed');
+    if (this.corruption) throw this.corruption;
+  }
+
+  private selectRows(topic: string, offset: number, maxBatch: number): RecordRow[] {
+    this.assertOpen();
+    try {
+      return this.selectRecords.all(topic, PARTITION, offset, maxBatch) as RecordRow[];
+    } catch (error) {
+      if (!isCorruption(error)) throw error;
+      throw this.corrupted(`reading ${topic} from ${PARTITION}:${offset}: ${(error as Error).message}`, error);
+    }
+  }
+
+  /** Remembers the damage and tells every listener: from here on, the log serves nothing. */
+  private corrupted(detail: string, cause?: unknown): DataLossError {
+    this.corruption ??= new DataLossError(`${this.file} is damaged (${detail}); stop the service and restore log.db from a backup`, { cause });
+    for (const listener of [...this.failureListeners]) listener(this.corruption);
+    return this.corruption;
+  }
+
+  /** A record read back, once its checksum holds (records from layout 0 carry none). */
+  private verified(topic: string, row: RecordRow): LogRecord {
+    const [partition, offset, key, value, headers, , crc] = row;
+    if (crc !== null && crc !== recordChecksum(topic, partition, offset, key, value, headers)) {
+      throw this.corrupted(`record ${topic} ${partition}:${offset} fails its checksum`);
+    }
+    return new StoredRecord(topic, row);
   }
 }
 
-function toLogRecord(topic: string, row: RecordRow): LogRecord {
-  return new StoredRecord(topic, row);
+function corruptLog(file: string, detail: string): DataError {
+  return new DataError(`${file} is corrupt (${detail}); the log is the source of truth and cannot be rebuilt: restore it from a backup (the views are rebuilt from it on start)`);
 }
 
 /** A record read back. Its headers are parsed on first use: a replay of millions never looks at them. */

@@ -6,6 +6,7 @@ import { COMMANDS, EVENTS, type AppendOptions, type ConsumedPosition, type Consu
 import type { KafkaContext } from './kafkaContext';
 import { consumeAsGroup } from './kafkaGroupConsumer';
 import { unavailable } from './kafkaErrors';
+import { establishIdentity, META } from './kafkaIdentity';
 import { CLIENT_TIMEOUTS, type KafkaLogOptions } from './kafkaOptions';
 import { readFromCursor } from './kafkaReader';
 import { partitionFor, positionsOf, toMessage } from './kafkaRecords';
@@ -30,6 +31,8 @@ export class KafkaLog implements EventLog, KafkaContext {
   private readonly failureListeners = new Set<(error: Error) => void>();
   /** Per part of the pipeline (appends, each consumer, each reader): when it last failed and last worked. */
   private readonly health = new Map<string, { failedAt: number; workedAt: number }>();
+  /** Set once by open(), before anyone else sees the log. */
+  identity = '';
 
   private constructor(
     readonly kafka: Kafka,
@@ -47,7 +50,8 @@ export class KafkaLog implements EventLog, KafkaContext {
       await admin.connect();
       await producer.connect();
       const log = new KafkaLog(kafka, admin, producer, options);
-      await log.ensure([COMMANDS, EVENTS]);
+      await log.ensure([COMMANDS, EVENTS, META]);
+      log.identity = await establishIdentity(log);
       return log;
     } catch (error) {
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);

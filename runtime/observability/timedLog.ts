@@ -8,6 +8,10 @@ export class TimedLog implements EventLog {
     private readonly took: (seconds: number) => void,
   ) {}
 
+  get identity(): string {
+    return this.log.identity;
+  }
+
   append(topic: string, records: NewRecord[], options?: AppendOptions): Promise<RecordPosition[]> {
     return this.timed(this.log.append(topic, records, options));
   }

@@ -19,7 +19,7 @@ describe('UserView projection', () => {
   afterEach(() => removeDir(dir));
 
   it('applies a batch with its cursor in one step, and skips what the cursor has passed', () => {
-    const view = UserView.open(`${dir}/v.db`);
+    const view = UserView.open(`${dir}/v.db`, 'test-log');
     expect(view.apply(positioned.slice(0, 2)).cursor.toString()).toBe('0:2');
     const again = view.apply(positioned);
     expect(again.events.map((e) => e.offset)).toEqual([2]);
@@ -30,18 +30,18 @@ describe('UserView projection', () => {
   });
 
   it('keeps cursor and rows together across a reopen, and moves the cursor past offsets with no event', () => {
-    const view = UserView.open(`${dir}/v.db`);
+    const view = UserView.open(`${dir}/v.db`, 'test-log');
     view.apply(positioned, Cursor.of([[0, 10]]));
     const sum = view.checksum();
     view.close();
-    const reopened = UserView.open(`${dir}/v.db`);
+    const reopened = UserView.open(`${dir}/v.db`, 'test-log');
     expect(reopened.cursor().toString()).toBe('0:10');
     expect(reopened.checksum()).toEqual(sum);
     reopened.close();
   });
 
   it('wakes a waiter for an outcome and for a cursor', async () => {
-    const view = UserView.open(`${dir}/v.db`);
+    const view = UserView.open(`${dir}/v.db`, 'test-log');
     const outcome = view.waitForOutcome({ commandId: 'c2' }, Date.now() + 5000);
     const cursor = view.waitForCursor(Cursor.of([[0, 3]]), Date.now() + 5000);
     view.apply(positioned);
@@ -57,14 +57,14 @@ describe('UserView projection', () => {
              CREATE TABLE outcomes (command_id TEXT PRIMARY KEY, user BLOB, position TEXT) WITHOUT ROWID;
              CREATE TABLE applied_cursor (partition INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL); INSERT INTO applied_cursor VALUES (0, 7);`);
     db.close();
-    const view = UserView.open(`${dir}/old.db`);
+    const view = UserView.open(`${dir}/old.db`, 'test-log');
     expect(view.discardedOldLayout).toBe(true);
     expect(view.cursor().toString()).toBe('');
     expect(view.getUser('u1')).toBeUndefined();
     view.apply(positioned);
     expect(view.findOutcome({ commandId: 'c2' })).toMatchObject({ code: 0, user: { name: 'B', version: 2 }, cursor: '0:2' });
     view.close();
-    const reopened = UserView.open(`${dir}/old.db`);
+    const reopened = UserView.open(`${dir}/old.db`, 'test-log');
     expect(reopened.discardedOldLayout).toBe(false);
     expect(reopened.getUser('u1')).toMatchObject({ name: 'B' });
     reopened.close();
@@ -82,9 +82,9 @@ describe('UserView projection', () => {
     add('user_created', u('u7', 1, 'reborn'));
     for (let i = 100; i < 130; i++) add('user_updated', u(`u${i}`, 3, 'third'));
     const batch = script.map((event, offset) => ({ event, partition: 0, offset, bytes: encodeMessage(messageType('userservice.UserEvent'), event) }));
-    const chunked = UserView.open(`${dir}/chunked.db`);
+    const chunked = UserView.open(`${dir}/chunked.db`, 'test-log');
     chunked.apply(batch);
-    const single = UserView.open(`${dir}/single.db`);
+    const single = UserView.open(`${dir}/single.db`, 'test-log');
     for (const one of batch) single.apply([one]);
     expect(chunked.getUser('u7')).toMatchObject({ name: 'reborn', version: 1 });
     expect(chunked.getUser('u110')).toMatchObject({ name: 'third', version: 3 });

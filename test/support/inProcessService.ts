@@ -26,7 +26,7 @@ export function startInProcess(options: { runFunctions?: boolean } = {}): InProc
   const dir = tempDir('inproc');
   const log = EmbeddedLog.open(dir);
   const logger = createLogger('error', () => {});
-  const views = openViews(dir, true, logger);
+  const views = openViews(dir, true, log.identity, logger);
   const { view, deciderState } = views;
   let n = 0;
   const deps: ServiceDeps = { log, view, deciderState, feed: new ChangeFeed(log, view.cursor(), logger), logger, clock: Date.now, newId: () => `id-${n++}` };

@@ -18,7 +18,7 @@ const users: User[] = [
 
 describe('filters', () => {
   const db = openDatabase(':memory:');
-  migrateView(db);
+  migrateView(db, ':memory:', 'test-log');
   createProjection(db).apply(
     users.map((user, offset) => {
       const event: UserEvent = { command_id: `c${offset}`, request_id: '', occurred_at: null, kind: 'user_created', user_created: { user } };

@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { EVENTS, type EventLog } from '../events/eventLog';
+import { rebuildViews } from '../events/replay';
+import { Cursor } from '../lib/cursor';
+import { DataLossError } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { DataError } from '../lib/startupErrors';
+import { readLayout } from '../store/fileLayout';
+import { isCorruption, quickCheck } from '../store/integrityCheck';
+import { openDatabase, type Db } from '../store/openDatabase';
+import { readAppliedCursor } from '../store/projection';
+import { readViewLogIdentity, VIEW_LAYOUT } from '../store/viewSchema';
+
+export interface StartupCheckOptions {
+  /** Rebuild a view found out of step (true), or refuse to start (false: --no-auto-rebuild). */
+  autoRebuild: boolean;
+  /** How to run `usersvc rebuild` for this directory, for the refusal's message. */
+  rebuildCommand: string;
+}
+
+/**
+ * Makes sure every view file of a data directory may be served before anything reads or writes
+ * it: not corrupt, folded from this log (its identity), not ahead of the log's end, not behind
+ * its start, and holding the very events the log holds where it stopped. A view restored without
+ * its log, or a log restored (or its WAL lost) without its views, would otherwise be served as it
+ * is while new events reuse offsets the view marks as applied, so writes never reach it.
+ *
+ * What is found wrong is rebuilt from the log (logged with the reason, then progress) or, with
+ * --no-auto-rebuild, refused with a message naming the file, the reason and the way out. A view of
+ * a newer release is refused either way (store/fileLayout.ts); a log that cannot be read is too.
+ */
+export async function ensureViewsInStep(log: EventLog, files: string[], options: StartupCheckOptions, logger: Logger): Promise<void> {
+  try {
+    const bounds = await log.bounds(EVENTS);
+    const findings: Array<{ file: string; reason: string }> = [];
+    for (const file of files) {
+      const reason = await diagnose(file, log, bounds);
+      if (reason) findings.push({ file, reason });
+    }
+    if (findings.length === 0) return;
+    const [{ file, reason }] = findings;
+    if (!options.autoRebuild) {
+      throw new DataError(
+        `${file} ${reason}. Rebuild the views from the log with \`${options.rebuildCommand}\`, or restore the log they were folded from; ` +
+          'nothing was changed (--no-auto-rebuild)',
+      );
+    }
+    for (const finding of findings) logger.warn('view out of step with the log: rebuilding it before serving', finding);
+    const started = Date.now();
+    const sum = await rebuildViews(log, files, (p) => logger.info('rebuilding views', { events: p.events, cursor: p.cursor.toString(), elapsed_ms: p.elapsedMs }), false);
+    logger.info('views rebuilt from the log', { files: files.map((f) => path.basename(f)), elapsed_ms: Date.now() - started, ...(sum ?? {}) });
+  } catch (error) {
+    // A record of the log that fails its checksum: nothing can be rebuilt from it.
+    if (error instanceof DataLossError) throw new DataError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+/** Why a view may not be served as it is; undefined when it may (or when there is none yet). */
+async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; end: Cursor }): Promise<string | undefined> {
+  if (!existsSync(file)) return undefined;
+  let db: Db | undefined;
+  try {
+    db = openDatabase(file, { readonly: true });
+    // An older layout is dropped and replayed when the view opens; a newer one throws here.
+    if (readLayout(db, file, VIEW_LAYOUT) < VIEW_LAYOUT.current) return undefined;
+    const problems = quickCheck(db);
+    if (problems.length > 0) return `is corrupt (SQLite quick_check: ${problems.join('; ')})`;
+    const identity = readViewLogIdentity(db);
+    if (identity !== undefined && identity !== log.identity) return `was folded from another log (log identity ${identity}; this log is ${log.identity})`;
+    const cursor = readAppliedCursor(db);
+    const known = new Set(bounds.end.partitions());
+    const unknown = cursor.partitions().filter((p) => !known.has(p));
+    if (unknown.length > 0) return `has applied partitions ${unknown.join(', ')} of ${EVENTS}, which the log does not have`;
+    if (!bounds.end.covers(cursor)) return `is ahead of the log: it has applied up to ${cursor}, and the log ends at ${bounds.end} (a log restored from an older copy, or its WAL lost)`;
+    if (!cursor.covers(bounds.start)) return `is behind the start of the log: it has applied up to ${cursor}, and the log now starts at ${bounds.start}`;
+    return await compareLastEvents(db, log, bounds.end);
+  } catch (error) {
+    if (isCorruption(error)) return `is corrupt (${(error as Error).message})`;
+    throw error;
+  } finally {
+    db?.close();
+  }
+}
+
+/** How far back from the newest outcome to look for each partition's last event. */
+const LAST_EVENTS_SCAN = 10_000;
+
+/**
+ * The last event the view applied on each partition must be, byte for byte, the record the log
+ * holds at that offset: a log of the same length but other contents (a copy from another
+ * directory, history rewritten) is found here.
+ */
+async function compareLastEvents(db: Db, log: EventLog, end: Cursor): Promise<string | undefined> {
+  const last = new Map<number, { offset: number; event: Buffer }>();
+  // Outcomes are written in log order (a rowid table), so the newest rows come first backwards.
+  const rows = db.prepare('SELECT partition, offset, event FROM outcomes ORDER BY rowid DESC LIMIT ?').iterate(LAST_EVENTS_SCAN) as Iterable<{ partition: number; offset: number; event: Buffer }>;
+  for (const row of rows) if (!last.has(row.partition)) last.set(row.partition, { offset: row.offset, event: row.event });
+  if (last.size === 0) return undefined;
+  const from = Cursor.of(end.partitions().map((p) => [p, last.get(p)?.offset ?? end.get(p)] as const));
+  const found = new Map<number, Buffer>();
+  const stop = new AbortController();
+  for await (const batch of log.read(EVENTS, from, { signal: stop.signal, maxBatch: 1 })) {
+    for (const record of batch.records) if (last.get(record.partition)?.offset === record.offset) found.set(record.partition, record.value);
+    if ([...last.keys()].every((p) => found.has(p) || batch.next.get(p) > last.get(p)!.offset)) break;
+  }
+  stop.abort();
+  for (const [partition, { offset, event }] of last) {
+    const value = found.get(partition);
+    if (!value || !event.equals(value)) return `differs from the log at ${partition}:${offset} (the event it applied there is not the log's: a log restored from another copy, or rewritten)`;
+  }
+  return undefined;
+}
