@@ -79,6 +79,13 @@ export interface EventLog {
    * before it was created, is refused instead of naming other events.
    */
   readonly identity: string;
+  /**
+   * Gives the log a new identity, for a log found to have lost its tail or been rewritten (a copy
+   * restored, a WAL lost): every cursor handed out before then may name events that are gone or
+   * different. Only a log one process owns can do this safely (the embedded file); on Kafka the
+   * topics themselves carry the identity, and a re-created topic gets a new one.
+   */
+  renewIdentity?(): Promise<void>;
   /** Appends records durably: resolves only once they would survive a crash of this process
    * (and, unless `syncWithNext`, of the machine). */
   append(topic: string, records: NewRecord[], options?: AppendOptions): Promise<RecordPosition[]>;

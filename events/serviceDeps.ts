@@ -1,3 +1,4 @@
+import type { CursorText } from '../lib/cursorText';
 import type { Logger } from '../lib/logger';
 import type { UserView } from '../store/userView';
 import type { ChangeFeed } from './changeFeed';
@@ -12,6 +13,8 @@ export interface ServiceDeps {
    * projector; on the embedded log the view itself (runtime/openViews.ts). */
   deciderState: UserView;
   feed: ChangeFeed;
+  /** Writes and reads cursors as clients see them: bound to this log's identity. */
+  cursors: CursorText;
   logger: Logger;
   /** ms since the epoch; read by handlers only, so the decider stays deterministic. */
   clock: () => number;

@@ -8,7 +8,7 @@ import { CURSOR_TRAILER, type HandlerContext } from './handlerContext';
 export async function getUser(request: GetUserRequest, ctx: HandlerContext): Promise<User> {
   const id = checkId(request.id);
   await awaitMinCursor(ctx);
-  ctx.setTrailer(CURSOR_TRAILER, ctx.deps.view.cursor().toString());
+  ctx.setTrailer(CURSOR_TRAILER, ctx.deps.cursors.format(ctx.deps.view.cursor()));
   const user = ctx.deps.view.getUser(id);
   if (!user) throw new NotFoundError(`User ${id} not found`);
   return user;

@@ -21,7 +21,7 @@ export async function* listUsers(request: ListUsersRequest, ctx: HandlerContext)
   await awaitMinCursor(ctx);
   const snapshot = UserSnapshot.open(ctx.deps.view.file);
   try {
-    ctx.setTrailer(CURSOR_TRAILER, snapshot.cursor.toString());
+    ctx.setTrailer(CURSOR_TRAILER, ctx.deps.cursors.format(snapshot.cursor));
     let remaining = request.page_size > 0 ? request.page_size : Infinity;
     while (remaining > 0 && !ctx.signal.aborted) {
       const page = snapshot.page(where, after, Math.min(CHUNK, remaining));

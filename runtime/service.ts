@@ -2,9 +2,10 @@ import * as grpc from '@grpc/grpc-js';
 import { nanoid } from 'nanoid';
 import path from 'node:path';
 import { ChangeFeed } from '../events/changeFeed';
-import { COMMANDS } from '../events/eventLog';
+import { COMMANDS, EVENTS } from '../events/eventLog';
 import type { ServiceDeps } from '../events/serviceDeps';
 import { startGateway, type RunningGateway } from '../gateway/gatewayServer';
+import { CursorText } from '../lib/cursorText';
 import { UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
@@ -57,11 +58,12 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     lock.release();
     throw error;
   });
+  const cursors = new CursorText(opened.identity, new Set((await opened.bounds(EVENTS)).end.partitions()));
   const log = new TimedLog(opened, metrics.appendTook);
   const views = openViews(options.dataDir, sharedState, opened.identity, logger);
   const { view, deciderState } = views;
   const feed = new ChangeFeed(log, view.cursor(), logger);
-  const deps: ServiceDeps = { log, view, deciderState, feed, logger, clock: Date.now, newId: () => nanoid() };
+  const deps: ServiceDeps = { log, view, deciderState, feed, cursors, logger, clock: Date.now, newId: () => nanoid() };
 
   const stopRunners = new AbortController();
   // Lambda-shaped functions read their configuration from the environment.

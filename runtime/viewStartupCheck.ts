@@ -33,10 +33,10 @@ export interface StartupCheckOptions {
 export async function ensureViewsInStep(log: EventLog, files: string[], options: StartupCheckOptions, logger: Logger): Promise<void> {
   try {
     const bounds = await log.bounds(EVENTS);
-    const findings: Array<{ file: string; reason: string }> = [];
+    const findings: Array<Finding & { file: string }> = [];
     for (const file of files) {
-      const reason = await diagnose(file, log, bounds);
-      if (reason) findings.push({ file, reason });
+      const finding = await diagnose(file, log, bounds);
+      if (finding) findings.push({ file, ...finding });
     }
     if (findings.length === 0) return;
     const [{ file, reason }] = findings;
@@ -46,7 +46,13 @@ export async function ensureViewsInStep(log: EventLog, files: string[], options:
           'nothing was changed (--no-auto-rebuild)',
       );
     }
-    for (const finding of findings) logger.warn('view out of step with the log: rebuilding it before serving', finding);
+    for (const { file, reason } of findings) logger.warn('view out of step with the log: rebuilding it before serving', { file, reason });
+    if (findings.some((f) => f.logRolledBack) && log.renewIdentity) {
+      // Cursors handed out before name offsets the log now lacks, or will give to other events.
+      const before = log.identity;
+      await log.renewIdentity();
+      logger.warn('the log lost events it once held: it has a new identity, and cursors issued before are refused with OUT_OF_RANGE', { before, after: log.identity });
+    }
     const started = Date.now();
     const sum = await rebuildViews(log, files, (p) => logger.info('rebuilding views', { events: p.events, cursor: p.cursor.toString(), elapsed_ms: p.elapsedMs }), false);
     logger.info('views rebuilt from the log', { files: files.map((f) => path.basename(f)), elapsed_ms: Date.now() - started, ...(sum ?? {}) });
@@ -57,8 +63,16 @@ export async function ensureViewsInStep(log: EventLog, files: string[], options:
   }
 }
 
+interface Finding {
+  reason: string;
+  /** The view holds events the log no longer has (or has others in their place): the log went back in time. */
+  logRolledBack: boolean;
+}
+
+const outOfStep = (reason: string): Finding => ({ reason, logRolledBack: false });
+
 /** Why a view may not be served as it is; undefined when it may (or when there is none yet). */
-async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; end: Cursor }): Promise<string | undefined> {
+async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; end: Cursor }): Promise<Finding | undefined> {
   if (!existsSync(file)) return undefined;
   let db: Db | undefined;
   try {
@@ -66,18 +80,24 @@ async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; en
     // An older layout is dropped and replayed when the view opens; a newer one throws here.
     if (readLayout(db, file, VIEW_LAYOUT) < VIEW_LAYOUT.current) return undefined;
     const problems = quickCheck(db);
-    if (problems.length > 0) return `is corrupt (SQLite quick_check: ${problems.join('; ')})`;
+    if (problems.length > 0) return outOfStep(`is corrupt (SQLite quick_check: ${problems.join('; ')})`);
     const identity = readViewLogIdentity(db);
-    if (identity !== undefined && identity !== log.identity) return `was folded from another log (log identity ${identity}; this log is ${log.identity})`;
+    if (identity !== undefined && identity !== log.identity) return outOfStep(`was folded from another log (log identity ${identity}; this log is ${log.identity})`);
     const cursor = readAppliedCursor(db);
     const known = new Set(bounds.end.partitions());
     const unknown = cursor.partitions().filter((p) => !known.has(p));
-    if (unknown.length > 0) return `has applied partitions ${unknown.join(', ')} of ${EVENTS}, which the log does not have`;
-    if (!bounds.end.covers(cursor)) return `is ahead of the log: it has applied up to ${cursor}, and the log ends at ${bounds.end} (a log restored from an older copy, or its WAL lost)`;
-    if (!cursor.covers(bounds.start)) return `is behind the start of the log: it has applied up to ${cursor}, and the log now starts at ${bounds.start}`;
-    return await compareLastEvents(db, log, bounds.end);
+    if (unknown.length > 0) return outOfStep(`has applied partitions ${unknown.join(', ')} of ${EVENTS}, which the log does not have`);
+    if (!bounds.end.covers(cursor)) {
+      return { reason: `is ahead of the log: it has applied up to ${cursor}, and the log ends at ${bounds.end} (a log restored from an older copy, or its WAL lost)`, logRolledBack: true };
+    }
+    if (!cursor.covers(bounds.start)) {
+      // A rebuild would start at the log's start and miss what came before it: refused, whatever the flags.
+      throw new DataError(`${file} is behind the start of the log: it has applied up to ${cursor}, and the log now starts at ${bounds.start}; the events between are gone, so neither this view nor a rebuild would be complete. Restore the log from a backup`);
+    }
+    const differs = await compareLastEvents(db, log, bounds.end);
+    return differs ? { reason: differs, logRolledBack: true } : undefined;
   } catch (error) {
-    if (isCorruption(error)) return `is corrupt (${(error as Error).message})`;
+    if (isCorruption(error)) return outOfStep(`is corrupt (${(error as Error).message})`);
     throw error;
   } finally {
     db?.close();

@@ -12,7 +12,7 @@ export interface Outcome {
   /** The user's image right after the command (the last image for a deletion). */
   user: User | null;
   /** The log position just past the event: wait for it to read this write elsewhere. */
-  cursor: string;
+  cursor: Cursor;
 }
 
 /** A row of the `outcomes` table: the event a command became, as it lies on the log. */
@@ -34,7 +34,7 @@ export function outcomeOf(event: UserEvent, partition: number, offset: number): 
     code: rejected ? rejected.code : Code.OK,
     message: rejected ? rejected.reason : '',
     user: userOf(event) ?? null,
-    cursor: Cursor.of([[partition, offset + 1]]).toString(),
+    cursor: Cursor.of([[partition, offset + 1]]),
   };
 }
 

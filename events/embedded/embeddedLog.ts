@@ -10,7 +10,7 @@ import { openDatabase, type Db } from '../../store/openDatabase';
 import type { AppendOptions, ConsumedPosition, ConsumeHandlers, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
 import { isCorruption, quickCheck } from '../../store/integrityCheck';
 import { DataError } from '../../lib/startupErrors';
-import { migrateLog, readIdentity } from './logSchema';
+import { migrateLog, newIdentity, readIdentity } from './logSchema';
 import { recordChecksum } from './recordChecksum';
 
 const PARTITION = 0;
@@ -55,7 +55,7 @@ export class EmbeddedLog implements EventLog {
   private readonly failureListeners = new Set<(error: Error) => void>();
   /** Set once a record fails its checksum: from then on the log serves nothing more. */
   private corruption?: DataLossError;
-  readonly identity: string;
+  identity: string;
 
   private constructor(
     private readonly db: Db,
@@ -118,6 +118,13 @@ export class EmbeddedLog implements EventLog {
         await this.appended.wait(signal);
       }
     }
+  }
+
+  async renewIdentity(): Promise<void> {
+    this.assertOpen();
+    const identity = newIdentity();
+    this.db.prepare("UPDATE log_meta SET value = ? WHERE key = 'identity'").run(identity);
+    this.identity = identity;
   }
 
   /** One process owns the embedded log, so this member always owns the one partition. */

@@ -14,7 +14,7 @@ const IDENTITY_KEY = 'identity';
  * identity, as it should: the old cursors name events that are gone.
  */
 export async function establishIdentity(log: Pick<EventLog, 'append' | 'bounds' | 'read'>): Promise<string> {
-  const { end } = await log.bounds(META);
+  const { end } = await boundsOfNewTopic(log);
   if (end.get(0) === 0) await log.append(META, [{ key: IDENTITY_KEY, value: Buffer.from(newIdentity()) }]);
   let identity: string | undefined;
   await readToEnd(log as EventLog, META, Cursor.empty, (batch) => {
@@ -22,4 +22,16 @@ export async function establishIdentity(log: Pick<EventLog, 'append' | 'bounds' 
   });
   if (!identity) throw new Error(`${META} holds no identity record`);
   return identity;
+}
+
+/** A topic created a moment ago may have no leader known to every broker yet (NOT_LEADER_OR_FOLLOWER): asked again shortly. */
+async function boundsOfNewTopic(log: Pick<EventLog, 'bounds'>, attempts = 25): Promise<{ start: Cursor; end: Cursor }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await log.bounds(META);
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }

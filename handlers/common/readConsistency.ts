@@ -1,4 +1,3 @@
-import { Cursor } from '../../lib/cursor';
 import { MIN_CURSOR_HEADER, type HandlerContext } from '../handlerContext';
 
 /**
@@ -8,6 +7,6 @@ import { MIN_CURSOR_HEADER, type HandlerContext } from '../handlerContext';
 export async function awaitMinCursor(ctx: HandlerContext): Promise<void> {
   const text = ctx.metadata(MIN_CURSOR_HEADER);
   if (!text) return;
-  const cursor = Cursor.parse(text, MIN_CURSOR_HEADER);
+  const cursor = ctx.deps.cursors.parse(text, MIN_CURSOR_HEADER);
   await ctx.deps.view.waitForCursor(cursor, ctx.deadline, ctx.signal);
 }

@@ -62,7 +62,7 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
 
 /** The user an outcome produced, or the error it stands for; the cursor goes back as a trailer. */
 export function userFromOutcome(outcome: Outcome, ctx: HandlerContext): User {
-  ctx.setTrailer(CURSOR_TRAILER, outcome.cursor);
+  ctx.setTrailer(CURSOR_TRAILER, ctx.deps.cursors.format(outcome.cursor));
   if (outcome.code !== Code.OK || !outcome.user) throw errorFromOutcome(outcome.code, outcome.message);
   return outcome.user;
 }

@@ -28,13 +28,13 @@ export async function streamChanges(subscribe: SyncSubscribe, ctx: HandlerContex
   const from = subscribe.cursor === '' ? await sendSnapshot(filterToSql(filter), ctx, deliver) : await checkedCursor(subscribe.cursor, ctx);
   for await (const message of ctx.deps.feed.changes(from, ctx.signal)) {
     if (message.kind === 'caught_up') {
-      await deliver({ caught_up: { cursor: message.cursor.toString() } });
+      await deliver({ caught_up: { cursor: ctx.deps.cursors.format(message.cursor) } });
       continue;
     }
     const user = userOf(message.event);
     const type = TYPES[message.event.kind];
     if (!user || !type || !matches(user)) continue;
-    await deliver({ event: { type, user, cursor: message.cursor.toString() } });
+    await deliver({ event: { type, user, cursor: ctx.deps.cursors.format(message.cursor) } });
   }
 }
 
@@ -56,13 +56,14 @@ async function sendSnapshot(where: SqlWhere, ctx: HandlerContext, deliver: Deliv
 
 /** A cursor must point inside the log: past its end is a client bug, before its start is lost history. */
 async function checkedCursor(text: string, ctx: HandlerContext): Promise<Cursor> {
-  const cursor = Cursor.parse(text, 'subscribe.cursor');
+  const { cursors } = ctx.deps;
+  const cursor = cursors.parse(text, 'subscribe.cursor');
   const { start, end } = await ctx.deps.log.bounds(EVENTS);
   if (!end.covers(cursor)) {
-    throw new OutOfRangeError(`subscribe.cursor "${text}" is beyond the end of the log ("${end}"); resume from a cursor this service sent`);
+    throw new OutOfRangeError(`subscribe.cursor "${text}" is beyond the end of the log ("${cursors.format(end)}"); resume from a cursor this service sent`);
   }
   if (!cursor.covers(start)) {
-    throw new OutOfRangeError(`subscribe.cursor "${text}" is older than the log's start ("${start}"); subscribe with an empty cursor for a fresh snapshot`);
+    throw new OutOfRangeError(`subscribe.cursor "${text}" is older than the log's start ("${cursors.format(start)}"); subscribe with an empty cursor for a fresh snapshot`);
   }
   return cursor;
 }

@@ -48,7 +48,7 @@ export class SyncWrites {
       this.ctx.authorize('SyncUsers.change');
       const ctx = { ...this.ctx, deadline: Math.min(this.ctx.deadline, Date.now() + WRITE_TIMEOUT_MS) };
       const outcome = await submitCommand(this.command(change), ctx);
-      return { ...base, code: outcome.code, message: outcome.message, user: outcome.user, cursor: outcome.cursor };
+      return { ...base, code: outcome.code, message: outcome.message, user: outcome.user, cursor: ctx.deps.cursors.format(outcome.cursor) };
     } catch (error) {
       const status = toStatus(error, (e) => this.ctx.deps.logger.error('sync write', { error: e }));
       return { ...base, code: status.code, message: status.message };

@@ -55,7 +55,7 @@ describe('README examples', () => {
     for (const example of examples) {
       const args = words(example.replace('<id from CreateUser>', id)).slice(2);
       const run = await runCli([...args, '--addr', server.addr]);
-      expect(run).toMatchObject({ code: 0, stderr: expect.stringMatching(/^# users-cursor: 0:1$/m) });
+      expect(run).toMatchObject({ code: 0, stderr: expect.stringMatching(/^# users-cursor: 0:1@[\w-]{12}$/m) });
       outputs.push(run.stdout);
       id ||= JSON.parse(run.stdout).id;
     }
@@ -80,7 +80,7 @@ describe('README examples', () => {
     expect(run.stdout).toContain('"message":"User nobody not found"');
 
     const feed = await runBlock(curlBlocks[1], server.httpAddr, 1500);
-    expect(feed.stdout).toMatch(/^event: caughtUp\ndata: \{"cursor":"0:\d+"\}$/m);
+    expect(feed.stdout).toMatch(/^event: caughtUp\ndata: \{"cursor":"0:\d+@[\w-]{12}"\}$/m);
   });
 
   it('prints the status of a failed call and exits 1', async () => {

@@ -11,7 +11,7 @@ describe('createUser handler', () => {
     const ctx = service.ctx();
     const user = await createUser({ email: 'a@x.io', name: 'A', plan: 0, request_id: '' }, ctx);
     expect(user).toMatchObject({ id: 'id-1', email: 'a@x.io', plan: 1, version: 1 });
-    expect(ctx.trailers.get('users-cursor')).toBe('0:1');
+    expect(ctx.trailers.get('users-cursor')).toBe(`0:1@${service.deps.log.identity}`);
     expect(service.deps.view.getUser(user.id)).toEqual(user);
   });
 

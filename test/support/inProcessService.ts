@@ -3,6 +3,7 @@ import { ChangeFeed } from '../../events/changeFeed';
 import { EmbeddedLog } from '../../events/embedded/embeddedLog';
 import type { ServiceDeps } from '../../events/serviceDeps';
 import type { HandlerContext } from '../../handlers/handlerContext';
+import { CursorText } from '../../lib/cursorText';
 import { createLogger } from '../../lib/logger';
 import { packageRoot } from '../../lib/packageRoot';
 import { serviceMethods } from '../../runtime/grpcServer';
@@ -29,7 +30,7 @@ export function startInProcess(options: { runFunctions?: boolean } = {}): InProc
   const views = openViews(dir, true, log.identity, logger);
   const { view, deciderState } = views;
   let n = 0;
-  const deps: ServiceDeps = { log, view, deciderState, feed: new ChangeFeed(log, view.cursor(), logger), logger, clock: Date.now, newId: () => `id-${n++}` };
+  const deps: ServiceDeps = { log, view, deciderState, feed: new ChangeFeed(log, view.cursor(), logger), cursors: new CursorText(log.identity, new Set([0])), logger, clock: Date.now, newId: () => `id-${n++}` };
   const stop = new AbortController();
   const runners =
     options.runFunctions === false

@@ -16,7 +16,7 @@ describe('usersvc call', () => {
 
   it('prints what the gateway prints for the same user: lowerCamelCase, RFC 3339, enum names, int64 as strings', async () => {
     const created = await call('CreateUser', '{"email":"lin@example.com","name":"Lin","request_id":"call-1"}');
-    expect(created).toMatchObject({ code: 0, stderr: expect.stringMatching(/^# users-cursor: 0:\d+$/m) });
+    expect(created).toMatchObject({ code: 0, stderr: expect.stringMatching(/^# users-cursor: 0:\d+@[\w-]{12}$/m) });
     const user = JSON.parse(created.stdout);
     expect(Object.keys(user)).toEqual(['id', 'email', 'name', 'plan', 'createdAt', 'updatedAt', 'version']);
     expect(user).toMatchObject({ plan: 'USER_PLAN_FREE', version: '1', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/) });
