@@ -182,6 +182,9 @@ export class EmbeddedLog implements EventLog {
 
   private enqueue(append: Append): Promise<RecordPosition[]> {
     if (this.closed) return Promise.reject(new UnavailableError('the log is closed'));
+    // Nothing more is added to a file found damaged: the operator restores it, and what was
+    // appended after the damage would be lost with it.
+    if (this.corruption) return Promise.reject(this.corruption);
     return this.appends.submit(append);
   }
 

@@ -1,7 +1,7 @@
 import { TRACE_HEADER, commandRecord } from '../../events/codec';
 import { COMMANDS } from '../../events/eventLog';
 import { Code } from '../../lib/code';
-import { DeadlineExceededError, UnavailableError, errorFromOutcome } from '../../lib/errors';
+import { DataLossError, DeadlineExceededError, UnavailableError, errorFromOutcome } from '../../lib/errors';
 import type { Command, User } from '../../proto/messages';
 import type { Outcome } from '../../store/outcome';
 import { CURSOR_TRAILER, type HandlerContext } from '../handlerContext';
@@ -35,7 +35,8 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
   ctx.signal.addEventListener('abort', stopWaiting, { once: true });
   let stopListening = () => {};
   const logFailed = new Promise<never>((_, reject) => {
-    stopListening = log.onFailure((error) => reject(new UnavailableError(`${error.message}; ${MAY_STILL_APPLY}`, { cause: error })));
+    // Damaged data is not an outage: a retry cannot help, so it is said as it is (DATA_LOSS).
+    stopListening = log.onFailure((error) => reject(error instanceof DataLossError ? error : new UnavailableError(`${error.message}; ${MAY_STILL_APPLY}`, { cause: error })));
   });
   logFailed.catch(() => {});
   try {
