@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { createClient, unary, type Client } from '../../client/userServiceClient';
+import { createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
 import { CURSOR } from '../support/cursorPattern';
 import { backendArgs, removeDir, runCli, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
 import { SyncStream } from '../support/syncStream';
@@ -105,6 +105,15 @@ describe('a cursor naming a partition the log does not have', () => {
     for (const cursor of ['999999999:0', '7:5']) {
       const sync = new SyncStream(client).subscribe(cursor);
       expect(await sync.ended()).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/^subscribe.cursor: ".*" names partition \d+, which the log does not have/) });
+    }
+  });
+
+  it('is INVALID_ARGUMENT in a WatchUsers cursor, where 999999999:0 used to be accepted and 1:5 was OUT_OF_RANGE', async () => {
+    for (const cursor of ['999999999:0', '7:5']) {
+      await expect(serverStream(client, 'WatchUsers', { cursor }, { timeoutMs: 5000 })).rejects.toMatchObject({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: expect.stringMatching(/names partition \d+, which the log does not have/),
+      });
     }
   });
 });
