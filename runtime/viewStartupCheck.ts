@@ -3,7 +3,7 @@ import path from 'node:path';
 import { EVENTS, type EventLog } from '../events/eventLog';
 import { rebuildViews } from '../events/replay';
 import { Cursor } from '../lib/cursor';
-import { DataLossError } from '../lib/errors';
+import { DataLossError, UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { DataError } from '../lib/startupErrors';
 import { readLayout } from '../store/fileLayout';
@@ -106,6 +106,7 @@ async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; en
 
 /** How far back from the newest outcome to look for each partition's last event. */
 const LAST_EVENTS_SCAN = 10_000;
+const READ_LIMIT_MS = 30_000;
 
 /**
  * The last event the view applied on each partition must be, byte for byte, the record the log
@@ -120,14 +121,16 @@ async function compareLastEvents(db: Db, log: EventLog, end: Cursor): Promise<st
   if (last.size === 0) return undefined;
   const from = Cursor.of(end.partitions().map((p) => [p, last.get(p)?.offset ?? end.get(p)] as const));
   const found = new Map<number, Buffer>();
-  const stop = new AbortController();
-  for await (const batch of log.read(EVENTS, from, { signal: stop.signal, maxBatch: 1 })) {
+  // The records exist (the view's position is inside the log's bounds); the limit only keeps a
+  // broker that stopped answering from holding the start for ever.
+  const stop = AbortSignal.timeout(READ_LIMIT_MS);
+  for await (const batch of log.read(EVENTS, from, { signal: stop, maxBatch: 1 })) {
     for (const record of batch.records) if (last.get(record.partition)?.offset === record.offset) found.set(record.partition, record.value);
     if ([...last.keys()].every((p) => found.has(p) || batch.next.get(p) > last.get(p)!.offset)) break;
   }
-  stop.abort();
   for (const [partition, { offset, event }] of last) {
     const value = found.get(partition);
+    if (!value && stop.aborted) throw new UnavailableError(`could not read ${EVENTS} at ${partition}:${offset} within ${READ_LIMIT_MS / 1000} s to check the view against it`);
     if (!value || !event.equals(value)) return `differs from the log at ${partition}:${offset} (the event it applied there is not the log's: a log restored from another copy, or rewritten)`;
   }
   return undefined;
