@@ -8,6 +8,7 @@ import { errorResponse } from './httpErrors';
 import { httpCallSource } from './httpCallSource';
 import { bodyFormat, readJsonBody, readNdjsonBody } from './requestBody';
 import { requestJson } from './requestJson';
+import { strictQuery } from './strictQuery';
 import { streamWriter, type StreamFormat, type StreamWriter } from './streamWriters';
 import type { MethodTranscoder } from './transcoder';
 
@@ -46,6 +47,7 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
     open = openCall(httpCallSource(req, res), route.env);
     open.stampRequestId(); // HTTP answers always name their request: a header costs little next to JSON
     const call = open;
+    if (call.refused) throw call.refused;
     const headers = { ...shared.headers, ...trailersOf(call) };
     call.ctx.authorize(...route.actions);
     if (route.kind !== 'unary') call.holdStreamSlot();
@@ -53,14 +55,14 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
     const sink = () => ({ res, signal: call.ctx.signal, slowReaderMs: call.slowReaderMs, headers });
     switch (route.kind) {
       case 'unary': {
-        const body = route.binding.body === '' ? undefined : (bodyFormat(req, ['json']), await readJsonBody(req, shared.maxMessageBytes));
-        const request = route.transcoder.request(requestJson(route.binding, fields, url.searchParams, body));
+        const body = route.binding.body === '' ? undefined : (bodyFormat(req, ['json']), await readJsonBody(req, shared.maxMessageBytes, { prefix: route.binding.body === '*' ? '' : route.binding.body }));
+        const request = route.transcoder.request(requestJson(route.binding, fields, strictQuery(url), body));
         const value = await untilAborted(route.handler(request, call.ctx), call);
         writeJson(res, 200, route.transcoder.response(value), { ...headers, ...trailersOf(call) });
         break;
       }
       case 'serverStream': {
-        const query = new URLSearchParams(url.searchParams);
+        const query = strictQuery(url);
         // EventSource reconnects with the last `id:` it saw; that is where the feed resumes.
         const lastEventId = req.headers['last-event-id'];
         if (typeof lastEventId === 'string' && lastEventId !== '' && route.binding.method.input.fields.some((f) => f.name === 'cursor')) query.set('cursor', lastEventId);
