@@ -4,6 +4,7 @@ import { Code } from '../lib/code';
 import type { AnyHandler, MethodKind } from '../runtime/grpc/adaptHandler';
 import { openCall, type CallEnv, type OpenCall } from '../runtime/grpc/callContext';
 import type { HttpBinding } from './contract';
+import { drainUnread } from './earlyAnswers';
 import { errorResponse } from './httpErrors';
 import { httpCallSource } from './httpCallSource';
 import { bodyFormat, readJsonBody, readNdjsonBody } from './requestBody';
@@ -89,8 +90,9 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
     code = answer.body.code as number;
     message = answer.body.message as string;
     if (writer?.started) writer.fail(answer.body);
-    else if (!res.headersSent) writeJson(res, answer.status, answer.body, { ...shared.headers, ...(open ? trailersOf(open) : {}), ...answer.headers, ...closeIfUnread(req) });
+    else if (!res.headersSent) writeJson(res, answer.status, answer.body, { ...shared.headers, ...(open ? trailersOf(open) : {}), ...answer.headers });
     else res.destroy();
+    drainUnread(req);
   } finally {
     open?.close(code, message);
   }
@@ -140,12 +142,6 @@ function trailersOf(call: OpenCall): Record<string, string> {
   for (const [key, value] of Object.entries(call.trailers.getMap())) out[key] = String(value);
   return out;
 }
-
-/**
- * An answer sent before the request body was read whole (413, a bad line) closes the
- * connection: the rest of the body would otherwise be read as the next request.
- */
-export const closeIfUnread = (req: IncomingMessage): Record<string, string> => (req.complete ? {} : { connection: 'close' });
 
 export function writeJson(res: ServerResponse, status: number, body: JsonValue, headers: Record<string, string>): void {
   // The newline keeps a shell prompt (and the next curl's output) off the end of the JSON.

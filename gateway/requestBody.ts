@@ -22,7 +22,7 @@ const tooLarge = (limit: number) => new HttpError(413, Code.RESOURCE_EXHAUSTED, 
 export async function readJsonBody(req: IncomingMessage, limit: number, place: JsonPlace = {}): Promise<JsonValue | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of unread(req)) {
     size += chunk.length;
     if (size > limit) throw tooLarge(limit);
     chunks.push(chunk);
@@ -50,7 +50,7 @@ export async function* readNdjsonBody(req: IncomingMessage, limit: number): Asyn
     pendingSize = 0;
     return parse(bytes);
   };
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of unread(req)) {
     let start = 0;
     let newline: number;
     while ((newline = chunk.indexOf(0x0a, start)) >= 0) {
@@ -67,3 +67,7 @@ export async function* readNdjsonBody(req: IncomingMessage, limit: number): Asyn
   const last = takeLine(Buffer.alloc(0));
   if (last) yield last;
 }
+
+/** The body's chunks; leaving the loop early (413, a bad line) leaves the request open, so the
+ * answer can still be written and the rest drained (earlyAnswers.ts) instead of the socket cut. */
+const unread = (req: IncomingMessage) => req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
