@@ -56,11 +56,13 @@ const FIXED32 = 5;
 const MAX_DEPTH = 64;
 
 const malformed = (detail: string) => new WireError('request', `is not a valid protobuf message of this method's type (${detail})`);
+/** A field whose bytes end early is named; bytes that end inside a top-level tag are just not a message. */
+const cutShort = (name: string, detail: string) => (name ? new WireError(name, `is cut short: ${detail} (a truncated request is refused, not read as far as it goes)`) : malformed(`${detail} at the top level`));
 
 function walk(cursor: { bytes: Uint8Array; pos: number }, end: number, shapes: Map<number, Shape> | undefined, path: string, group: number | undefined, depth: number): void {
   if (depth > MAX_DEPTH) throw malformed(`messages nested more than ${MAX_DEPTH} deep`);
   while (cursor.pos < end) {
-    const tag = varint(cursor, end, path || 'request');
+    const tag = varint(cursor, end, path);
     const number = Math.floor(tag / 8);
     const wireType = tag % 8;
     if (number === 0) throw malformed(`field number 0 at byte ${cursor.pos}`);
@@ -69,7 +71,7 @@ function walk(cursor: { bytes: Uint8Array; pos: number }, end: number, shapes: M
       throw malformed(`an end-group tag for field ${number} that no group opened`);
     }
     const shape = shapes?.get(number);
-    const name = shape ? (path ? `${path}.${shape.name}` : shape.name) : path || 'request';
+    const name = shape ? (path ? `${path}.${shape.name}` : shape.name) : path;
     if (shape && !shape.wireTypes.includes(wireType)) throw malformed(`field ${name} (${number}) has wire type ${wireType}, expected ${shape.wireTypes.join(' or ')}`);
     switch (wireType) {
       case VARINT:
@@ -97,7 +99,7 @@ function walk(cursor: { bytes: Uint8Array; pos: number }, end: number, shapes: M
 function lengthDelimited(cursor: { bytes: Uint8Array; pos: number }, end: number, shape: Shape | undefined, name: string, depth: number): void {
   const length = varint(cursor, end, name);
   const left = end - cursor.pos;
-  if (length > left) throw new WireError(name, `is cut short: its length says ${length} bytes but only ${left} remain (a truncated request is refused, not read as far as it goes)`);
+  if (length > left) throw cutShort(name, `its length says ${length} bytes but only ${left} remain`);
   const start = cursor.pos;
   cursor.pos += length;
   if (!shape) return;
@@ -112,17 +114,17 @@ function lengthDelimited(cursor: { bytes: Uint8Array; pos: number }, end: number
 function varint(cursor: { bytes: Uint8Array; pos: number }, end: number, name: string): number {
   let value = 0;
   for (let shift = 0; shift < 70; shift += 7) {
-    if (cursor.pos >= end) throw new WireError(name, 'is cut short: a number runs past the end of the message (a truncated request is refused)');
+    if (cursor.pos >= end) throw cutShort(name, 'a number runs past the end');
     const byte = cursor.bytes[cursor.pos++];
     // Exact up to 2^53, which covers every tag and length; larger values only matter as numbers, which protobufjs reads itself.
     value += (byte & 0x7f) * 2 ** shift;
     if (byte < 0x80) return value;
   }
-  throw malformed(`a varint longer than 10 bytes in ${name}`);
+  throw malformed(`a varint longer than 10 bytes in ${name || 'a tag'}`);
 }
 
 function skip(cursor: { bytes: Uint8Array; pos: number }, end: number, size: number, name: string): void {
-  if (cursor.pos + size > end) throw new WireError(name, `is cut short: ${size} bytes expected, ${end - cursor.pos} remain (a truncated request is refused)`);
+  if (cursor.pos + size > end) throw cutShort(name, `${size} bytes expected, ${end - cursor.pos} remain`);
   cursor.pos += size;
 }
 
