@@ -4,10 +4,12 @@ import { Code } from '../lib/code';
 import type { AnyHandler, MethodKind } from '../runtime/grpc/adaptHandler';
 import { openCall, type CallEnv, type OpenCall } from '../runtime/grpc/callContext';
 import type { HttpBinding } from './contract';
+import { drainUnread } from './earlyAnswers';
 import { errorResponse } from './httpErrors';
 import { httpCallSource } from './httpCallSource';
 import { bodyFormat, readJsonBody, readNdjsonBody } from './requestBody';
 import { requestJson } from './requestJson';
+import { strictQuery } from './strictQuery';
 import { streamWriter, type StreamFormat, type StreamWriter } from './streamWriters';
 import type { MethodTranscoder } from './transcoder';
 
@@ -46,6 +48,7 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
     open = openCall(httpCallSource(req, res), route.env);
     open.stampRequestId(); // HTTP answers always name their request: a header costs little next to JSON
     const call = open;
+    if (call.refused) throw call.refused;
     const headers = { ...shared.headers, ...trailersOf(call) };
     call.ctx.authorize(...route.actions);
     if (route.kind !== 'unary') call.holdStreamSlot();
@@ -53,14 +56,14 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
     const sink = () => ({ res, signal: call.ctx.signal, slowReaderMs: call.slowReaderMs, headers });
     switch (route.kind) {
       case 'unary': {
-        const body = route.binding.body === '' ? undefined : (bodyFormat(req, ['json']), await readJsonBody(req, shared.maxMessageBytes));
-        const request = route.transcoder.request(requestJson(route.binding, fields, url.searchParams, body));
+        const body = route.binding.body === '' ? undefined : (bodyFormat(req, ['json']), await readJsonBody(req, shared.maxMessageBytes, { prefix: route.binding.body === '*' ? '' : route.binding.body }));
+        const request = route.transcoder.request(requestJson(route.binding, fields, strictQuery(url), body));
         const value = await untilAborted(route.handler(request, call.ctx), call);
         writeJson(res, 200, route.transcoder.response(value), { ...headers, ...trailersOf(call) });
         break;
       }
       case 'serverStream': {
-        const query = new URLSearchParams(url.searchParams);
+        const query = strictQuery(url);
         // EventSource reconnects with the last `id:` it saw; that is where the feed resumes.
         const lastEventId = req.headers['last-event-id'];
         if (typeof lastEventId === 'string' && lastEventId !== '' && route.binding.method.input.fields.some((f) => f.name === 'cursor')) query.set('cursor', lastEventId);
@@ -87,8 +90,9 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
     code = answer.body.code as number;
     message = answer.body.message as string;
     if (writer?.started) writer.fail(answer.body);
-    else if (!res.headersSent) writeJson(res, answer.status, answer.body, { ...shared.headers, ...(open ? trailersOf(open) : {}), ...answer.headers, ...closeIfUnread(req) });
+    else if (!res.headersSent) writeJson(res, answer.status, answer.body, { ...shared.headers, ...(open ? trailersOf(open) : {}), ...answer.headers });
     else res.destroy();
+    drainUnread(req);
   } finally {
     open?.close(code, message);
   }
@@ -138,12 +142,6 @@ function trailersOf(call: OpenCall): Record<string, string> {
   for (const [key, value] of Object.entries(call.trailers.getMap())) out[key] = String(value);
   return out;
 }
-
-/**
- * An answer sent before the request body was read whole (413, a bad line) closes the
- * connection: the rest of the body would otherwise be read as the next request.
- */
-export const closeIfUnread = (req: IncomingMessage): Record<string, string> => (req.complete ? {} : { connection: 'close' });
 
 export function writeJson(res: ServerResponse, status: number, body: JsonValue, headers: Record<string, string>): void {
   // The newline keeps a shell prompt (and the next curl's output) off the end of the JSON.

@@ -12,7 +12,8 @@ import { assertPlaintextAllowed, type TransportOptions } from '../runtime/securi
 import type { RpcBinding } from '../runtime/serverlessConfig';
 import { loadContract } from './contract';
 import { CorsPolicy } from './cors';
-import { closeIfUnread, serveCall, writeJson, type GatewayRoute, type GatewayShared } from './gatewayCall';
+import { answerClientError, drainUnread } from './earlyAnswers';
+import { serveCall, writeJson, type GatewayRoute, type GatewayShared } from './gatewayCall';
 import { errorResponse } from './httpErrors';
 import { openApiFile } from './openapi/openApiFile';
 import { findRoute } from './router';
@@ -33,6 +34,9 @@ export interface RunningGateway {
   /** Stops accepting; connections still open after `graceMs` are cut. */
   close(graceMs: number): Promise<void>;
 }
+
+/** Node's default, said here because the 414 and 431 messages quote it. */
+const MAX_HEAD_BYTES = 16 * 1024;
 
 /** The browser page: a live user list fed by the SSE feed, and a form that creates users. */
 const pageFile = () => path.join(packageRoot(), 'gateway', 'static', 'index.html');
@@ -70,7 +74,8 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
       serveCall(route, fields, url, req, res, callShared).catch(report);
     } catch (error) {
       const answer = errorResponse(error, contract.registry, report);
-      writeJson(res, answer.status, answer.body, { ...corsHeaders, ...answer.headers, ...closeIfUnread(req) });
+      writeJson(res, answer.status, answer.body, { ...corsHeaders, ...answer.headers });
+      drainUnread(req);
     }
   };
   const tls = options.tlsCert && options.tlsKey;
@@ -78,6 +83,8 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
     // Streams (the SSE feed, NDJSON imports) legitimately take long; call deadlines bound them instead.
     requestTimeout: 0,
     headersTimeout: 30_000,
+    // The request line and headers together; more is 414 or 431 (answerClientError).
+    maxHeaderSize: MAX_HEAD_BYTES,
     ...(tls
       ? {
           cert: readFileSync(options.tlsCert as string),
@@ -89,6 +96,7 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
       : {}),
   };
   const server = tls ? https.createServer(serverOptions, handle) : http.createServer(serverOptions, handle);
+  server.on('clientError', (error, socket) => answerClientError(error, socket, MAX_HEAD_BYTES));
   const addr = await listenOn(server, options.httpAddr, '--http-addr');
   return {
     addr,

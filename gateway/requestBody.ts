@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { JsonValue } from '@bufbuild/protobuf';
 import { Code } from '../lib/code';
-import { InvalidArgumentError } from '../lib/errors';
 import { HttpError } from './httpErrors';
+import { parseStrictJson, type JsonPlace } from './strictJson';
 
 export type BodyFormat = 'json' | 'ndjson';
 
@@ -18,43 +18,56 @@ export function bodyFormat(req: IncomingMessage, accepted: BodyFormat[]): BodyFo
 
 const tooLarge = (limit: number) => new HttpError(413, Code.RESOURCE_EXHAUSTED, `the request body is larger than ${limit} bytes; stream it as application/x-ndjson where the route accepts that, or send less`);
 
-/** The whole body parsed as JSON (undefined when empty), refused beyond `limit` bytes. */
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<JsonValue | undefined> {
+/** The whole body parsed as strict JSON (undefined when empty), refused beyond `limit` bytes. */
+export async function readJsonBody(req: IncomingMessage, limit: number, place: JsonPlace = {}): Promise<JsonValue | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of unread(req)) {
     size += chunk.length;
     if (size > limit) throw tooLarge(limit);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
-  return parseJson(text, 'request body');
+  return parseStrictJson(Buffer.concat(chunks), place);
 }
 
-/** Newline-delimited JSON values as they arrive, each line at most `limit` bytes; blank lines are skipped. */
+/**
+ * Newline-delimited JSON values as they arrive, each line at most `limit` bytes; blank lines are
+ * skipped. Lines are cut as bytes, so a character split between two chunks stays whole.
+ */
 export async function* readNdjsonBody(req: IncomingMessage, limit: number): AsyncGenerator<{ value: JsonValue; line: number }> {
-  let pending = '';
+  const pending: Buffer[] = [];
+  let pendingSize = 0;
   let line = 0;
-  const parse = (text: string) => (line++, text.trim() === '' ? undefined : { value: parseJson(text, `line ${line} of the body`), line });
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    pending += chunk.toString('utf8');
+  const parse = (bytes: Buffer) => {
+    line++;
+    const value = parseStrictJson(bytes, { where: `line ${line} of the body` });
+    return value === undefined ? undefined : { value, line };
+  };
+  const takeLine = (last: Buffer) => {
+    pending.push(last);
+    const bytes = Buffer.concat(pending);
+    pending.length = 0;
+    pendingSize = 0;
+    return parse(bytes);
+  };
+  for await (const chunk of unread(req)) {
+    let start = 0;
     let newline: number;
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const parsed = parse(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
+    while ((newline = chunk.indexOf(0x0a, start)) >= 0) {
+      const parsed = takeLine(chunk.subarray(start, newline));
+      start = newline + 1;
       if (parsed) yield parsed;
     }
-    if (pending.length > limit) throw tooLarge(limit);
+    if (start < chunk.length) {
+      pending.push(chunk.subarray(start));
+      pendingSize += chunk.length - start;
+    }
+    if (pendingSize > limit) throw tooLarge(limit);
   }
-  const last = parse(pending);
+  const last = takeLine(Buffer.alloc(0));
   if (last) yield last;
 }
 
-function parseJson(text: string, what: string): JsonValue {
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch (error) {
-    throw new InvalidArgumentError(what, `is not valid JSON (${(error as Error).message})`);
-  }
-}
+/** The body's chunks; leaving the loop early (413, a bad line) leaves the request open, so the
+ * answer can still be written and the rest drained (earlyAnswers.ts) instead of the socket cut. */
+const unread = (req: IncomingMessage) => req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;

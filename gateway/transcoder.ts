@@ -2,7 +2,7 @@ import { fromBinary, fromJson, toBinary, toJson, type DescMessage, type DescMeth
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../lib/errors';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
-import { MalformedRequest, safeDeserialize } from '../runtime/grpc/safeDeserialize';
+import { MalformedRequest, strictDeserialize } from '../runtime/grpc/strictDeserialize';
 import type { Contract } from './contract';
 
 /**
@@ -19,14 +19,14 @@ export class MethodTranscoder {
     private readonly grpcMethod: grpc.MethodDefinition<unknown, unknown>,
     private readonly registry: Registry,
   ) {
-    this.decode = safeDeserialize(grpcMethod.requestDeserialize);
+    this.decode = strictDeserialize(method.input, grpcMethod.requestDeserialize);
   }
 
   /** A request message from its JSON; INVALID_ARGUMENT with the reason when it is not one. */
   request(json: JsonValue, what = 'request body'): unknown {
     const bytes = jsonToBinary(this.method.input, json, this.registry, what);
     const request = this.decode(Buffer.from(bytes));
-    if (request instanceof MalformedRequest) throw new InvalidArgumentError(what, request.reason);
+    if (request instanceof MalformedRequest) throw request.error;
     return request;
   }
 

@@ -1,11 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceDeps } from '../events/serviceDeps';
+import { loadContract } from '../gateway/contract';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { adaptHandler, type AnyHandler, type MethodKind } from './grpc/adaptHandler';
 import { callEnvFor, openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
 import { grpcCallSource } from './grpc/callSource';
 import { addHealthService } from './grpc/healthService';
-import { safeDeserialize } from './grpc/safeDeserialize';
+import { strictDeserialize } from './grpc/strictDeserialize';
 import type { Metrics } from './observability/metrics';
 import { addReflectionService } from './reflection/reflectionService';
 import { actionsFor } from './security/accessPolicy';
@@ -54,9 +55,13 @@ export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options:
   const definition = grpcDefinition()[SERVICE_NAME] as grpc.ServiceDefinition;
   const service: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
+  // The descriptors the strict decoder checks requests against: the same image the gateway transcodes by.
+  const contract = loadContract();
   for (const rpc of rpcs) {
     const method = definition[rpc.method];
-    service[rpc.method] = { ...method, requestDeserialize: safeDeserialize(method.requestDeserialize) };
+    const input = contract.service.methods.find((m) => m.name === rpc.method)?.input;
+    if (!input) throw new Error(`${rpc.method} is not in the contract image; run npm run build`);
+    service[rpc.method] = { ...method, requestDeserialize: strictDeserialize(input, method.requestDeserialize) };
     const env = callEnvFor(rpc, { deps, tracking, security, metrics }, options);
     const open = (call: Parameters<typeof grpcCallSource>[0]) => openCall(grpcCallSource(call), env);
     implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, open, deps.logger, actionsFor(rpc.method));

@@ -1,8 +1,10 @@
 import { checkEmail, checkExpectedVersion, checkId, checkName, checkPaths, checkPlan } from '../../events/decider/userRules';
 import { InvalidArgumentError } from '../../lib/errors';
+import { requestIdError } from '../../lib/requestId';
 import { timestampFromMillis } from '../../lib/timestamp';
 import type { Command, CreateUserRequest, DeleteUserRequest, UpdateUserRequest } from '../../proto/messages';
 import type { HandlerContext } from '../handlerContext';
+import { edgeEmail, edgeName } from './identityText';
 
 type Head = Pick<Command, 'command_id' | 'request_id' | 'issued_at'>;
 
@@ -14,6 +16,7 @@ function head(requestId: string, ctx: HandlerContext): Head {
 /**
  * The commands handlers append. They check what can be checked without state, so a bad request
  * is refused at once and never reaches the log; the decider checks again, as the authority.
+ * Emails and names also pass the edge rules of identityText.ts, which the decider does not know.
  */
 export function createCommand(request: CreateUserRequest, ctx: HandlerContext): Command {
   return {
@@ -21,8 +24,8 @@ export function createCommand(request: CreateUserRequest, ctx: HandlerContext): 
     kind: 'create_user',
     create_user: {
       user_id: ctx.deps.newId(),
-      email: checkEmail(request.email),
-      name: checkName(request.name),
+      email: checkEmail(edgeEmail(request.email)),
+      name: checkName(edgeName(request.name)),
       plan: checkPlan(request.plan),
     },
   };
@@ -38,8 +41,8 @@ export function updateCommand(request: UpdateUserRequest, ctx: HandlerContext): 
     kind: 'update_user',
     update_user: {
       user_id: checkId(user.id, 'user.id'),
-      email: paths.includes('email') ? checkEmail(user.email, 'user.email') : '',
-      name: paths.includes('name') ? checkName(user.name, 'user.name') : '',
+      email: paths.includes('email') ? checkEmail(edgeEmail(user.email, 'user.email'), 'user.email') : '',
+      name: paths.includes('name') ? checkName(edgeName(user.name, 'user.name'), 'user.name') : '',
       plan: paths.includes('plan') ? checkPlan(user.plan, 'user.plan', false) : 0,
       paths,
       expected_version: checkExpectedVersion(request.expected_version),
@@ -65,8 +68,7 @@ function populatedPaths(user: NonNullable<UpdateUserRequest['user']>): string[] 
 }
 
 function checkRequestId(requestId: string): string {
-  if (requestId.length > 128 || /\p{Cc}/u.test(requestId)) {
-    throw new InvalidArgumentError('request_id', 'must be at most 128 printable characters (a UUID is a good choice)');
-  }
+  const error = requestIdError(requestId, 'request_id');
+  if (error) throw error;
   return requestId;
 }

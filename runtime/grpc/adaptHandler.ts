@@ -1,13 +1,13 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Readable } from 'node:stream';
 import type { HandlerContext } from '../../handlers/handlerContext';
-import { InvalidArgumentError, toStatus } from '../../lib/errors';
+import { toStatus } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { encodeStatusDetails } from '../../proto/statusDetails';
 import type { OpenCall } from './callContext';
 import { drained } from '../flowControl';
 import { errorDetailsOf } from './errorDetails';
-import { MalformedRequest } from './safeDeserialize';
+import { MalformedRequest } from './strictDeserialize';
 
 export type MethodKind = 'unary' | 'serverStream' | 'clientStream' | 'bidi';
 // Handlers are typed per method in handlers/; here only their shape matters.
@@ -21,6 +21,7 @@ export type AnyHandler = (input: any, ctx: HandlerContext) => any; // eslint-dis
 export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call: any) => OpenCall, logger: Logger, actions: string[]): grpc.UntypedHandleCall {
   /** Who may open the call at all, and (for streams) whether the caller has a stream slot left. */
   const admit = (call: OpenCall) => {
+    if (call.refused) throw call.refused;
     call.ctx.authorize(...actions);
     if (kind !== 'unary') call.holdStreamSlot();
   };
@@ -80,11 +81,9 @@ async function run<T>(start: () => T): Promise<Awaited<T>> {
 }
 
 function checked(request: unknown): unknown {
-  if (request instanceof MalformedRequest) throw malformed(request);
+  if (request instanceof MalformedRequest) throw request.error;
   return request;
 }
-
-const malformed = (request: MalformedRequest) => new InvalidArgumentError('request', `is not a valid protobuf message of this method's type (${request.reason})`);
 
 /** Writes what the handler yields, each write waiting for room; ends with the handler's status. */
 async function streamOut(
@@ -127,7 +126,7 @@ async function* readRequests(stream: Readable, signal: AbortSignal): AsyncGenera
     for (;;) {
       const next = await Promise.race([iterator.next(), aborted]);
       if (next.done) return;
-      if (next.value instanceof MalformedRequest) throw malformed(next.value);
+      if (next.value instanceof MalformedRequest) throw next.value.error;
       yield next.value;
     }
   } finally {

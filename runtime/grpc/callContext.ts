@@ -2,7 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { ServiceDeps } from '../../events/serviceDeps';
 import type { HandlerContext } from '../../handlers/handlerContext';
 import { Code } from '../../lib/code';
-import { CancelledError, DeadlineExceededError } from '../../lib/errors';
+import { CancelledError, DeadlineExceededError, type ServiceError } from '../../lib/errors';
+import { requestIdError } from '../../lib/requestId';
 import { nanoid } from 'nanoid';
 import type { Metrics } from '../observability/metrics';
 import type { AccessPolicy, Credentials } from '../security/accessPolicy';
@@ -64,6 +65,9 @@ export interface OpenCall {
    * whose log lines someone will look for. Returns the id, for a log line that should carry it.
    */
   stampRequestId(): string;
+  /** Why the call is refused before its handler runs: an `x-request-id` that is too long or not
+   * printable (it is then not echoed; the server makes up its own). The adapters throw it. */
+  refused?: ServiceError;
   /** Counts a stream against its caller's quota (RESOURCE_EXHAUSTED when over); released by close(). */
   holdStreamSlot(): void;
   /** Releases the call's timer, tracking and stream slot, and records it (metrics, one log line
@@ -122,7 +126,9 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
   const identify = () => (identity ??= security.policy ? security.policy.identify(credentialsOf(call)) : `peer ${call.peer}`);
   let releaseSlot = () => {};
   // Made up only when needed: a nanoid and one more trailer on every call cost a read ~5% of its throughput.
-  let requestId = metadata('x-request-id');
+  const givenId = metadata('x-request-id');
+  const refused = givenId === undefined ? undefined : requestIdError(givenId, 'x-request-id');
+  let requestId = refused ? undefined : givenId;
   const stampRequestId = () => {
     requestId ??= nanoid();
     trailers.set('x-request-id', requestId);
@@ -150,6 +156,7 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
       else abortListeners.push(listener);
     },
     stampRequestId,
+    refused,
     holdStreamSlot: () => {
       const release = security.streams.acquire(identify());
       env.metrics.streamOpened(env.method, call.transport);
