@@ -3,6 +3,7 @@ import { createLogger } from '../../lib/logger';
 import { dataFiles } from '../../runtime/dataFiles';
 import { openLog } from '../../runtime/openLog';
 import type { ServiceOptions } from '../../runtime/serviceOptions';
+import { DataLossError } from '../../lib/errors';
 import { DataError } from '../../lib/startupErrors';
 import { lockDataDir } from '../../store/dataDirLock';
 import { openDatabase } from '../../store/openDatabase';
@@ -41,6 +42,10 @@ export async function rebuildCommand(options: ServiceOptions): Promise<number> {
     const targets = options.log === 'kafka' ? [files.view, files.deciderState] : [files.view];
     print((await rebuildViews(log, targets, progress('views')))!);
     return 0;
+  } catch (error) {
+    // A record of the log fails its checksum: exit code 4, like a server refusing the directory.
+    if (error instanceof DataLossError) throw new DataError(error.message, { cause: error });
+    throw error;
   } finally {
     await log.close();
     lock.release();
