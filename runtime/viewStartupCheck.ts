@@ -7,7 +7,7 @@ import { DataLossError, UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { DataError } from '../lib/startupErrors';
 import { readLayout } from '../store/fileLayout';
-import { isCorruption, quickCheck } from '../store/integrityCheck';
+import { integrityCheck, isCorruption } from '../store/integrityCheck';
 import { openDatabase, type Db } from '../store/openDatabase';
 import { readAppliedCursor } from '../store/projection';
 import { readViewLogIdentity, VIEW_LAYOUT } from '../store/viewSchema';
@@ -79,8 +79,9 @@ async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; en
     db = openDatabase(file, { readonly: true });
     // An older layout is dropped and replayed when the view opens; a newer one throws here.
     if (readLayout(db, file, VIEW_LAYOUT) < VIEW_LAYOUT.current) return undefined;
-    const problems = quickCheck(db);
-    if (problems.length > 0) return outOfStep(`is corrupt (SQLite quick_check: ${problems.join('; ')})`);
+    // integrity_check, not quick_check: a damaged index key passes quick_check, and de-duplication reads the indexes.
+    const problems = integrityCheck(db);
+    if (problems.length > 0) return outOfStep(`is corrupt (SQLite integrity_check: ${problems.join('; ')})`);
     const identity = readViewLogIdentity(db);
     if (identity !== undefined && identity !== log.identity) return outOfStep(`was folded from another log (log identity ${identity}; this log is ${log.identity})`);
     const cursor = readAppliedCursor(db);

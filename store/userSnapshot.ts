@@ -3,6 +3,7 @@ import type { User } from '../proto/messages';
 import type { SqlWhere } from './filter/filterToSql';
 import { openDatabase, type Db } from './openDatabase';
 import { readAppliedCursor } from './projection';
+import { VIEW_WAY_OUT, withFile } from './sqliteFileError';
 import { userFromRow, type UserRow } from './userRow';
 
 /**
@@ -13,20 +14,31 @@ import { userFromRow, type UserRow } from './userRow';
 export class UserSnapshot {
   readonly cursor: Cursor;
 
-  private constructor(private readonly db: Db) {
+  private constructor(
+    private readonly db: Db,
+    private readonly file: string,
+  ) {
     db.exec('BEGIN');
     this.cursor = readAppliedCursor(db);
   }
 
   static open(file: string): UserSnapshot {
-    return new UserSnapshot(openDatabase(file, { readonly: true }));
+    return withFile(file, VIEW_WAY_OUT, () => {
+      const db = openDatabase(file, { readonly: true });
+      try {
+        return new UserSnapshot(db, file);
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+    });
   }
 
   /** Up to `limit` users after `afterId` in id order, matching `where`. */
   page(where: SqlWhere, afterId: string, limit: number): User[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM users WHERE id > ? AND ${where.sql} ORDER BY id LIMIT ?`)
-      .all(afterId, ...where.params, limit) as UserRow[];
+    const rows = withFile(this.file, VIEW_WAY_OUT, () =>
+      this.db.prepare(`SELECT * FROM users WHERE id > ? AND ${where.sql} ORDER BY id LIMIT ?`).all(afterId, ...where.params, limit),
+    ) as UserRow[];
     return rows.map(userFromRow);
   }
 

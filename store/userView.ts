@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Cursor } from '../lib/cursor';
 import type { User } from '../proto/messages';
 import { openDatabase, type Db } from './openDatabase';
+import { VIEW_WAY_OUT, withFile } from './sqliteFileError';
 import { outcomeFromRow, type Outcome, type OutcomeRow } from './outcome';
 import { createProjection, type Applied, type PositionedEvent, type Projection } from './projection';
 import { userFromRow, type UserRow } from './userRow';
@@ -55,33 +56,33 @@ export class UserView {
 
   /** Applies a batch of events in one transaction, then wakes the callers it satisfied. */
   apply(events: PositionedEvent[], through?: Cursor): Applied {
-    const applied = this.projection.apply(events, through);
+    const applied = this.read(() => this.projection.apply(events, through));
     this.waiters.notify(applied);
     return applied;
   }
 
   getUser(id: string): User | undefined {
-    const row = this.byId.get(id) as UserRow | undefined;
+    const row = this.read(() => this.byId.get(id) as UserRow | undefined);
     return row && userFromRow(row);
   }
 
   /** The id of the user holding an email (compared case-insensitively). */
   emailOwner(email: string): string | undefined {
-    return (this.byEmail.get(email.toLowerCase()) as { id: string } | undefined)?.id;
+    return this.read(() => this.byEmail.get(email.toLowerCase()) as { id: string } | undefined)?.id;
   }
 
   /** True once a command carrying this request id has been decided. */
   seenRequest(requestId: string): boolean {
-    return this.outcomeByRequest.get(requestId) !== undefined;
+    return this.read(() => this.outcomeByRequest.get(requestId)) !== undefined;
   }
 
   /** True once this command has been decided. */
   seenCommand(commandId: string): boolean {
-    return this.outcomeByCommand.get(commandId) !== undefined;
+    return this.read(() => this.outcomeByCommand.get(commandId)) !== undefined;
   }
 
   findOutcome(key: OutcomeKey): Outcome | undefined {
-    const row = (key.requestId ? this.outcomeByRequest.get(key.requestId) : undefined) ?? this.outcomeByCommand.get(key.commandId);
+    const row = this.read(() => (key.requestId ? this.outcomeByRequest.get(key.requestId) : undefined) ?? this.outcomeByCommand.get(key.commandId));
     return row ? outcomeFromRow(row as OutcomeRow) : undefined;
   }
 
@@ -106,7 +107,12 @@ export class UserView {
   }
 
   checksum(): ViewChecksum {
-    return viewChecksum(this.db);
+    return this.read(() => viewChecksum(this.db));
+  }
+
+  /** Every query of the view goes through here, so damage found while serving names this file. */
+  private read<T>(query: () => T): T {
+    return withFile(this.file, VIEW_WAY_OUT, query);
   }
 
   close(): void {

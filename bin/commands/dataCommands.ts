@@ -3,20 +3,32 @@ import { createLogger } from '../../lib/logger';
 import { dataFiles } from '../../runtime/dataFiles';
 import { openLog } from '../../runtime/openLog';
 import type { ServiceOptions } from '../../runtime/serviceOptions';
+import { DataLossError } from '../../lib/errors';
+import { DataError } from '../../lib/startupErrors';
 import { lockDataDir } from '../../store/dataDirLock';
 import { openDatabase } from '../../store/openDatabase';
+import { sqliteFileError } from '../../store/sqliteFileError';
 import { viewChecksum, type ViewChecksum } from '../../store/viewChecksum';
 
 const print = (sum: ViewChecksum) => process.stdout.write(`checksum ${sum.checksum}\ncursor ${sum.cursor}\nusers ${sum.users}\n`);
 
-/** `usersvc checksum`: the view's checksum, read in one transaction (a live directory is fine). */
+/**
+ * `usersvc checksum`: the view's checksum, read in one transaction (a live directory is fine). A
+ * damaged view fails with exit code 4 (EXIT.DATA), naming the file and the rebuild that heals it.
+ */
 export function checksumCommand(dataDir: string): number {
-  const db = openDatabase(dataFiles(dataDir).view, { readonly: true });
+  const file = dataFiles(dataDir).view;
   try {
-    print(viewChecksum(db));
-    return 0;
-  } finally {
-    db.close();
+    const db = openDatabase(file, { readonly: true });
+    try {
+      print(viewChecksum(db));
+      return 0;
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    const named = sqliteFileError(error, file, `stop the server and run \`usersvc rebuild --data ${dataDir}\` (a server also rebuilds it when it starts)`);
+    throw named === error ? error : new DataError((named as Error).message, { cause: error });
   }
 }
 
@@ -30,6 +42,10 @@ export async function rebuildCommand(options: ServiceOptions): Promise<number> {
     const targets = options.log === 'kafka' ? [files.view, files.deciderState] : [files.view];
     print((await rebuildViews(log, targets, progress('views')))!);
     return 0;
+  } catch (error) {
+    // A record of the log fails its checksum: exit code 4, like a server refusing the directory.
+    if (error instanceof DataLossError) throw new DataError(error.message, { cause: error });
+    throw error;
   } finally {
     await log.close();
     lock.release();
