@@ -10,6 +10,7 @@ import { readLayout } from '../store/fileLayout';
 import { integrityCheck, isCorruption } from '../store/integrityCheck';
 import { openDatabase, type Db } from '../store/openDatabase';
 import { readAppliedCursor } from '../store/projection';
+import { readDamageMark } from '../store/viewDamage';
 import { readViewLogIdentity, VIEW_LAYOUT } from '../store/viewSchema';
 
 export interface StartupCheckOptions {
@@ -79,6 +80,8 @@ async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; en
     db = openDatabase(file, { readonly: true });
     // An older layout is dropped and replayed when the view opens; a newer one throws here.
     if (readLayout(db, file, VIEW_LAYOUT) < VIEW_LAYOUT.current) return undefined;
+    const marked = readDamageMark(file);
+    if (marked) return outOfStep(`was found damaged while it was served (${marked})`);
     // integrity_check, not quick_check: a damaged index key passes quick_check, and de-duplication reads the indexes.
     const problems = integrityCheck(db);
     if (problems.length > 0) return outOfStep(`is corrupt (SQLite integrity_check: ${problems.join('; ')})`);

@@ -2,6 +2,7 @@ import { Code } from '../lib/code';
 import { Cursor } from '../lib/cursor';
 import { decodeMessage, messageType } from '../proto/schema';
 import { userOf, type User, type UserEvent } from '../proto/messages';
+import { DamagedRowError, outcomeRowCrc } from './rowChecksum';
 
 /** What the decider made of one command, as a handler answers it. */
 export interface Outcome {
@@ -22,6 +23,14 @@ export interface OutcomeRow {
   partition: number;
   offset: number;
   event: Buffer;
+  crc: number;
+}
+
+/** Throws DamagedRowError when an outcome row's values fail their CRC. */
+export function checkOutcomeRow(row: OutcomeRow): void {
+  if (row.crc !== outcomeRowCrc(row.command_id, row.request_id, row.partition, row.offset, row.event)) {
+    throw new DamagedRowError(`the outcome row of command ${JSON.stringify(row.command_id)}`);
+  }
 }
 
 const eventType = () => messageType('userservice.UserEvent');
@@ -40,5 +49,6 @@ export function outcomeOf(event: UserEvent, partition: number, offset: number): 
 
 /** Outcome rows are read back only for retries and late waiters, so the event is decoded then, not stored twice. */
 export function outcomeFromRow(row: OutcomeRow): Outcome {
+  checkOutcomeRow(row);
   return outcomeOf(decodeMessage<UserEvent>(eventType(), row.event), row.partition, row.offset);
 }

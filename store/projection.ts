@@ -2,6 +2,7 @@ import { Cursor } from '../lib/cursor';
 import type { UserEvent } from '../proto/messages';
 import type { Db } from './openDatabase';
 import { ChunkedInsert } from './chunkedInsert';
+import { outcomeRowCrc } from './rowChecksum';
 import { userRowValues } from './userRow';
 
 /** An event with the log position it was read from, and its bytes as they lie on the log. */
@@ -27,14 +28,14 @@ export interface Applied {
 export function createProjection(db: Db) {
   const users = new ChunkedInsert(
     db,
-    'INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version)',
-    8,
+    'INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version, crc)',
+    9,
     `ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_lower = excluded.email_lower,
        name = excluded.name, plan = excluded.plan, created_at = excluded.created_at,
-       updated_at = excluded.updated_at, version = excluded.version`,
+       updated_at = excluded.updated_at, version = excluded.version, crc = excluded.crc`,
   );
   const deleteUser = db.prepare('DELETE FROM users WHERE id = ?');
-  const outcomes = new ChunkedInsert(db, 'INSERT INTO outcomes (command_id, request_id, partition, offset, event)', 5);
+  const outcomes = new ChunkedInsert(db, 'INSERT INTO outcomes (command_id, request_id, partition, offset, event, crc)', 6);
   const saveCursor = db.prepare(
     `INSERT INTO applied_cursor (partition, next_offset) VALUES (?, ?)
      ON CONFLICT (partition) DO UPDATE SET next_offset = excluded.next_offset`,
@@ -65,7 +66,8 @@ export function createProjection(db: Db) {
       if ((offsets.get(partition) ?? 0) > offset) continue;
       fresh.push(positioned);
       applyChange(event);
-      outcomes.add(event.command_id, event.request_id || null, partition, offset, positioned.bytes);
+      const requestId = event.request_id || null;
+      outcomes.add(event.command_id, requestId, partition, offset, positioned.bytes, outcomeRowCrc(event.command_id, requestId, partition, offset, positioned.bytes));
       offsets.set(partition, offset + 1);
     }
     users.flush();

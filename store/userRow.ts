@@ -1,5 +1,6 @@
 import { millisFromTimestamp, timestampFromMillis } from '../lib/timestamp';
 import type { User } from '../proto/messages';
+import { DamagedRowError, userRowCrc } from './rowChecksum';
 
 /** A row of the `users` table. Times are ms since the epoch so filters compare them as numbers. */
 export interface UserRow {
@@ -11,9 +12,12 @@ export interface UserRow {
   created_at: number;
   updated_at: number;
   version: number;
+  crc: number;
 }
 
+/** The user a row holds, once its CRC holds (throws DamagedRowError otherwise). */
 export function userFromRow(row: UserRow): User {
+  checkUserRow(row);
   return {
     id: row.id,
     email: row.email,
@@ -25,7 +29,14 @@ export function userFromRow(row: UserRow): User {
   };
 }
 
-/** A user as the values of a `users` row, in column order (positional binding is the cheap kind). */
-export function userRowValues(user: User): [string, string, string, string, number, number, number, number] {
-  return [user.id, user.email, user.email.toLowerCase(), user.name, user.plan, millisFromTimestamp(user.created_at), millisFromTimestamp(user.updated_at), Number(user.version)];
+export function checkUserRow(row: UserRow): void {
+  if (row.crc !== userRowCrc(row.id, row.email, row.email_lower, row.name, row.plan, row.created_at, row.updated_at, row.version)) {
+    throw new DamagedRowError(`the users row of ${JSON.stringify(row.id)}`);
+  }
+}
+
+/** A user as the values of a `users` row, in column order (positional binding is the cheap kind), its CRC last. */
+export function userRowValues(user: User): [string, string, string, string, number, number, number, number, number] {
+  const values = [user.id, user.email, user.email.toLowerCase(), user.name, user.plan, millisFromTimestamp(user.created_at), millisFromTimestamp(user.updated_at), Number(user.version)] as const;
+  return [...values, userRowCrc(...values)];
 }

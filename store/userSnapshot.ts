@@ -3,7 +3,7 @@ import type { User } from '../proto/messages';
 import type { SqlWhere } from './filter/filterToSql';
 import { openDatabase, type Db } from './openDatabase';
 import { readAppliedCursor } from './projection';
-import { VIEW_WAY_OUT, withFile } from './sqliteFileError';
+import { readView } from './viewDamage';
 import { userFromRow, type UserRow } from './userRow';
 
 /**
@@ -23,7 +23,7 @@ export class UserSnapshot {
   }
 
   static open(file: string): UserSnapshot {
-    return withFile(file, VIEW_WAY_OUT, () => {
+    return readView(file, () => {
       const db = openDatabase(file, { readonly: true });
       try {
         return new UserSnapshot(db, file);
@@ -36,10 +36,9 @@ export class UserSnapshot {
 
   /** Up to `limit` users after `afterId` in id order, matching `where`. */
   page(where: SqlWhere, afterId: string, limit: number): User[] {
-    const rows = withFile(this.file, VIEW_WAY_OUT, () =>
-      this.db.prepare(`SELECT * FROM users WHERE id > ? AND ${where.sql} ORDER BY id LIMIT ?`).all(afterId, ...where.params, limit),
-    ) as UserRow[];
-    return rows.map(userFromRow);
+    return readView(this.file, () =>
+      (this.db.prepare(`SELECT * FROM users WHERE id > ? AND ${where.sql} ORDER BY id LIMIT ?`).all(afterId, ...where.params, limit) as UserRow[]).map(userFromRow),
+    );
   }
 
   close(): void {

@@ -2,10 +2,10 @@ import type { Statement } from 'better-sqlite3';
 import type { Cursor } from '../lib/cursor';
 import type { User } from '../proto/messages';
 import { openDatabase, type Db } from './openDatabase';
-import { VIEW_WAY_OUT, withFile } from './sqliteFileError';
-import { outcomeFromRow, type Outcome, type OutcomeRow } from './outcome';
+import { readView } from './viewDamage';
+import { checkOutcomeRow, outcomeFromRow, type Outcome, type OutcomeRow } from './outcome';
 import { createProjection, type Applied, type PositionedEvent, type Projection } from './projection';
-import { userFromRow, type UserRow } from './userRow';
+import { checkUserRow, userFromRow, type UserRow } from './userRow';
 import { viewChecksum, type ViewChecksum } from './viewChecksum';
 import { migrateView } from './viewSchema';
 import { ViewWaiters, type OutcomeKey } from './viewWaiters';
@@ -30,7 +30,7 @@ export class UserView {
   ) {
     this.projection = createProjection(db);
     this.byId = db.prepare('SELECT * FROM users WHERE id = ?');
-    this.byEmail = db.prepare('SELECT id FROM users WHERE email_lower = ?');
+    this.byEmail = db.prepare('SELECT * FROM users WHERE email_lower = ?');
     this.outcomeByCommand = db.prepare('SELECT * FROM outcomes WHERE command_id = ?');
     this.outcomeByRequest = db.prepare('SELECT * FROM outcomes WHERE request_id = ?');
   }
@@ -62,28 +62,38 @@ export class UserView {
   }
 
   getUser(id: string): User | undefined {
-    const row = this.read(() => this.byId.get(id) as UserRow | undefined);
-    return row && userFromRow(row);
+    return this.read(() => {
+      const row = this.byId.get(id) as UserRow | undefined;
+      return row && userFromRow(row);
+    });
   }
 
   /** The id of the user holding an email (compared case-insensitively). */
   emailOwner(email: string): string | undefined {
-    return this.read(() => this.byEmail.get(email.toLowerCase()) as { id: string } | undefined)?.id;
+    // The whole row, for its CRC: the decider's uniqueness rule reads this, and a damaged email
+    // here would become a wrong event on the log, which no rebuild undoes.
+    return this.read(() => {
+      const row = this.byEmail.get(email.toLowerCase()) as UserRow | undefined;
+      if (row) checkUserRow(row);
+      return row?.id;
+    });
   }
 
   /** True once a command carrying this request id has been decided. */
   seenRequest(requestId: string): boolean {
-    return this.read(() => this.outcomeByRequest.get(requestId)) !== undefined;
+    return this.read(() => checked(this.outcomeByRequest.get(requestId) as OutcomeRow | undefined)) !== undefined;
   }
 
   /** True once this command has been decided. */
   seenCommand(commandId: string): boolean {
-    return this.read(() => this.outcomeByCommand.get(commandId)) !== undefined;
+    return this.read(() => checked(this.outcomeByCommand.get(commandId) as OutcomeRow | undefined)) !== undefined;
   }
 
   findOutcome(key: OutcomeKey): Outcome | undefined {
-    const row = this.read(() => (key.requestId ? this.outcomeByRequest.get(key.requestId) : undefined) ?? this.outcomeByCommand.get(key.commandId));
-    return row ? outcomeFromRow(row as OutcomeRow) : undefined;
+    return this.read(() => {
+      const row = (key.requestId ? this.outcomeByRequest.get(key.requestId) : undefined) ?? this.outcomeByCommand.get(key.commandId);
+      return row ? outcomeFromRow(row as OutcomeRow) : undefined;
+    });
   }
 
   /** Resolves with the outcome once it is applied (at once if it already is). */
@@ -112,10 +122,15 @@ export class UserView {
 
   /** Every query of the view goes through here, so damage found while serving names this file. */
   private read<T>(query: () => T): T {
-    return withFile(this.file, VIEW_WAY_OUT, query);
+    return readView(this.file, query);
   }
 
   close(): void {
     this.db.close();
   }
+}
+
+function checked(row: OutcomeRow | undefined): OutcomeRow | undefined {
+  if (row) checkOutcomeRow(row);
+  return row;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Cursor } from '../lib/cursor';
 import { openDatabase, type Db } from './openDatabase';
 import { createProjection, type Applied, type PositionedEvent, type Projection } from './projection';
+import { clearDamageMark } from './viewDamage';
 import { createViewIndexes, createViewTables, writeViewLogIdentity } from './viewSchema';
 
 function syncFile(file: string): void {
@@ -77,6 +78,7 @@ export class ViewRebuild {
         renameSync(`${copy}.rebuilding`, copy);
       }
       renameSync(this.temp, this.file);
+      for (const file of [this.file, ...copies]) clearDamageMark(file);
       syncFile(path.dirname(this.file)); // the renames themselves
     } catch (error) {
       this.abort();

@@ -7,8 +7,9 @@ import type { Db } from './openDatabase';
  * newer layout is refused (store/fileLayout.ts).
  * 2: an outcome row holds the event itself (was: the user re-encoded, code and message).
  * 3: `view_meta` names the log the view was folded from (its identity), checked at every start.
+ * 4: a CRC-32 per `users` and `outcomes` row, checked on every read (store/rowChecksum.ts).
  */
-export const VIEW_LAYOUT: Layout = { kind: 'view', current: 3 };
+export const VIEW_LAYOUT: Layout = { kind: 'view', current: 4 };
 
 /**
  * Tables of a view file. Email uniqueness is the decider's rule, not an index: a replica that
@@ -26,14 +27,16 @@ export function createViewTables(db: Db): void {
       plan INTEGER NOT NULL,
       created_at INTEGER NOT NULL,
       updated_at INTEGER NOT NULL,
-      version INTEGER NOT NULL
+      version INTEGER NOT NULL,
+      crc INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS outcomes (
       command_id TEXT NOT NULL,
       request_id TEXT,
       partition INTEGER NOT NULL,
       offset INTEGER NOT NULL,
-      event BLOB NOT NULL
+      event BLOB NOT NULL,
+      crc INTEGER NOT NULL
     );
     CREATE TABLE IF NOT EXISTS applied_cursor (
       partition INTEGER PRIMARY KEY,

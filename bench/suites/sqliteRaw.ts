@@ -15,7 +15,7 @@ export function sqliteBaselines(dir: string, rows: number): Measurement[] {
   rmSync(file, { force: true });
   const db = openDatabase(file);
   migrateView(db, file, 'bench');
-  const insert = db.prepare('INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare('INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)');
   progress(`raw SQLite: ${rows.toLocaleString('en')} rows, 10,000 per transaction`);
   let started = performance.now();
   const batch = db.transaction((from: number, to: number) => {
@@ -58,10 +58,10 @@ function bulkInsertRate(file: string, rows: number): number {
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
   createViewTables(db);
-  const insert = new ChunkedInsert(db, 'INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version)', 8);
+  const insert = new ChunkedInsert(db, 'INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version, crc)', 9);
   const started = performance.now();
   const batch = db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) insert.add(`u${String(i).padStart(20, '0')}`, `user${i}@raw.example`, `user${i}@raw.example`, `Raw ${i}`, 1 + (i % 3), 1_764_000_000_000 + i, 1_764_000_000_000 + i, 1);
+    for (let i = from; i < to; i++) insert.add(`u${String(i).padStart(20, '0')}`, `user${i}@raw.example`, `user${i}@raw.example`, `Raw ${i}`, 1 + (i % 3), 1_764_000_000_000 + i, 1_764_000_000_000 + i, 1, 0);
     insert.flush();
   });
   for (let i = 0; i < rows; i += 10_000) batch(i, Math.min(rows, i + 10_000));
