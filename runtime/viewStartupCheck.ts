@@ -81,7 +81,7 @@ async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; en
     // An older layout is dropped and replayed when the view opens; a newer one throws here.
     if (readLayout(db, file, VIEW_LAYOUT) < VIEW_LAYOUT.current) return undefined;
     const marked = readDamageMark(file);
-    if (marked) return outOfStep(`was found damaged while it was served (${marked})`);
+    if (marked) return outOfStep(`was found damaged (${marked})`);
     // integrity_check, not quick_check: a damaged index key passes quick_check, and de-duplication reads the indexes.
     const problems = integrityCheck(db);
     if (problems.length > 0) return outOfStep(`is corrupt (SQLite integrity_check: ${problems.join('; ')})`);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Db } from './openDatabase';
+import { checkOutcomeRow, type OutcomeRow } from './outcome';
 import { readAppliedCursor } from './projection';
+import { checkUserRow, type UserRow } from './userRow';
 
 export interface ViewChecksum {
   checksum: string;
@@ -19,13 +21,16 @@ export function viewChecksum(db: Db): ViewChecksum {
     const hash = createHash('sha256');
     let users = 0;
     let outcomes = 0;
-    for (const row of db.prepare('SELECT * FROM users ORDER BY id').iterate()) {
+    for (const row of db.prepare('SELECT * FROM users ORDER BY id').iterate() as Iterable<UserRow>) {
+      checkUserRow(row); // every row is read anyway: a checksum of damaged values would only mislead
       hash.update(JSON.stringify(row)).update('\n');
       users++;
     }
     hash.update('--outcomes\n');
-    for (const row of db.prepare('SELECT command_id, request_id, partition, offset, hex(event) AS event FROM outcomes ORDER BY command_id').iterate()) {
-      hash.update(JSON.stringify(row)).update('\n');
+    for (const row of db.prepare('SELECT * FROM outcomes ORDER BY command_id').iterate() as Iterable<OutcomeRow>) {
+      checkOutcomeRow(row);
+      const { command_id, request_id, partition, offset, event } = row;
+      hash.update(JSON.stringify({ command_id, request_id, partition, offset, event: event.toString('hex').toUpperCase() })).update('\n');
       outcomes++;
     }
     const cursor = readAppliedCursor(db).toString();

@@ -30,7 +30,8 @@ export function readView<T>(file: string, query: () => T): T {
   }
 }
 
-function markDamaged(file: string, error: DataLossError): void {
+/** Remembers damage found in a view, here and for the next start (which rebuilds it). */
+export function markDamaged(file: string, error: DataLossError): void {
   damagedViews.set(file, error);
   try {
     writeFileSync(damageMark(file), `${new Date().toISOString()} ${error.message}\n`, { flag: 'wx' });

@@ -8,6 +8,7 @@ import { DataError } from '../../lib/startupErrors';
 import { lockDataDir } from '../../store/dataDirLock';
 import { openDatabase } from '../../store/openDatabase';
 import { sqliteFileError } from '../../store/sqliteFileError';
+import { markDamaged } from '../../store/viewDamage';
 import { viewChecksum, type ViewChecksum } from '../../store/viewChecksum';
 
 const print = (sum: ViewChecksum) => process.stdout.write(`checksum ${sum.checksum}\ncursor ${sum.cursor}\nusers ${sum.users}\n`);
@@ -28,6 +29,8 @@ export function checksumCommand(dataDir: string): number {
     }
   } catch (error) {
     const named = sqliteFileError(error, file, `stop the server and run \`usersvc rebuild --data ${dataDir}\` (a server also rebuilds it when it starts)`);
+    // Marked, so a server rebuilds it at its next start even when SQLite's own checks pass (a damaged row value).
+    if (named instanceof DataLossError) markDamaged(file, named);
     throw named === error ? error : new DataError((named as Error).message, { cause: error });
   }
 }

@@ -213,7 +213,7 @@ export class EmbeddedLog implements EventLog {
     let offset = this.nextOffset(op.topic);
     const positions = op.records.map((record) => {
       const headers = record.headers ? JSON.stringify(record.headers) : null;
-      const crc = recordChecksum(op.topic, PARTITION, offset, record.key, record.value, headers);
+      const crc = recordChecksum(op.topic, PARTITION, offset, record.key, record.value, headers, now);
       this.insertRecord.run(op.topic, PARTITION, offset, record.key, record.value, headers, now, crc);
       return { partition: PARTITION, offset: offset++ };
     });
@@ -268,8 +268,8 @@ export class EmbeddedLog implements EventLog {
 
   /** A record read back, once its checksum holds (records from layout 0 carry none). */
   private verified(topic: string, row: RecordRow): LogRecord {
-    const [partition, offset, key, value, headers, , crc] = row;
-    if (crc !== null && crc !== recordChecksum(topic, partition, offset, key, value, headers)) {
+    const [partition, offset, key, value, headers, timestamp, crc] = row;
+    if (crc !== null && crc !== recordChecksum(topic, partition, offset, key, value, headers, timestamp)) {
       throw this.corrupted(`record ${topic} ${partition}:${offset} fails its checksum`);
     }
     return new StoredRecord(topic, row);

@@ -4,7 +4,10 @@ import { createClient, serverStream, unary, type Client } from '../../client/use
 import { checksumOf, copyDataDir, createTally, expectUsersAsCreated, makePristine, removeDirs, type Pristine } from '../support/corruptionFixture';
 import { cellAreas, flipBits, leafPagesOf, seededRandom } from '../support/fileDamage';
 import { logLines } from '../support/serverLogs';
-import { startServer } from '../support/serverProcess';
+import { runCli, startServer } from '../support/serverProcess';
+import { EXIT } from '../../bin/exitCodes';
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * One bit flipped in the values of a row of views.db: SQLite's integrity_check passes it (it
@@ -81,11 +84,24 @@ describe('one bit flipped in the values of a views.db row', () => {
       return;
     }
     server = await startServer(dir);
-    expect(logLines(server).find((line) => line.msg === REBUILDING)).toMatchObject({ file, reason: expect.stringMatching(/^(was found damaged while it was served|is corrupt)/) });
+    expect(logLines(server).find((line) => line.msg === REBUILDING)).toMatchObject({ file, reason: expect.stringMatching(/^(was found damaged|is corrupt)/) });
     await expectUsersAsCreated(server.addr, pristine);
     expect(await server.stop()).toBe(0);
     expect(await checksumOf(['checksum', '--data', dir])).toBe(pristine.checksum);
     tally.add(`${table}, seed ${seed}`, 'healed', `${answers.filter((a) => a === 'DATA_LOSS').length} answers DATA_LOSS first`);
+  });
+
+  it('is found by `usersvc checksum` too (exit 4, the file named), and the next start rebuilds the view', async () => {
+    const dir = copyDataDir(pristine.dir, 'rowdmg-checksum');
+    const file = path.join(dir, VIEW);
+    flipBits(file, 1, seededRandom(1), cellAreas(file, leafPagesOf(file, 'users'))); // seed 1 hits a value (above)
+    const run = await runCli(['checksum', '--data', dir]);
+    expect(run).toMatchObject({ code: EXIT.DATA, stderr: expect.stringMatching(new RegExp(`^usersvc: ${escape(file)} is damaged \\(SQLite: the users row of ".*" fails its checksum\\); stop the server and run`)) });
+    const server = await startServer(dir);
+    expect(logLines(server).find((line) => line.msg === REBUILDING)).toMatchObject({ file, reason: expect.stringMatching(/^was found damaged/) });
+    await expectUsersAsCreated(server.addr, pristine);
+    expect(await server.stop()).toBe(0);
+    expect(await checksumOf(['checksum', '--data', dir])).toBe(pristine.checksum);
   });
 
   it('ends most cases refused then healed (a flipped value bit is found by its row CRC)', () => {
