@@ -9,6 +9,8 @@ commands:
   serve                     serve the UserService over gRPC (the default)
   rebuild                   drop the views of --data and replay the log into them; prints "checksum <hex>"
   checksum                  print "checksum <hex>" of the view of --data (fine on a live directory)
+  verify                    read every record and row of --data against its checksum (server
+                            stopped); exit 4 when anything is damaged or out of step
   call <Method> [json]      call a running server at --addr: GetUser, CreateUser, UpdateUser,
                             DeleteUser or ListUsers; --metadata key=value (repeatable), --timeout-ms
   subscribe --group NAME    print every user change as a JSON line (with --log kafka);
@@ -41,7 +43,7 @@ function commandOf(argv: string[]): string {
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: FLAGS });
   const [command = 'serve', ...rest] = positionals;
-  if (values.help || !['serve', 'rebuild', 'checksum', 'call', 'subscribe'].includes(command)) {
+  if (values.help || !['serve', 'rebuild', 'checksum', 'verify', 'call', 'subscribe'].includes(command)) {
     process.stdout.write(USAGE);
     return values.help ? EXIT.OK : EXIT.CONFIG;
   }
@@ -53,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/dataCommands')).checksumCommand(options.dataDir);
     case 'rebuild':
       return (await import('./commands/dataCommands')).rebuildCommand(options);
+    case 'verify':
+      return (await import('./commands/verifyCommand')).verifyCommand(options);
     case 'call':
       return (await import('./commands/callCommand')).callCommand(options.addr, rest[0], rest[1], (values.metadata as string[] | undefined) ?? [], Number(values['timeout-ms'] ?? 10_000));
     case 'subscribe':

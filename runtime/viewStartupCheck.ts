@@ -33,12 +33,7 @@ export interface StartupCheckOptions {
  */
 export async function ensureViewsInStep(log: EventLog, files: string[], options: StartupCheckOptions, logger: Logger): Promise<void> {
   try {
-    const bounds = await log.bounds(EVENTS);
-    const findings: Array<Finding & { file: string }> = [];
-    for (const file of files) {
-      const finding = await diagnose(file, log, bounds);
-      if (finding) findings.push({ file, ...finding });
-    }
+    const findings = await findViewProblems(log, files);
     if (findings.length === 0) return;
     const [{ file, reason }] = findings;
     if (!options.autoRebuild) {
@@ -64,7 +59,21 @@ export async function ensureViewsInStep(log: EventLog, files: string[], options:
   }
 }
 
-interface Finding {
+/**
+ * What is wrong with each view file, against the log: the start-up check, without acting on it
+ * (`usersvc verify` reports the same findings). Throws DataError for what no rebuild can fix.
+ */
+export async function findViewProblems(log: EventLog, files: string[]): Promise<Array<Finding & { file: string }>> {
+  const bounds = await log.bounds(EVENTS);
+  const findings: Array<Finding & { file: string }> = [];
+  for (const file of files) {
+    const finding = await diagnose(file, log, bounds);
+    if (finding) findings.push({ file, ...finding });
+  }
+  return findings;
+}
+
+export interface Finding {
   reason: string;
   /** The view holds events the log no longer has (or has others in their place): the log went back in time. */
   logRolledBack: boolean;
