@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
+import { readLayout, writeLayout, type Layout } from '../../store/fileLayout';
 import { openDatabase, type Db } from '../../store/openDatabase';
 import { fromLambdaKafkaEvent, type LambdaKafkaEvent } from './lambdaKafkaEvent';
 import { userChangeOf } from './userChange';
@@ -28,12 +29,25 @@ export async function handler(event: LambdaKafkaEvent): Promise<{ recorded: numb
 
 let opened: { file: string; db: Db; insert: Statement } | undefined;
 
+/** 1: the audit_trail table below. A trail of a newer release is refused (the handler fails), never rewritten. */
+const AUDIT_LAYOUT: Layout = { kind: 'audit trail', current: 1 };
+
+// The last connection to close checkpoints the WAL into the file: a copy of audit.db alone is then whole.
+process.once('exit', () => opened?.db.close());
+
 /** One connection (and its statement) per file for the life of the process (a Lambda container reuses it too). */
 function auditDb(): { db: Db; insert: Statement } {
   const file = process.env.AUDIT_TRAIL_DB ?? path.join(process.env.USERSVC_DATA_DIR ?? 'data', 'audit.db');
   if (opened?.file !== file) {
     opened?.db.close();
     const db = openDatabase(file);
+    try {
+      readLayout(db, file, AUDIT_LAYOUT);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    writeLayout(db, AUDIT_LAYOUT);
     db.exec(`CREATE TABLE IF NOT EXISTS audit_trail (
       user_id TEXT NOT NULL, version INTEGER NOT NULL, change TEXT NOT NULL, email TEXT NOT NULL, name TEXT NOT NULL,
       plan INTEGER NOT NULL, command_id TEXT NOT NULL, request_id TEXT NOT NULL, occurred_at_ms INTEGER NOT NULL, position TEXT NOT NULL,
