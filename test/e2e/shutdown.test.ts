@@ -73,6 +73,27 @@ describe('stdout whose reader went away (a log shipper that died)', () => {
   });
 });
 
+describe('stdout whose reader stopped reading (a stuck log shipper)', () => {
+  it('keeps answering while the pipe is full, and SIGTERM exits 0 at once', async () => {
+    const server = await startServer(freshDir('stuckpipe'), ['--log-level', 'debug']);
+    children.push(server.child);
+    server.child.stdout!.pause(); // the pipe fills: a line per call at debug
+    const client = createClient(server.addr);
+    const answered = await Promise.all(
+      Array.from({ length: 8 }, async (_, worker) => {
+        let codes = 0;
+        for (let i = 0; i < 250; i++) codes += await unary(client, 'GetUser', { id: `stuck-${worker}-${i}` }, { timeoutMs: 2_000 }).then(() => 0, (e: grpc.ServiceError) => (e.code === grpc.status.NOT_FOUND ? 1 : 0));
+        return codes;
+      }),
+    );
+    expect(answered.reduce((a, b) => a + b)).toBe(2_000);
+    client.close();
+    const { code, ms } = await terminate(server.child, server.exited, 10_000 + STOP_MARGIN_MS);
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(2_000);
+  });
+});
+
 describe('SIGTERM with idle connections open', () => {
   it('exits 0 well within the grace: an idle grpc-js channel, an HTTP keep-alive connection, TCP connections that never sent a byte', async () => {
     const grace = 10_000;
