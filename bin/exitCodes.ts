@@ -26,15 +26,20 @@ export function exitCodeOf(error: unknown): number {
 const isParseArgsError = (error: unknown) => String((error as { code?: unknown } | undefined)?.code).startsWith('ERR_PARSE_ARGS_');
 
 /**
- * Reports why usersvc stops with an error and returns its exit code. `serve` writes it as one
+ * Reports why usersvc stops with an error and resolves with its exit code. `serve` writes it as one
  * more JSON log line on stdout (level `error`, the problem as `msg`, `exit_code`), where its
  * other lines go; the other commands are tools for people and write `usersvc: <problem>` on stderr.
  */
-export function reportFailure(error: unknown, asLogLine: boolean): number {
+export async function reportFailure(error: unknown, asLogLine: boolean): Promise<number> {
   const code = exitCodeOf(error);
   const message = error instanceof Error ? error.message : String(error);
-  if (!asLogLine) process.stderr.write(`usersvc: ${message}\n`);
-  // Written synchronously: the process exits right after.
-  else createLogger('info', (line) => process.stdout.write(line)).error(message, { exit_code: code, ...(code === EXIT.FAILED ? { error } : {}) });
+  if (!asLogLine) {
+    process.stderr.write(`usersvc: ${message}\n`);
+    return code;
+  }
+  // The process exits right after: the line gets a second to reach stdout, not forever (a reader that stopped reading).
+  const logger = createLogger('info');
+  logger.error(message, { exit_code: code, ...(code === EXIT.FAILED ? { error } : {}) });
+  await logger.drain(1_000);
   return code;
 }

@@ -70,5 +70,5 @@ const argv = process.argv.slice(2);
 main(argv).then(
   (code) => process.exit(code),
   // `serve` logs JSON lines on stdout, its failure to start too; the other commands write text for people.
-  (error: unknown) => process.exit(reportFailure(error, commandOf(argv) === 'serve')),
+  (error: unknown) => reportFailure(error, commandOf(argv) === 'serve').then((code) => process.exit(code)),
 );

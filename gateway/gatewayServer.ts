@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
+import { createHttpServerCloser } from '../lib/httpServerCloser';
 import { listenOn } from '../lib/listenOn';
 import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
@@ -31,7 +32,7 @@ export interface GatewayOptions extends TransportOptions {
 export interface RunningGateway {
   /** host:port actually bound. */
   addr: string;
-  /** Stops accepting; connections still open after `graceMs` are cut. */
+  /** Stops accepting, ends idle connections (keep-alive, or no request yet) at once; connections still open after `graceMs` are cut. */
   close(graceMs: number): Promise<void>;
 }
 
@@ -97,18 +98,7 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
   };
   const server = tls ? https.createServer(serverOptions, handle) : http.createServer(serverOptions, handle);
   server.on('clientError', (error, socket) => answerClientError(error, socket, MAX_HEAD_BYTES));
+  const closer = createHttpServerCloser(server);
   const addr = await listenOn(server, options.httpAddr, '--http-addr');
-  return {
-    addr,
-    close: async (graceMs) => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Keep-alive connections become idle as their last call ends (feeds end at shutdown): close them then, not at their timeout.
-      const sweep = setInterval(() => server.closeIdleConnections(), 50);
-      server.closeIdleConnections();
-      const cut = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
-      clearInterval(sweep);
-      clearTimeout(cut);
-    },
-  };
+  return { addr, close: (graceMs) => closer.close(graceMs) };
 }

@@ -12,6 +12,7 @@ import { packageRoot } from '../lib/packageRoot';
 import { inUseOr } from '../lib/startupErrors';
 import { lockDataDir } from '../store/dataDirLock';
 import type { CallTracking } from './grpc/callContext';
+import { createGrpcConnectionCloser, type GrpcConnectionCloser } from './grpc/grpcConnectionCloser';
 import { createGrpcServer, serviceMethods } from './grpcServer';
 import { runLogFunction, runSubscriber } from './logRunner';
 import { openLog } from './openLog';
@@ -86,8 +87,11 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     lock.release();
   };
   let port: number;
+  let connections: GrpcConnectionCloser;
   try {
     port = await bind(server, options.addr, credentials);
+    connections = createGrpcConnectionCloser(server);
+    metrics.countDroppedLogLines(() => logger.droppedLines());
     metrics.watchLag(deps, wiring.logFunctions.find((f) => f.trigger.topic === COMMANDS)?.trigger.group);
     metricsServer = options.metricsAddr ? await startMetricsServer(options.metricsAddr, metrics, logger) : undefined;
     gateway = options.httpAddr ? await startGateway(wiring.rpcs, { deps, tracking, security, metrics }, { ...options, httpAddr: options.httpAddr }, logger) : undefined;
@@ -106,10 +110,14 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     const graceOver = setTimeout(() => {
       for (const call of tracking.active) call.abort(shuttingDown);
       server.forceShutdown();
+      connections.endAll();
     }, options.shutdownGraceMs);
     const drained = Promise.all([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), gateway?.close(options.shutdownGraceMs)]);
     for (const call of tracking.active) if (call.longLived) call.abort(shuttingDown);
+    // A connection whose calls are done and whose GOAWAY went out holds nothing: end it without waiting for the peer.
+    const sweep = setInterval(() => connections.endFinished(), 50);
     await drained;
+    clearInterval(sweep);
     clearTimeout(graceOver);
     await closeAll();
   };

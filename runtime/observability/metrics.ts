@@ -49,6 +49,18 @@ export function createMetrics() {
     streamOpened: (method: string, transport: Transport) => openStreams.inc({ method, transport }),
     streamClosed: (method: string, transport: Transport) => openStreams.dec({ method, transport }),
     appendTook: (seconds: number) => appendLatency.observe(seconds),
+    /** The logger keeps its own count (it exists before the metrics do); a scrape reads it. */
+    countDroppedLogLines(droppedLines: () => number): void {
+      new Counter({
+        name: 'usersvc_log_lines_dropped_total',
+        help: 'log lines dropped because stdout\'s reader went away (EPIPE) or fell too far behind',
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(droppedLines());
+        },
+      });
+    },
     /** Lags are read from the log when Prometheus scrapes, not kept up to date on every event. */
     watchLag(deps: ServiceDeps, deciderGroup = DECIDER_GROUP): void {
       new Gauge({

@@ -31,6 +31,8 @@ export interface ServerProcess {
   httpAddr: string;
   child: ChildProcess;
   output: () => string;
+  /** Resolves with the exit code (or the signal that ended it) whenever the process ends. */
+  exited: Promise<number | string>;
   /** Sends a signal and resolves with the exit code (or the signal that ended it). */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
@@ -71,6 +73,7 @@ export async function startServer(dataDir: string, extraArgs: string[] = [], nod
     httpAddr,
     child,
     output: () => output,
+    exited,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
