@@ -14,7 +14,7 @@ export interface GrpcConnectionCloser {
  * a peer that never does (a TCP health check, a connection that never sent the HTTP/2 preface, a
  * client that ignores GOAWAY) held SIGTERM forever, forceShutdown included (its session is
  * already destroyed; its socket is not). grpc-js exposes no sockets, so this reads its private
- * `http2Servers` map after bind (grpc-js is pinned; test/runtime/shutdown.test.ts fails if that
+ * `http2Servers` map after bind (grpc-js is pinned; test/e2e/shutdown.test.ts fails if that
  * map goes away).
  */
 export function createGrpcConnectionCloser(server: grpc.Server): GrpcConnectionCloser {
