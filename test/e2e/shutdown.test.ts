@@ -37,6 +37,14 @@ async function droppedLines(metricsAddr: string): Promise<number> {
   return Number(/^usersvc_log_lines_dropped_total (\d+)$/m.exec(text)?.[1] ?? NaN);
 }
 
+/**
+ * kafkajs 2.2.4 schedules its request queue's check with a negative delay (throttledUntil -1 minus
+ * now), which Node 23+ reports as TimeoutNegativeWarning (kafkajs issue #1751, open; Node runs it
+ * after 1 ms, as older versions did silently). It is the only stderr line expected here.
+ */
+const withoutKafkajsTimeoutWarning = (text: string) =>
+  text.replace(/\(node:\d+\) TimeoutNegativeWarning: -\d+ is a negative number\.\nTimeout duration was set to 1\.\n(\(Use `node --trace-warnings \.\.\.` to show where the warning was created\)\n)?/g, '');
+
 describe('stdout whose reader went away (a log shipper that died)', () => {
   it('drops and counts the lines, keeps answering, and SIGTERM still exits 0 within the grace', async () => {
     const dir = freshDir('brokenpipe');
@@ -68,7 +76,7 @@ describe('stdout whose reader went away (a log shipper that died)', () => {
     client.close();
 
     const { code, ms } = await terminate(child, exited, grace + STOP_MARGIN_MS + 2_000);
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect({ code, stderr: withoutKafkajsTimeoutWarning(stderr) }).toEqual({ code: 0, stderr: '' });
     expect(ms).toBeLessThan(grace + STOP_MARGIN_MS);
   });
 });
