@@ -5,16 +5,11 @@ import { EVENTS } from '../../events/eventLog';
 import { readToEnd } from '../../events/readToEnd';
 import { Cursor } from '../../lib/cursor';
 import { openBackendLog } from '../support/kafka';
-import { backendArgs, removeDir, runCli, startServer, tempDir } from '../support/serverProcess';
+import { backendArgs, runCli, startServer } from '../support/serverProcess';
+import { useTempDirs } from '../support/tempDirs';
 import { SyncStream } from '../support/syncStream';
 
-const dirs: string[] = [];
-const freshDir = (label: string) => {
-  const dir = tempDir(label);
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => dirs.forEach(removeDir));
+const freshDir = useTempDirs();
 
 const checksumOf = async (args: string[]) => {
   const run = await runCli(args);

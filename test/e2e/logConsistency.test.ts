@@ -3,7 +3,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
 import { CURSOR } from '../support/cursorPattern';
-import { backendArgs, removeDir, runCli, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+import { backendArgs, runCli, type ServerProcess, startServer } from '../support/serverProcess';
+import { useTempDirs } from '../support/tempDirs';
 import { SyncStream } from '../support/syncStream';
 
 /**
@@ -11,13 +12,7 @@ import { SyncStream } from '../support/syncStream';
  * before it is served, and a cursor from another log is refused rather than read as offsets of
  * this one. On the embedded log "another log" is a log.db started afresh; on Kafka, other topics.
  */
-const dirs: string[] = [];
-const freshDir = (label: string) => {
-  const dir = tempDir(label);
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => dirs.forEach(removeDir));
+const freshDir = useTempDirs();
 
 const onKafka = process.env.USERSVC_TEST_LOG === 'kafka';
 const create = (client: Client, n: number) => unary(client, 'CreateUser', { email: `other-${n}@example.com`, name: `Other ${n}`, request_id: `other-${n}-${Date.now()}` });

@@ -3,15 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { createClient, unary } from '../../client/userServiceClient';
-import { backendArgs, CLI, removeDir, startServer, tempDir } from '../support/serverProcess';
+import { backendArgs, CLI, startServer } from '../support/serverProcess';
+import { useTempDirs } from '../support/tempDirs';
 
-const dirs: string[] = [];
-const freshDir = (label: string) => {
-  const dir = tempDir(label);
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => dirs.forEach(removeDir));
+const freshDir = useTempDirs();
 // A server that did not stop (the failure these tests look for) must not outlive its test.
 const children: ChildProcess[] = [];
 afterEach(() => children.splice(0).forEach((child) => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));

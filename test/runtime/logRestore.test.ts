@@ -4,20 +4,15 @@ import { copyFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createClient, unary, type Client } from '../../client/userServiceClient';
 import { EXIT } from '../../bin/exitCodes';
-import { removeDir, runCli, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+import { runCli, type ServerProcess, startServer } from '../support/serverProcess';
+import { useTempDirs } from '../support/tempDirs';
 
 /**
  * The embedded log restored from an older copy, or its WAL lost, under views that went further
  * (issue 12, finding 1): the view must be rebuilt from the log (or the start refused with
  * --no-auto-rebuild), never served ahead of the log with writes hanging until their deadline.
  */
-const dirs: string[] = [];
-const freshDir = (label: string) => {
-  const dir = tempDir(label);
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => dirs.forEach(removeDir));
+const freshDir = useTempDirs();
 
 const create = (client: Client, n: number, timeoutMs = 5000) =>
   unary(client, 'CreateUser', { email: `restore-${n}@example.com`, name: `Restore ${n}`, request_id: `restore-${n}` }, { timeoutMs });
