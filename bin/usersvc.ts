@@ -67,6 +67,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const argv = process.argv.slice(2);
+// Node ends a process whose event loop has nothing left to wait on with exit code 0, as if all went
+// well. Here that can only be a bug (a promise nothing will ever settle), and a supervisor must not
+// take it for a clean stop: say so and exit 1. (An explicit process.exit does not come here.)
+process.once('beforeExit', () => {
+  const error = new Error(`usersvc ${commandOf(argv)} ran out of work before it finished (a wait that nothing would end); this is a bug, please report it`);
+  void reportFailure(error, commandOf(argv) === 'serve').then((code) => process.exit(code));
+});
 main(argv).then(
   (code) => process.exit(code),
   // `serve` logs JSON lines on stdout, its failure to start too; the other commands write text for people.

@@ -9,6 +9,7 @@ import { DataError } from '../lib/startupErrors';
 import { readLayout } from '../store/fileLayout';
 import { integrityCheck, isCorruption } from '../store/integrityCheck';
 import { openDatabase, type Db } from '../store/openDatabase';
+import { checkOutcomeRow, type OutcomeRow } from '../store/outcome';
 import { readAppliedCursor } from '../store/projection';
 import { readDamageMark } from '../store/viewDamage';
 import { readViewLogIdentity, VIEW_LAYOUT } from '../store/viewSchema';
@@ -129,21 +130,33 @@ const READ_LIMIT_MS = 30_000;
 async function compareLastEvents(db: Db, log: EventLog, end: Cursor): Promise<string | undefined> {
   const last = new Map<number, { offset: number; event: Buffer }>();
   // Outcomes are written in log order (a rowid table), so the newest rows come first backwards.
-  const rows = db.prepare('SELECT partition, offset, event FROM outcomes ORDER BY rowid DESC LIMIT ?').iterate(LAST_EVENTS_SCAN) as Iterable<{ partition: number; offset: number; event: Buffer }>;
-  for (const row of rows) if (!last.has(row.partition)) last.set(row.partition, { offset: row.offset, event: row.event });
+  for (const row of db.prepare('SELECT * FROM outcomes ORDER BY rowid DESC LIMIT ?').iterate(LAST_EVENTS_SCAN) as Iterable<OutcomeRow>) {
+    if (last.has(row.partition)) continue;
+    checkOutcomeRow(row); // a damaged row must not send the read below somewhere the log never was
+    if (!(row.offset < end.get(row.partition) && end.partitions().includes(row.partition))) {
+      return `names ${row.partition}:${row.offset} as the last event it applied, and the log has no such record (it ends at ${end})`;
+    }
+    last.set(row.partition, { offset: row.offset, event: row.event });
+  }
   if (last.size === 0) return undefined;
   const from = Cursor.of(end.partitions().map((p) => [p, last.get(p)?.offset ?? end.get(p)] as const));
   const found = new Map<number, Buffer>();
-  // The records exist (the view's position is inside the log's bounds); the limit only keeps a
-  // broker that stopped answering from holding the start for ever.
-  const stop = AbortSignal.timeout(READ_LIMIT_MS);
-  for await (const batch of log.read(EVENTS, from, { signal: stop, maxBatch: 1 })) {
-    for (const record of batch.records) if (last.get(record.partition)?.offset === record.offset) found.set(record.partition, record.value);
-    if ([...last.keys()].every((p) => found.has(p) || batch.next.get(p) > last.get(p)!.offset)) break;
+  // Every record read here exists (each offset is inside the log's bounds). The limit keeps a
+  // broker that stopped answering from holding the start for ever; its timer is a real one, since
+  // a read waiting on nothing else would otherwise let the process end as if its work were done.
+  const stop = new AbortController();
+  const limit = setTimeout(() => stop.abort(), READ_LIMIT_MS);
+  try {
+    for await (const batch of log.read(EVENTS, from, { signal: stop.signal, maxBatch: 1 })) {
+      for (const record of batch.records) if (last.get(record.partition)?.offset === record.offset) found.set(record.partition, record.value);
+      if ([...last].every(([p, { offset }]) => found.has(p) || batch.next.get(p) > offset)) break;
+    }
+  } finally {
+    clearTimeout(limit);
   }
   for (const [partition, { offset, event }] of last) {
     const value = found.get(partition);
-    if (!value && stop.aborted) throw new UnavailableError(`could not read ${EVENTS} at ${partition}:${offset} within ${READ_LIMIT_MS / 1000} s to check the view against it`);
+    if (!value && stop.signal.aborted) throw new UnavailableError(`could not read ${EVENTS} at ${partition}:${offset} within ${READ_LIMIT_MS / 1000} s to check the view against it`);
     if (!value || !event.equals(value)) return `differs from the log at ${partition}:${offset} (the event it applied there is not the log's: a log restored from another copy, or rewritten)`;
   }
   return undefined;
