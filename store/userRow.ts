@@ -30,7 +30,10 @@ export function userFromRow(row: UserRow): User {
 }
 
 export function checkUserRow(row: UserRow): void {
-  if (row.crc !== userRowCrc(row.id, row.email, row.email_lower, row.name, row.plan, row.created_at, row.updated_at, row.version)) {
+  // Types first: one flipped bit turns a TEXT column's serial type into a BLOB's of the same bytes,
+  // which reads back as a Buffer whose text (and so CRC) is unchanged.
+  const typed = [row.id, row.email, row.email_lower, row.name].every((v) => typeof v === 'string') && [row.plan, row.created_at, row.updated_at, row.version].every(Number.isInteger);
+  if (!typed || row.crc !== userRowCrc(row.id, row.email, row.email_lower, row.name, row.plan, row.created_at, row.updated_at, row.version)) {
     throw new DamagedRowError(`the users row of ${JSON.stringify(row.id)}`);
   }
 }

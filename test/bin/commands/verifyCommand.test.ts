@@ -43,6 +43,13 @@ describe('usersvc verify', () => {
     expect(run.stderr).toMatch(/a damaged log must be restored from a backup/);
   });
 
+  it('finds a text value stored as a blob of the same bytes (one flipped bit in its serial type), which its CRC alone passes', async () => {
+    tamper('views.db', "UPDATE users SET email = CAST(email AS BLOB) WHERE email = 'verify-2@example.com'");
+    const run = await runCli(['verify', '--data', dir]);
+    expect(run.code).toBe(EXIT.DATA);
+    expect(run.stdout).toMatch(/views\.db: is damaged \(the users row of ".*" fails its checksum\)/);
+  });
+
   it('finds a view row whose value changed, and the next start rebuilds the view', async () => {
     tamper('views.db', "UPDATE users SET name = 'Mallory' WHERE email = 'verify-3@example.com'");
     const run = await runCli(['verify', '--data', dir]);
