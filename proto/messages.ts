@@ -104,12 +104,16 @@ export enum ChangeType {
   CREATED = 2,
   UPDATED = 3,
   DELETED = 4,
+  LEFT_FILTER = 5,
+  ENTERED_FILTER = 6,
 }
 
 export interface ChangeEvent {
   type: ChangeType;
   user: User;
   cursor: string;
+  previous?: User | null;
+  changed?: FieldMask | null;
 }
 
 export interface WriteResult {
@@ -120,7 +124,7 @@ export interface WriteResult {
   cursor: string;
 }
 
-export type SyncResult = { event: ChangeEvent } | { caught_up: { cursor: string } } | { result: WriteResult };
+export type SyncResult = { event: ChangeEvent } | { caught_up: { cursor: string } } | { result: WriteResult } | { progress: { cursor: string } };
 
 // ---- the log ----
 
@@ -149,6 +153,8 @@ export type Command = {
   command_id: string;
   request_id: string;
   issued_at: Timestamp | null;
+  /** Empty on commands written before it existed (and decoded as an empty buffer). */
+  request_digest?: Uint8Array;
 } & (
   | { kind: 'create_user'; create_user: CreateUser }
   | { kind: 'update_user'; update_user: UpdateUser }
@@ -160,16 +166,21 @@ export interface CommandRejected {
   reason: string;
   user_id: string;
   field: string;
+  /** Empty on rejections written before it existed: the code's name stands in. */
+  error_reason?: string;
+  error_metadata?: Record<string, string>;
 }
 
 export type UserEvent = {
   command_id: string;
   request_id: string;
   occurred_at: Timestamp | null;
+  request_digest?: Uint8Array;
 } & (
   | { kind: 'user_created'; user_created: { user: User } }
-  | { kind: 'user_updated'; user_updated: { user: User; changed_paths: string[] } }
-  | { kind: 'user_deleted'; user_deleted: { user: User } }
+  /** `previous` is null on events written before the decider recorded before-images. */
+  | { kind: 'user_updated'; user_updated: { user: User; changed_paths: string[]; previous?: User | null } }
+  | { kind: 'user_deleted'; user_deleted: { user: User; previous?: User | null } }
   | { kind: 'command_rejected'; command_rejected: CommandRejected }
 );
 

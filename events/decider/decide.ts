@@ -31,7 +31,7 @@ export function decide(state: DeciderState, command: Command): UserEvent | undef
       case 'update_user':
         return { ...head, kind: 'user_updated', user_updated: update(state, command.update_user, head) };
       case 'delete_user':
-        return { ...head, kind: 'user_deleted', user_deleted: { user: remove(state, command.delete_user, head) } };
+        return { ...head, kind: 'user_deleted', user_deleted: remove(state, command.delete_user, head) };
     }
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
@@ -57,7 +57,9 @@ function create(state: DeciderState, command: CreateUser, head: Head): User {
   return user;
 }
 
-function update(state: DeciderState, command: UpdateUser, head: Head): { user: User; changed_paths: string[] } {
+// Each change carries its before-image, so a filtered subscriber can tell a user that left its
+// filter from one it never had, without a look-up of its own.
+function update(state: DeciderState, command: UpdateUser, head: Head): { user: User; changed_paths: string[]; previous: User } {
   const current = existing(state, command.user_id, command.expected_version);
   const paths = checkPaths(command.paths);
   const next: User = { ...current, updated_at: head.occurred_at, version: current.version + 1 };
@@ -67,12 +69,12 @@ function update(state: DeciderState, command: UpdateUser, head: Head): { user: U
     if (path === 'plan') next.plan = checkPlan(command.plan, 'user.plan', false);
   }
   if (paths.includes('email')) assertEmailFree(state, next.email, next.id);
-  return { user: next, changed_paths: paths.filter((p) => next[p] !== current[p]) };
+  return { user: next, changed_paths: paths.filter((p) => next[p] !== current[p]), previous: current };
 }
 
-function remove(state: DeciderState, command: DeleteUser, head: Head): User {
+function remove(state: DeciderState, command: DeleteUser, head: Head): { user: User; previous: User } {
   const current = existing(state, command.user_id, command.expected_version);
-  return { ...current, updated_at: head.occurred_at, version: current.version + 1 };
+  return { user: { ...current, updated_at: head.occurred_at, version: current.version + 1 }, previous: current };
 }
 
 function existing(state: DeciderState, id: string, expectedVersion: number): User {
