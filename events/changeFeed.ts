@@ -6,11 +6,46 @@ import type { PositionedEvent } from '../store/projection';
 import { positionedEvents } from './codec';
 import { EVENTS, type EventLog } from './eventLog';
 
-export type FeedMessage = { kind: 'event'; event: UserEvent; cursor: Cursor } | { kind: 'caught_up'; cursor: Cursor };
+/** One event as a reader of the feed gets it: `cursor` is the reader's position just past it. */
+export interface FeedEvent {
+  kind: 'event';
+  event: UserEvent;
+  partition: number;
+  offset: number;
+  cursor: Cursor;
+  /**
+   * Shared by every reader of this event while it is in memory: what a reader derives from the
+   * event (an encoded answer) can be kept here for the next reader, so a change sent to a
+   * thousand subscribers is built once. Events read from the log get a map of their own.
+   */
+  memo: Map<string, unknown>;
+}
+
+export type FeedMessage =
+  | FeedEvent
+  /** The reader has read everything the feed holds; sent again after it fell behind and caught up anew. */
+  | { kind: 'caught_up'; cursor: Cursor }
+  /** Nothing new for a while (a reader after `caught_up` waits): a chance to tell its client where it stands. */
+  | { kind: 'idle'; cursor: Cursor };
 
 interface Entry {
   seq: number;
   item: PositionedEvent;
+  /** The feed's own position before and after this entry: readers in step share these objects. */
+  before: Cursor;
+  after: Cursor;
+  memo?: Map<string, unknown>;
+}
+
+export interface ChangeFeedOptions {
+  /** How many of the newest events stay in memory. */
+  capacity?: number;
+  /**
+   * How long a subscriber may go without hearing anything after its feed passed changes its
+   * filter skipped (then it gets a Progress bookmark). Readers waiting for news get an `idle`
+   * message twice in that time, so a bookmark is never more than half of it late.
+   */
+  bookmarkMs?: number;
 }
 
 /**
@@ -26,15 +61,22 @@ export class ChangeFeed {
   private base: Cursor;
   private end: Cursor;
   private readonly published = new Wakeup();
+  private readonly capacity: number;
+  readonly bookmarkMs: number;
+  /** Counts idle ticks, so a woken reader can tell a tick from a publish. */
+  private ticks = 0;
+  private ticker?: NodeJS.Timeout;
 
   constructor(
     private readonly log: EventLog,
     start: Cursor,
     private readonly logger: Logger,
-    private readonly capacity = 10_000,
+    options: ChangeFeedOptions = {},
   ) {
     this.base = start;
     this.end = start;
+    this.capacity = options.capacity ?? 10_000;
+    this.bookmarkMs = options.bookmarkMs ?? 1000;
   }
 
   /** Where the feed ends: what the projector has handed it (the local view can be ahead). */
@@ -44,22 +86,32 @@ export class ChangeFeed {
 
   /** Adds a batch the projector read, in log order; events the feed already holds are skipped, so a redelivered batch is harmless. */
   publish(events: PositionedEvent[], end: Cursor): void {
+    let running = this.end;
     for (const item of events) {
-      if (item.offset < this.end.get(item.partition)) continue;
-      this.entries.push({ seq: this.nextSeq++, item });
+      if (item.offset < running.get(item.partition)) continue;
+      const before = running;
+      running = running.after(item.partition, item.offset);
+      this.entries.push({ seq: this.nextSeq++, item, before, after: running });
     }
     // Trim in chunks so eviction stays amortized O(1) per event.
     if (this.entries.length > this.capacity * 1.25) {
       const dropped = this.entries.splice(0, this.entries.length - this.capacity);
       for (const { item } of dropped) this.base = this.base.after(item.partition, item.offset);
     }
-    this.end = this.end.max(end);
+    // Kept as the same object when the batch ends at its last event, so readers stay in step.
+    this.end = running.covers(end) ? running : running.max(end);
     this.published.wakeAll();
+  }
+
+  /** Resolves once the feed has been handed everything up to `cursor` (or the signal aborts). */
+  async reach(cursor: Cursor, signal: AbortSignal): Promise<void> {
+    while (!this.end.covers(cursor) && !signal.aborted) await this.published.wait(signal);
   }
 
   /**
    * Every event after `from`, once and in order, then a `caught_up` marker, then live events
-   * until the signal aborts.
+   * until the signal aborts. A reader that falls out of memory reads the log, and gets
+   * `caught_up` again when it is back. While there is nothing new, `idle` comes every `bookmarkMs / 2`.
    */
   async *changes(from: Cursor, signal: AbortSignal): AsyncGenerator<FeedMessage> {
     let position = from;
@@ -68,25 +120,46 @@ export class ChangeFeed {
     while (!signal.aborted) {
       if (seq === undefined || seq < this.firstSeq()) {
         if (!position.covers(this.base)) {
+          caughtUp = false;
           position = yield* this.fromLog(position, signal);
           continue;
         }
         seq = this.locate(position);
       }
       if (seq < this.nextSeq) {
-        const { item } = this.entries[seq++ - this.firstSeq()];
+        const entry = this.entries[seq++ - this.firstSeq()];
+        const { item } = entry;
         if (item.offset < position.get(item.partition)) continue;
-        position = position.after(item.partition, item.offset);
-        yield { kind: 'event', event: item.event, cursor: position };
+        position = position === entry.before ? entry.after : position.after(item.partition, item.offset);
+        entry.memo ??= new Map();
+        yield { kind: 'event', event: item.event, partition: item.partition, offset: item.offset, cursor: position, memo: entry.memo };
         continue;
       }
-      position = position.max(this.end);
+      position = this.end.covers(position) ? this.end : position.max(this.end);
       if (!caughtUp) {
         caughtUp = true;
         yield { kind: 'caught_up', cursor: position };
+        continue;
       }
+      const tick = this.ticks;
+      const last = this.nextSeq;
+      this.startTicking();
       await this.published.wait(signal);
+      if (this.ticks !== tick && this.nextSeq === last && !signal.aborted) yield { kind: 'idle', cursor: position };
     }
+  }
+
+  /** One timer for all readers, running only while some wait. */
+  private startTicking(): void {
+    this.ticker ??= setInterval(() => {
+      if (this.published.waiting() === 0) {
+        clearInterval(this.ticker);
+        this.ticker = undefined;
+        return;
+      }
+      this.ticks++;
+      this.published.wakeAll();
+    }, Math.max(1, this.bookmarkMs / 2)).unref();
   }
 
   private firstSeq(): number {
@@ -109,7 +182,7 @@ export class ChangeFeed {
       for await (const batch of this.log.read(EVENTS, position, { signal: stop.signal, maxBatch: 500 })) {
         for (const item of positionedEvents(batch.records, (error) => this.logger.error('feed', { error }))) {
           position = position.after(item.partition, item.offset);
-          yield { kind: 'event', event: item.event, cursor: position };
+          yield { kind: 'event', event: item.event, partition: item.partition, offset: item.offset, cursor: position, memo: new Map() };
         }
         position = position.max(batch.next);
         if (position.covers(this.base)) break;

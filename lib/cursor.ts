@@ -65,6 +65,13 @@ export class Cursor {
     return new Cursor(next);
   }
 
+  /** The nearest of both on each partition this cursor names. */
+  min(other: Cursor): Cursor {
+    const next = new Map(this.offsets);
+    for (const [partition, offset] of this.offsets) next.set(partition, Math.min(offset, other.get(partition)));
+    return new Cursor(next);
+  }
+
   isEmpty(): boolean {
     return this.offsets.size === 0;
   }

@@ -16,6 +16,11 @@ export class Wakeup {
     });
   }
 
+  /** How many wait now. */
+  waiting(): number {
+    return this.sleepers.size;
+  }
+
   wakeAll(): void {
     for (const wake of [...this.sleepers]) wake();
   }

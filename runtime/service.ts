@@ -63,7 +63,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   const log = new TimedLog(opened, metrics.appendTook);
   const views = openViews(options.dataDir, sharedState, opened.identity, logger);
   const { view, deciderState } = views;
-  const feed = new ChangeFeed(log, view.cursor(), logger);
+  const feed = new ChangeFeed(log, view.cursor(), logger, { bookmarkMs: options.bookmarkMs, capacity: options.feedWindow });
   const deps: ServiceDeps = { log, view, deciderState, feed, cursors, logger, clock: Date.now, newId: () => nanoid() };
 
   const stopRunners = new AbortController();

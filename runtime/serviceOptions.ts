@@ -25,6 +25,10 @@ export interface ServiceOptions extends TransportOptions {
   keepaliveMs: number;
   idleTimeoutMs: number;
   slowReaderMs: number;
+  /** How long a filtered subscriber whose feed skipped changes waits at most for a Progress bookmark. */
+  bookmarkMs: number;
+  /** How many of the newest changes the feed keeps in memory; subscribers further behind read the log. */
+  feedWindow: number;
   dataDir: string;
   /** Which log: the embedded SQLite file, or Kafka with these settings. */
   log: 'embedded' | 'kafka';
@@ -61,6 +65,8 @@ export const OPTION_SPECS = {
   'max-concurrent-streams': { env: 'USERSVC_MAX_CONCURRENT_STREAMS', default: '100', help: 'concurrent calls on one HTTP/2 connection' },
   'keepalive-ms': { env: 'USERSVC_KEEPALIVE_MS', default: '60000', help: 'ping a connection quiet this long (dead peers are dropped)' },
   'slow-reader-ms': { env: 'USERSVC_SLOW_READER_MS', default: '30000', help: 'cut off a stream whose client reads nothing this long' },
+  'bookmark-ms': { env: 'USERSVC_BOOKMARK_MS', default: '1000', help: 'send a watcher a Progress bookmark after its filter skipped changes and nothing was sent this long' },
+  'feed-window': { env: 'USERSVC_FEED_WINDOW', default: '10000', help: 'newest changes kept in memory for subscribers (further behind, they read the log)' },
   'idle-timeout-ms': { env: 'USERSVC_IDLE_TIMEOUT_MS', default: '300000', help: 'close a connection with no calls for this long' },
   log: { env: 'USERSVC_LOG', default: 'embedded', help: 'the log: embedded (a SQLite file in --data) or kafka' },
   brokers: { env: 'KAFKA_BROKERS', default: '127.0.0.1:9092', help: 'Kafka bootstrap brokers, comma-separated' },
@@ -101,6 +107,8 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
     keepaliveMs: positive('keepalive-ms', value('keepalive-ms')),
     idleTimeoutMs: positive('idle-timeout-ms', value('idle-timeout-ms')),
     slowReaderMs: positive('slow-reader-ms', value('slow-reader-ms')),
+    bookmarkMs: positive('bookmark-ms', value('bookmark-ms')),
+    feedWindow: positive('feed-window', value('feed-window')),
     dataDir: path.resolve(value('data')),
     log,
     kafka: {

@@ -52,7 +52,7 @@ describe('ChangeFeed', () => {
   });
 
   it('delivers from a cursor once and in order, then caught_up, then live events', async () => {
-    const feed = new ChangeFeed(log, Cursor.empty, quiet, 100);
+    const feed = new ChangeFeed(log, Cursor.empty, quiet, { capacity: 100 });
     await appendAndPublish(log, feed, 0, 5);
     const stop = new AbortController();
     const seen: FeedMessage[] = [];
@@ -70,7 +70,7 @@ describe('ChangeFeed', () => {
   });
 
   it('reads the log for a reader older than what it keeps in memory, then joins memory without a gap', async () => {
-    const feed = new ChangeFeed(log, Cursor.empty, quiet, 10);
+    const feed = new ChangeFeed(log, Cursor.empty, quiet, { capacity: 10 });
     for (let i = 0; i < 50; i += 5) await appendAndPublish(log, feed, i, 5);
     const messages = await take(feed, Cursor.empty, 51);
     expect(ids(messages)).toEqual([...Array.from({ length: 50 }, (_, i) => `u${i}`), 'caught_up@0:50']);
@@ -78,7 +78,7 @@ describe('ChangeFeed', () => {
 
   it('starts a feed whose view began mid-log from the log, not from memory', async () => {
     await log.append(EVENTS, [0, 1, 2].map((i) => eventRecord(event(i))));
-    const feed = new ChangeFeed(log, Cursor.of([[0, 3]]), quiet, 10);
+    const feed = new ChangeFeed(log, Cursor.of([[0, 3]]), quiet, { capacity: 10 });
     await appendAndPublish(log, feed, 3, 2);
     expect(ids(await take(feed, Cursor.of([[0, 1]]), 5))).toEqual(['u1', 'u2', 'u3', 'u4', 'caught_up@0:5']);
   });

@@ -1,4 +1,4 @@
-import { openSse, request } from '../support/httpClient';
+import { duplex, openSse, request } from '../support/httpClient';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
 
 /** The browser change feed: GET /v1/users:watch as Server-Sent Events, resumed with Last-Event-ID. */
@@ -10,7 +10,7 @@ const create = async (name: string) => (await request(base, 'POST', '/v1/users',
 
 beforeAll(async () => {
   dir = tempDir('watch');
-  server = await startServer(dir);
+  server = await startServer(dir, ['--bookmark-ms', '200']);
   base = `http://${server.httpAddr}`;
 });
 
@@ -24,7 +24,9 @@ it('sends a snapshot, caughtUp with its cursor as the event id, then live change
   const feed = await openSse(base, '/v1/users:watch');
   expect(feed.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
   const snapshot = await feed.next();
-  expect(snapshot).toMatchObject({ event: 'event', id: undefined, data: { type: 'CHANGE_TYPE_SNAPSHOT', user: { id: before.id } } });
+  expect(snapshot).toMatchObject({ event: 'event', data: { type: 'CHANGE_TYPE_SNAPSHOT', user: { id: before.id } } });
+  // A snapshot event's cursor resumes the snapshot after it: a browser cut off mid-snapshot goes on.
+  expect(snapshot?.id).toBe(snapshot?.data.cursor);
   const caughtUp = await feed.next();
   expect(caughtUp?.event).toBe('caughtUp');
   expect(caughtUp?.id).toBe(caughtUp?.data.cursor);
@@ -69,6 +71,40 @@ it('filters the feed like ListUsers', async () => {
   const match = await create(`match ${tag}`);
   expect((await feed.next())?.data.user.id).toBe(match.id);
   feed.close();
+});
+
+it('tells a filtered feed that a user left and entered the filter, and bookmarks skipped changes (SSE)', async () => {
+  const tag = unique();
+  const filter = encodeURIComponent(`plan = PRO AND name : "${tag}"`);
+  const feed = await openSse(base, `/v1/users:watch?filter=${filter}`);
+  expect((await feed.next())?.event).toBe('caughtUp');
+  const user = (await request(base, 'POST', '/v1/users', { body: { email: `${unique()}@watch.example`, name: `pro ${tag}`, plan: 'USER_PLAN_PRO' } })).json;
+  expect((await feed.next())?.data).toMatchObject({ type: 'CHANGE_TYPE_CREATED', user: { id: user.id } });
+  await request(base, 'PATCH', `/v1/users/${user.id}?updateMask=plan`, { body: { plan: 'USER_PLAN_FREE' } });
+  const left = await feed.next();
+  expect(left).toMatchObject({ event: 'event', data: { type: 'CHANGE_TYPE_LEFT_FILTER', user: { plan: 'USER_PLAN_FREE', version: '2' }, previous: { plan: 'USER_PLAN_PRO', version: '1' }, changed: 'plan' } });
+  await request(base, 'PATCH', `/v1/users/${user.id}?updateMask=plan`, { body: { plan: 'USER_PLAN_PRO' } });
+  expect((await feed.next())?.data).toMatchObject({ type: 'CHANGE_TYPE_ENTERED_FILTER', previous: { plan: 'USER_PLAN_FREE' } });
+  await create('skipped by the filter');
+  const bookmark = await feed.next();
+  expect(bookmark?.event).toBe('progress');
+  expect(bookmark?.id).toBe(bookmark?.data.cursor);
+  feed.close();
+});
+
+it('carries the same messages as NDJSON', async () => {
+  const tag = unique();
+  const watch = duplex(base, `/v1/users:watch?filter=${encodeURIComponent(`plan = PRO AND name : "${tag}"`)}`, { accept: 'application/x-ndjson' }, 'GET');
+  watch.end();
+  expect((await watch.lines(1))[0]).toMatchObject({ result: { caughtUp: {} } });
+  const user = (await request(base, 'POST', '/v1/users', { body: { email: `${unique()}@watch.example`, name: `pro ${tag}`, plan: 'USER_PLAN_PRO' } })).json;
+  await request(base, 'PATCH', `/v1/users/${user.id}?updateMask=plan`, { body: { plan: 'USER_PLAN_FREE' } });
+  await create('skipped by the filter');
+  const [, created, left, progress] = await watch.lines(4);
+  expect(created).toMatchObject({ result: { event: { type: 'CHANGE_TYPE_CREATED' } } });
+  expect(left).toMatchObject({ result: { event: { type: 'CHANGE_TYPE_LEFT_FILTER', previous: { plan: 'USER_PLAN_PRO' } } } });
+  expect(progress.result.progress.cursor).toMatch(/@/);
+  watch.destroy();
 });
 
 it('a resume point older than the log, or past its end, is refused before the stream starts', async () => {
