@@ -8,6 +8,8 @@ export interface UserChange {
   type: 'created' | 'updated' | 'deleted';
   /** The user's full image after the change (the last image for a deletion). */
   user: User;
+  /** The image before an update or deletion; null for a creation and for events written before it was recorded. */
+  previous: User | null;
   /** Grows by one with each change of this user: with at-least-once delivery, skip what you have seen. */
   version: number;
   commandId: string;
@@ -28,6 +30,7 @@ export function userChangeOf(record: LogRecord): UserChange | undefined {
   return {
     type,
     user,
+    previous: event.kind === 'user_updated' ? (event.user_updated.previous ?? null) : event.kind === 'user_deleted' ? (event.user_deleted.previous ?? null) : null,
     version: Number(user.version),
     commandId: event.command_id,
     requestId: event.request_id,

@@ -82,4 +82,32 @@ describe('ChangeFeed', () => {
     await appendAndPublish(log, feed, 3, 2);
     expect(ids(await take(feed, Cursor.of([[0, 1]]), 5))).toEqual(['u1', 'u2', 'u3', 'u4', 'caught_up@0:5']);
   });
+
+  it('gives readers in step the same cursor object and memo per event, so what they derive is built once', async () => {
+    const feed = new ChangeFeed(log, Cursor.empty, quiet, { capacity: 100 });
+    await appendAndPublish(log, feed, 0, 3);
+    const [a, b] = await Promise.all([take(feed, Cursor.empty, 3), take(feed, Cursor.empty, 3)]);
+    for (let i = 0; i < 3; i++) {
+      const [x, y] = [a[i], b[i]];
+      if (x.kind !== 'event' || y.kind !== 'event') throw new Error('expected events');
+      expect(x.cursor).toBe(y.cursor);
+      expect(x.memo).toBe(y.memo);
+    }
+  });
+
+  it('says caught_up again to a reader that fell out of memory, and idle while nothing comes', async () => {
+    const feed = new ChangeFeed(log, Cursor.empty, quiet, { capacity: 10, bookmarkMs: 40 });
+    const stop = new AbortController();
+    const reader = feed.changes(Cursor.empty, stop.signal);
+    expect((await reader.next()).value).toMatchObject({ kind: 'caught_up' });
+    // While this reader holds its place, 50 events pass and only the newest 10 stay in memory.
+    for (let i = 0; i < 50; i += 5) await appendAndPublish(log, feed, i, 5);
+    const kinds: string[] = [];
+    for await (const message of reader) {
+      kinds.push(message.kind);
+      if (message.kind === 'idle') break;
+    }
+    stop.abort();
+    expect(kinds).toEqual([...Array(50).fill('event'), 'caught_up', 'idle']);
+  });
 });

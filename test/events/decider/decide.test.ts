@@ -70,6 +70,13 @@ describe('decide', () => {
     expect(events[5]).toMatchObject({ kind: 'user_deleted', user_deleted: { user: { id: 'u1', version: 5 } } });
   });
 
+  it('records the image before each update and deletion, so subscribers can tell what a user was', () => {
+    const [created, updated, deleted] = decideBatch(stateWith(), [create('u1', 'a@x.io'), update('u1', { name: 'Z', plan: 2 }), remove('u1')]);
+    const first = created.kind === 'user_created' ? created.user_created.user : undefined;
+    expect(updated).toMatchObject({ kind: 'user_updated', user_updated: { user: { version: 2, name: 'Z' }, previous: first, changed_paths: ['name', 'plan'] } });
+    expect(deleted).toMatchObject({ kind: 'user_deleted', user_deleted: { user: { version: 3, name: 'Z' }, previous: { version: 2, name: 'Z', plan: 2 } } });
+  });
+
   it('is deterministic: the same commands give the same events', () => {
     const commands = [create('u1', 'a@x.io'), update('u1', { name: 'Z', plan: 2 }), create('u2', 'a@x.io'), remove('u1')];
     expect(decideBatch(stateWith(), commands)).toEqual(decideBatch(stateWith(), commands));
