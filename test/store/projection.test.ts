@@ -77,7 +77,7 @@ describe('UserView projection', () => {
     const u = (id: string, version: number, name: string) => ({ id, email: `${id}@x.io`, name, plan: 1, created_at: at, updated_at: at, version });
     const script: UserEvent[] = [];
     const add = (kind: 'user_created' | 'user_updated' | 'user_deleted', user: ReturnType<typeof u>) =>
-      script.push({ command_id: `k${script.length}`, request_id: script.length % 3 === 0 ? `r${script.length}` : '', occurred_at: at, kind, [kind]: kind === 'user_updated' ? { user, changed_paths: ['name'] } : { user } } as UserEvent);
+      script.push({ command_id: `k${script.length}`, request_id: script.length % 3 === 0 ? `r${script.length}` : '', occurred_at: at, kind, [kind]: kind === 'user_updated' ? { user, changed_paths: ['name'] } : { user } } as unknown as UserEvent);
     for (let i = 0; i < 150; i++) add('user_created', u(`u${i}`, 1, 'first'));
     for (let i = 0; i < 120; i++) add('user_updated', u(`u${i}`, 2, 'second'));
     add('user_deleted', u('u7', 3, 'second'));
