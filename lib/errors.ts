@@ -1,14 +1,26 @@
 import { Code } from './code';
 
-/** The one error hierarchy of the service: every class carries the gRPC code clients see. */
+/** The stable, machine-readable side of an error: a google.rpc.ErrorInfo's reason and metadata. */
+export interface ErrorReason {
+  reason: string;
+  metadata: Record<string, string>;
+}
+
+/**
+ * The one error hierarchy of the service: every class carries the gRPC code clients see. `info`
+ * is the ErrorInfo a client can branch on; without it, the reason is the code's name.
+ */
 export class ServiceError extends Error {
+  readonly info?: ErrorReason;
+
   constructor(
     readonly code: Code,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; info?: ErrorReason },
   ) {
     super(message, options);
     this.name = new.target.name;
+    if (options?.info) this.info = options.info;
   }
 }
 
@@ -29,8 +41,15 @@ export class NotFoundError extends ServiceError {
 }
 
 export class AlreadyExistsError extends ServiceError {
-  constructor(message: string) {
-    super(Code.ALREADY_EXISTS, message);
+  constructor(message: string, info?: ErrorReason) {
+    super(Code.ALREADY_EXISTS, message, { info });
+  }
+}
+
+/** Another user holds the email (compared case-insensitively). */
+export class EmailTakenError extends AlreadyExistsError {
+  constructor(readonly email: string) {
+    super(`email "${email}" is already taken by another user`, { reason: 'EMAIL_TAKEN', metadata: { email } });
   }
 }
 
@@ -41,7 +60,21 @@ export class WrongExpectedVersionError extends ServiceError {
     readonly actual: number,
     message = `expected version ${expected} but the user is at version ${actual}`,
   ) {
-    super(Code.ABORTED, message);
+    super(Code.ABORTED, message, { info: { reason: 'VERSION_MISMATCH', metadata: { expected: String(expected), actual: String(actual) } } });
+  }
+}
+
+/**
+ * A request_id already decided for a different request (another method, user or fields). Nothing
+ * was applied: a retry must repeat the first request exactly; a new request needs a new id.
+ */
+export class RequestIdReusedError extends ServiceError {
+  constructor(readonly requestId: string) {
+    super(
+      Code.FAILED_PRECONDITION,
+      `request_id "${requestId}" was already used for a different request; nothing was applied (send a new request_id for a new request, or repeat the first request exactly to learn its outcome)`,
+      { info: { reason: 'REQUEST_ID_REUSED', metadata: { request_id: requestId } } },
+    );
   }
 }
 
@@ -90,9 +123,12 @@ export class ResourceExhaustedError extends ServiceError {
   }
 }
 
-/** Rebuilds the error a decided outcome stands for (outcomes store only code and message). */
-export function errorFromOutcome(code: Code, message: string): ServiceError {
-  return new ServiceError(code, message);
+/**
+ * Rebuilds the error a decided outcome stands for. Rejections recorded before the decider kept
+ * an ErrorInfo reason have none: their reason is then the code's name, as it always was.
+ */
+export function errorFromOutcome(code: Code, message: string, info?: ErrorReason): ServiceError {
+  return new ServiceError(code, message, info?.reason ? { info } : undefined);
 }
 
 /** What a client sees for any thrown value: our errors keep their code and message; anything

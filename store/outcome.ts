@@ -1,5 +1,6 @@
 import { Code } from '../lib/code';
 import { Cursor } from '../lib/cursor';
+import type { ErrorReason } from '../lib/errors';
 import { decodeMessage, messageType } from '../proto/schema';
 import { userOf, type User, type UserEvent } from '../proto/messages';
 import { DamagedRowError, outcomeRowCrc } from './rowChecksum';
@@ -10,6 +11,10 @@ export interface Outcome {
   requestId: string;
   code: Code;
   message: string;
+  /** A rejection's ErrorInfo (VERSION_MISMATCH, ...); undefined for successes and older rejections. */
+  errorInfo?: ErrorReason;
+  /** The digest of the request that was decided; empty when it had none (no request_id, or an older record). */
+  requestDigest: Uint8Array;
   /** The user's image right after the command (the last image for a deletion). */
   user: User | null;
   /** The log position just past the event: wait for it to read this write elsewhere. */
@@ -35,6 +40,7 @@ export function checkOutcomeRow(row: OutcomeRow): void {
   }
 }
 
+const EMPTY = new Uint8Array(0);
 const eventType = () => messageType('userservice.UserEvent');
 
 export function outcomeOf(event: UserEvent, partition: number, offset: number): Outcome {
@@ -44,6 +50,8 @@ export function outcomeOf(event: UserEvent, partition: number, offset: number): 
     requestId: event.request_id,
     code: rejected ? rejected.code : Code.OK,
     message: rejected ? rejected.reason : '',
+    ...(rejected?.error_reason ? { errorInfo: { reason: rejected.error_reason, metadata: { ...rejected.error_metadata } } } : {}),
+    requestDigest: event.request_digest ?? EMPTY,
     user: userOf(event) ?? null,
     cursor: Cursor.of([[partition, offset + 1]]),
   };

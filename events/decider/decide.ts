@@ -1,5 +1,5 @@
-import { AlreadyExistsError, NotFoundError, ServiceError, WrongExpectedVersionError } from '../../lib/errors';
-import { commandUserId, type Command, type CreateUser, type DeleteUser, type UpdateUser, type User, type UserEvent } from '../../proto/messages';
+import { AlreadyExistsError, EmailTakenError, NotFoundError, ServiceError, WrongExpectedVersionError } from '../../lib/errors';
+import { commandUserId, type Command, type CommandRejected, type CreateUser, type DeleteUser, type UpdateUser, type User, type UserEvent } from '../../proto/messages';
 import { checkEmail, checkExpectedVersion, checkId, checkName, checkPaths, checkPlan } from './userRules';
 
 /** What deciding needs to know about the past: a fold of the events decided so far. */
@@ -13,7 +13,7 @@ export interface DeciderState {
   seenCommand(commandId: string): boolean;
 }
 
-type Head = Pick<UserEvent, 'command_id' | 'request_id' | 'occurred_at'>;
+type Head = Pick<UserEvent, 'command_id' | 'request_id' | 'request_digest' | 'occurred_at'>;
 
 /**
  * Turns one command into the event it stands for, or undefined for a command decided before
@@ -24,6 +24,8 @@ export function decide(state: DeciderState, command: Command): UserEvent | undef
   if (state.seenCommand(command.command_id)) return undefined;
   if (command.request_id && state.seenRequest(command.request_id)) return undefined;
   const head: Head = { command_id: command.command_id, request_id: command.request_id, occurred_at: command.issued_at };
+  // Kept with the outcome, so a later request with this request_id can be told apart from a retry.
+  if (command.request_digest?.length) head.request_digest = command.request_digest;
   try {
     switch (command.kind) {
       case 'create_user':
@@ -35,9 +37,16 @@ export function decide(state: DeciderState, command: Command): UserEvent | undef
     }
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
-    const field = (error as { field?: string }).field ?? '';
-    return { ...head, kind: 'command_rejected', command_rejected: { code: error.code, reason: error.message, user_id: commandUserId(command), field } };
+    return { ...head, kind: 'command_rejected', command_rejected: rejection(error, commandUserId(command)) };
   }
+}
+
+/** A rejection as the log keeps it: the ErrorInfo goes with it, so every later answer repeats it. */
+function rejection(error: ServiceError, userId: string): CommandRejected {
+  const field = (error as { field?: string }).field ?? '';
+  const rejected: CommandRejected = { code: error.code, reason: error.message, user_id: userId, field };
+  if (error.info) Object.assign(rejected, { error_reason: error.info.reason, error_metadata: { ...error.info.metadata } });
+  return rejected;
 }
 
 function create(state: DeciderState, command: CreateUser, head: Head): User {
@@ -87,5 +96,5 @@ function existing(state: DeciderState, id: string, expectedVersion: number): Use
 
 function assertEmailFree(state: DeciderState, email: string, id: string): void {
   const owner = state.emailOwner(email);
-  if (owner !== undefined && owner !== id) throw new AlreadyExistsError(`email "${email}" is already taken by another user`);
+  if (owner !== undefined && owner !== id) throw new EmailTakenError(email);
 }

@@ -14,9 +14,9 @@ import { requestBody, streamContent } from './mediaTypes';
  */
 const ERRORS: Record<string, Record<string, string>> = {
   GetUser: { '404': 'No user with this id' },
-  CreateUser: { '409': 'The email belongs to another user (ALREADY_EXISTS)' },
-  UpdateUser: { '404': 'No user with this id', '409': 'expected_version does not match (ABORTED), or the email is taken (ALREADY_EXISTS)' },
-  DeleteUser: { '404': 'No user with this id', '409': 'expected_version does not match (ABORTED)' },
+  CreateUser: { '409': 'The email belongs to another user (ALREADY_EXISTS, ErrorInfo reason EMAIL_TAKEN)' },
+  UpdateUser: { '404': 'No user with this id', '409': 'expected_version does not match (ABORTED, ErrorInfo reason VERSION_MISMATCH with `expected` and `actual`), or the email is taken (ALREADY_EXISTS, EMAIL_TAKEN)' },
+  DeleteUser: { '404': 'No user with this id', '409': 'expected_version does not match (ABORTED, ErrorInfo reason VERSION_MISMATCH with `expected` and `actual`)' },
 };
 
 /** What the document says about itself besides its paths (package.json's version and license). */
@@ -83,7 +83,7 @@ function operation(binding: HttpBinding, schemas: SchemaSet, status: Schema): Sc
     parameters,
     responses: {
       '200': answer('OK', streamingOut ? streamContent(method, output) : { 'application/json': { schema: output } }, true),
-      '400': answer('The request is invalid (INVALID_ARGUMENT, OUT_OF_RANGE or FAILED_PRECONDITION); `details` name the field', error),
+      '400': answer('The request is invalid (INVALID_ARGUMENT, OUT_OF_RANGE, or FAILED_PRECONDITION with ErrorInfo reason REQUEST_ID_REUSED: the request_id was used for a different request); `details` name the field', error),
       ...Object.fromEntries(Object.entries(ERRORS[method.name] ?? {}).map(([code, description]) => [code, answer(description, error, true)])),
       default: answer('Any other error, as google.rpc.Status (401, 403, 429, 503 UNAVAILABLE, 504 DEADLINE_EXCEEDED)', error),
     },

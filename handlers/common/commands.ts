@@ -5,6 +5,7 @@ import { timestampFromMillis } from '../../lib/timestamp';
 import type { Command, CreateUserRequest, DeleteUserRequest, UpdateUserRequest } from '../../proto/messages';
 import type { HandlerContext } from '../handlerContext';
 import { edgeEmail, edgeName } from './identityText';
+import { requestDigest } from './requestDigest';
 
 type Head = Pick<Command, 'command_id' | 'request_id' | 'issued_at'>;
 
@@ -19,7 +20,7 @@ function head(requestId: string, ctx: HandlerContext): Head {
  * Emails and names also pass the edge rules of identityText.ts, which the decider does not know.
  */
 export function createCommand(request: CreateUserRequest, ctx: HandlerContext): Command {
-  return {
+  return digested({
     ...head(request.request_id, ctx),
     kind: 'create_user',
     create_user: {
@@ -28,7 +29,7 @@ export function createCommand(request: CreateUserRequest, ctx: HandlerContext): 
       name: checkName(edgeName(request.name)),
       plan: checkPlan(request.plan),
     },
-  };
+  });
 }
 
 export function updateCommand(request: UpdateUserRequest, ctx: HandlerContext): Command {
@@ -36,7 +37,7 @@ export function updateCommand(request: UpdateUserRequest, ctx: HandlerContext): 
   if (!user) throw new InvalidArgumentError('user', 'is required (with at least user.id)');
   const paths = checkPaths(request.update_mask?.paths.length ? request.update_mask.paths : populatedPaths(user));
   if (paths.length === 0) throw new InvalidArgumentError('update_mask', 'names nothing to update (set update_mask or a field of user)');
-  return {
+  return digested({
     ...head(request.request_id, ctx),
     kind: 'update_user',
     update_user: {
@@ -47,15 +48,21 @@ export function updateCommand(request: UpdateUserRequest, ctx: HandlerContext): 
       paths,
       expected_version: checkExpectedVersion(request.expected_version),
     },
-  };
+  });
 }
 
 export function deleteCommand(request: DeleteUserRequest, ctx: HandlerContext): Command {
-  return {
+  return digested({
     ...head(request.request_id, ctx),
     kind: 'delete_user',
     delete_user: { user_id: checkId(request.id), expected_version: checkExpectedVersion(request.expected_version) },
-  };
+  });
+}
+
+/** Only a request with a request_id can be retried, so only its command carries what it asked. */
+function digested(command: Command): Command {
+  if (command.request_id) command.request_digest = requestDigest(command);
+  return command;
 }
 
 /** AIP-134: with no mask, every field the client populated is updated. */

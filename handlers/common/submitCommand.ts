@@ -1,10 +1,11 @@
 import { TRACE_HEADER, commandRecord } from '../../events/codec';
 import { COMMANDS } from '../../events/eventLog';
 import { Code } from '../../lib/code';
-import { DataLossError, DeadlineExceededError, UnavailableError, errorFromOutcome } from '../../lib/errors';
+import { DataLossError, DeadlineExceededError, RequestIdReusedError, UnavailableError, errorFromOutcome } from '../../lib/errors';
 import type { Command, User } from '../../proto/messages';
 import type { Outcome } from '../../store/outcome';
 import { CURSOR_TRAILER, type HandlerContext } from '../handlerContext';
+import { differentRequests } from './requestDigest';
 
 /**
  * Time kept back from the deadline to answer with our own status (UNAVAILABLE when the log is
@@ -21,7 +22,8 @@ const ANSWERED = new Error('the call was answered');
 /**
  * Appends a command and waits, within the call's deadline, until the local view has applied
  * its outcome: that is read-your-writes without shared state. A request id seen before
- * returns the first outcome without appending anything. If the log reports a failure while we
+ * returns the first outcome without appending anything, when the request is the same one;
+ * for a different request it is REQUEST_ID_REUSED, and nothing is applied. If the log reports a failure while we
  * wait (a broker gone), the wait ends at once with UNAVAILABLE; a wait that runs out while the
  * log is failing is UNAVAILABLE too (the client should retry), otherwise DEADLINE_EXCEEDED.
  */
@@ -29,7 +31,7 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
   const { view, log } = ctx.deps;
   const key = { commandId: command.command_id, requestId: command.request_id || undefined };
   const known = view.findOutcome(key);
-  if (known) return known;
+  if (known) return ownOutcome(known, command);
   const giveUp = new AbortController();
   const stopWaiting = () => giveUp.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', stopWaiting, { once: true });
@@ -45,7 +47,7 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
     outcome.catch(() => {}); // observed below; this keeps an early failure from going unhandled
     // Answered from its event, never from the append: the command may share the event's fsync.
     const appended = log.append(COMMANDS, [commandRecord(command, ctx.metadata(TRACE_HEADER))], { syncWithNext: true }).then(() => outcome);
-    return await Promise.race([appended, outcome, logFailed]);
+    return ownOutcome(await Promise.race([appended, outcome, logFailed]), command);
   } catch (error) {
     if (error instanceof DeadlineExceededError && !log.healthy()) {
       // The call's time is used up: a negative pushback tells a retrying client not to try again
@@ -61,9 +63,21 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
   }
 }
 
+/**
+ * The outcome, if it answers this very request. Found by request_id, it may be another request's:
+ * one decided before, or (two requests racing with one id) the one the decider took first while
+ * it skipped ours. Either way ours was not applied, and saying so beats answering for the other.
+ */
+function ownOutcome(outcome: Outcome, command: Command): Outcome {
+  if (outcome.commandId !== command.command_id && differentRequests(outcome.requestDigest, command.request_digest)) {
+    throw new RequestIdReusedError(command.request_id);
+  }
+  return outcome;
+}
+
 /** The user an outcome produced, or the error it stands for; the cursor goes back as a trailer. */
 export function userFromOutcome(outcome: Outcome, ctx: HandlerContext): User {
   ctx.setTrailer(CURSOR_TRAILER, ctx.deps.cursors.format(outcome.cursor));
-  if (outcome.code !== Code.OK || !outcome.user) throw errorFromOutcome(outcome.code, outcome.message);
+  if (outcome.code !== Code.OK || !outcome.user) throw errorFromOutcome(outcome.code, outcome.message, outcome.errorInfo);
   return outcome.user;
 }

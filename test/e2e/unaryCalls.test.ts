@@ -81,8 +81,8 @@ describe('CreateUser and GetUser', () => {
     const first = await unary(client, 'CreateUser', request);
     const retry = await unary(client, 'CreateUser', request);
     expect(retry.response).toEqual(first.response);
-    const other = await unary(client, 'CreateUser', { ...request, email: `${unique()}@example.com` });
-    expect(other.response.id).toBe(first.response.id);
+    // Another request under the same id is not a retry: it is refused, not answered with the first user.
+    await expect(unary(client, 'CreateUser', { ...request, email: `${unique()}@example.com` })).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
   });
 });
 
@@ -107,6 +107,7 @@ describe('UpdateUser', () => {
     const error = await unary(client, 'UpdateUser', { user: { id: user.id, name: 'W' }, expected_version: 7 }).catch((e) => e);
     expect(error.code).toBe(grpc.status.ABORTED);
     expect(error.details).toBe('expected version 7 but the user is at version 1');
+    expect(errorDetails(error).errorInfo).toEqual({ reason: 'VERSION_MISMATCH', domain: 'userservice', metadata: { expected: '7', actual: '1' } });
   });
 
   it('refuses an unknown mask path, an empty update and a taken email', async () => {

@@ -77,6 +77,27 @@ describe('decide', () => {
     expect(deleted).toMatchObject({ kind: 'user_deleted', user_deleted: { user: { version: 3, name: 'Z' }, previous: { version: 2, name: 'Z', plan: 2 } } });
   });
 
+  it('records the ErrorInfo of a rejection: VERSION_MISMATCH with both versions, EMAIL_TAKEN with the email', () => {
+    const user: User = { id: 'u1', email: 'a@x.io', name: 'A', plan: 1, created_at: at, updated_at: at, version: 4 };
+    const [stale, staleDelete, taken, missing] = decideBatch(stateWith([user]), [update('u1', { name: 'B' }, 3), remove('u1', 9), create('u2', 'A@X.io'), remove('nope')]);
+    expect(stale).toMatchObject({ command_rejected: { code: Code.ABORTED, error_reason: 'VERSION_MISMATCH', error_metadata: { expected: '3', actual: '4' } } });
+    expect(staleDelete).toMatchObject({ command_rejected: { error_reason: 'VERSION_MISMATCH', error_metadata: { expected: '9', actual: '4' } } });
+    expect(taken).toMatchObject({ command_rejected: { code: Code.ALREADY_EXISTS, error_reason: 'EMAIL_TAKEN', error_metadata: { email: 'A@X.io' } } });
+    // Rejections without a reason of their own keep the code's name, as before.
+    expect(missing.kind === 'command_rejected' && missing.command_rejected.error_reason).toBeUndefined();
+  });
+
+  it('copies the request digest into the event, a rejection included', () => {
+    const digest = Uint8Array.from([1, 2, 3]);
+    const events = decideBatch(stateWith(), [
+      { ...create('u1', 'a@x.io', 'r1'), request_digest: digest },
+      { ...remove('nope'), request_digest: digest },
+      create('u2', 'b@x.io'),
+    ]);
+    expect(events.map((e) => e.kind)).toEqual(['user_created', 'command_rejected', 'user_created']);
+    expect(events.map((e) => e.request_digest)).toEqual([digest, digest, undefined]);
+  });
+
   it('is deterministic: the same commands give the same events', () => {
     const commands = [create('u1', 'a@x.io'), update('u1', { name: 'Z', plan: 2 }), create('u2', 'a@x.io'), remove('u1')];
     expect(decideBatch(stateWith(), commands)).toEqual(decideBatch(stateWith(), commands));
