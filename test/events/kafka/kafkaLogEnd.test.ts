@@ -32,6 +32,20 @@ describe('the end of a Kafka topic written in transactions', () => {
     };
   }
 
+  /**
+   * The end once it has reached `expected`: a transaction's commit (or abort) returns before its
+   * markers are written to the partition, and the end moves only then (seen here: right after
+   * commit() the end was sometimes still before the transaction).
+   */
+  async function endReaching(expected: number): Promise<Cursor> {
+    for (let i = 0; i < 100; i++) {
+      const { end } = await log.bounds(EVENTS);
+      if (end.get(0) >= expected) return end;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return (await log.bounds(EVENTS)).end;
+  }
+
   /** Where a read_committed reader from the start stands once it has read to `end`. */
   async function readTo(end: Cursor): Promise<{ position: Cursor; records: string[] }> {
     const stop = new AbortController();
@@ -55,7 +69,7 @@ describe('the end of a Kafka topic written in transactions', () => {
     expect((await log.bounds(EVENTS)).end.get(0)).toBe(before.get(0));
     await open.commit();
     // Three records and the commit marker, which takes an offset of its own.
-    const after = (await log.bounds(EVENTS)).end;
+    const after = await endReaching(before.get(0) + 4);
     expect(after.get(0)).toBe(before.get(0) + 4);
     const { position, records } = await readTo(after);
     expect(position.get(0)).toBe(after.get(0));
@@ -66,7 +80,7 @@ describe('the end of a Kafka topic written in transactions', () => {
     const before = (await log.bounds(EVENTS)).end;
     const open = await openTransaction('aborted', 2);
     await open.abort();
-    const after = (await log.bounds(EVENTS)).end;
+    const after = await endReaching(before.get(0) + 3);
     expect(after.get(0)).toBe(before.get(0) + 3);
     const { position, records } = await readTo(after);
     // The log ends with the abort marker: the reader's position still reaches the end.
@@ -76,13 +90,32 @@ describe('the end of a Kafka topic written in transactions', () => {
 
   it('is not held back by a transaction opened after an earlier commit', async () => {
     const committed = await openTransaction('first', 1);
+    const before = (await log.bounds(EVENTS)).end;
     await committed.commit();
-    const end = (await log.bounds(EVENTS)).end;
+    const end = await endReaching(before.get(0) + 2);
     const open = await openTransaction('later', 1);
     // A wait for `end` is satisfiable while the later transaction stays open.
     expect((await log.bounds(EVENTS)).end.get(0)).toBe(end.get(0));
     const { position } = await readTo(end);
     expect(position.covers(end)).toBe(true);
     await open.abort();
+  });
+
+  it('shares one offsets request among callers who asked together, and never one sent before a caller asked', async () => {
+    const requests = jest.spyOn(log.admin, 'fetchTopicOffsets');
+    const together = await Promise.all(Array.from({ length: 20 }, () => log.bounds(EVENTS)));
+    expect(requests).toHaveBeenCalledTimes(1);
+    expect(new Set(together.map((b) => b.end.toString())).size).toBe(1);
+    // Asked while a request is out: this caller waits for the next request, which sees the commit.
+    const first = log.bounds(EVENTS);
+    await new Promise((resolve) => setImmediate(resolve)); // the first request has been sent
+    const committed = await openTransaction('after', 1);
+    await committed.commit();
+    const second = await endReaching(together[0].end.get(0) + 2);
+    expect(second.get(0)).toBe(together[0].end.get(0) + 2);
+    // The first caller's request went out before the commit: it saw the end before it.
+    expect((await first).end.get(0)).toBe(together[0].end.get(0));
+    expect(requests.mock.calls.length).toBeGreaterThanOrEqual(3);
+    requests.mockRestore();
   });
 });
