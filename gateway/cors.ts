@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 /** Request headers a browser may send (the call metadata the service reads). */
-const ALLOWED_HEADERS = 'authorization, content-type, grpc-timeout, last-event-id, traceparent, users-min-cursor, x-request-id';
+const ALLOWED_HEADERS = 'authorization, content-type, grpc-timeout, last-event-id, traceparent, users-consistency, users-min-cursor, x-request-id';
 /** Response headers a browser may read. */
 const EXPOSED_HEADERS = 'users-cursor, x-request-id';
 

@@ -7,7 +7,7 @@ const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1
 
 /**
  * An HTTP request as a call: headers are its metadata (`authorization`, `x-request-id`,
- * `traceparent`, `users-min-cursor`), and `grpc-timeout` (as grpc-gateway reads it: `5S`, `250m`)
+ * `traceparent`, `users-min-cursor`, `users-consistency`), and `grpc-timeout` (as grpc-gateway reads it: `5S`, `250m`)
  * its deadline; without one the server's default deadline applies.
  */
 export function httpCallSource(req: IncomingMessage, res: ServerResponse): CallSource {

@@ -30,4 +30,6 @@ export type BidiStreamHandler<Req, Res> = (requests: AsyncIterable<Req>, ctx: Ha
 /** Metadata keys of our read-your-writes protocol. */
 export const CURSOR_TRAILER = 'users-cursor';
 export const MIN_CURSOR_HEADER = 'users-min-cursor';
+/** `strong`: wait until the view has applied everything the log held when the call arrived. */
+export const CONSISTENCY_HEADER = 'users-consistency';
 export const NEXT_PAGE_TRAILER = 'next-page-token';

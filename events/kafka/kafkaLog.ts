@@ -17,6 +17,8 @@ interface Append {
   records: NewRecord[];
 }
 
+type Bounds = { start: Cursor; end: Cursor };
+
 /**
  * The log on Apache Kafka. Appends go through one idempotent producer (acks=all), grouped like
  * the embedded log's: everything asked for during one turn of the event loop is one produce
@@ -25,6 +27,12 @@ interface Append {
  */
 export class KafkaLog implements EventLog, KafkaContext {
   private readonly appends = new GroupCommit<Append, RecordPosition[]>((batch) => this.send(batch));
+  /**
+   * Offsets asked for together share one request per topic: every strong read asks, and one
+   * request per read would queue hundreds on the admin connection. A caller arriving while a
+   * request is out waits for the next one, so no caller gets offsets read before it asked.
+   */
+  private readonly offsets = new GroupCommit<string, Bounds>((topics) => this.fetchBounds(topics));
   private readonly partitions = new Map<string, number>();
   private readonly transactional = new Map<string, Promise<Producer>>();
   private closed = false;
@@ -134,7 +142,17 @@ export class KafkaLog implements EventLog, KafkaContext {
     for (const listener of [...this.failureListeners]) listener(error);
   }
 
-  async bounds(topic: string): Promise<{ start: Cursor; end: Cursor }> {
+  bounds(topic: string): Promise<Bounds> {
+    return this.offsets.submit(topic);
+  }
+
+  private async fetchBounds(topics: string[]): Promise<Bounds[]> {
+    const distinct = [...new Set(topics)];
+    const fetched = await Promise.all(distinct.map((topic) => this.fetchTopicBounds(topic)));
+    return topics.map((topic) => fetched[distinct.indexOf(topic)]);
+  }
+
+  private async fetchTopicBounds(topic: string): Promise<Bounds> {
     try {
       await this.ensure([topic]);
       const offsets = await this.admin.fetchTopicOffsets(this.physical(topic));

@@ -7,7 +7,7 @@ import type { Schema } from './jsonSchema';
  * headers (gateway/gatewayCall.ts), and the bearer token the access policy checks.
  */
 
-/** RPCs whose handler waits for `users-min-cursor` (handlers/common/readConsistency.ts). */
+/** RPCs whose handler waits for `users-min-cursor` and `users-consistency` (handlers/common/readConsistency.ts). */
 const READ_AFTER_CURSOR = new Set(['GetUser', 'ListUsers', 'SyncUsers', 'WatchUsers']);
 
 const header = (name: string, description: string, schema: Schema): Schema => ({ name, in: 'header', required: false, description, schema });
@@ -28,6 +28,11 @@ export const HEADER_PARAMETERS: Record<string, Schema> = {
     type: 'string',
     example: '0:42',
   }),
+  'users-consistency': header('users-consistency', '`strong`: waits, within the deadline, until this instance\'s view has applied everything the log held when the call arrived (writes made through any instance and already decided; a write not yet decided is not waited for). `local` (the default) answers from the view as it is. Combines with `users-min-cursor`.', {
+    type: 'string',
+    enum: ['local', 'strong'],
+    example: 'strong',
+  }),
 };
 
 /** `components.headers`: what answers carry as headers. */
@@ -42,7 +47,7 @@ export const RESPONSE_HEADERS: Record<string, Schema> = {
 
 /** The request headers `method` reads, as references to `components.parameters`. */
 export function headerParameters(method: DescMethod): Schema[] {
-  const names = ['grpc-timeout', 'x-request-id', 'traceparent', ...(READ_AFTER_CURSOR.has(method.name) ? ['users-min-cursor'] : [])];
+  const names = ['grpc-timeout', 'x-request-id', 'traceparent', ...(READ_AFTER_CURSOR.has(method.name) ? ['users-min-cursor', 'users-consistency'] : [])];
   return names.map((name) => ({ $ref: `#/components/parameters/${name}` }));
 }
 

@@ -12,9 +12,9 @@ import { differentRequests } from './requestDigest';
  * failing) before the client's own deadline fires: the server learns the deadline a little after
  * the client set it, and a busy event loop answers late. 5% of the time left, 20 to 250 ms.
  */
-const answerMarginMs = (deadline: number) => Math.min(250, Math.max(20, (deadline - Date.now()) * 0.05));
+export const answerMarginMs = (deadline: number) => Math.min(250, Math.max(20, (deadline - Date.now()) * 0.05));
 /** gRPC's retry pushback (gRFC A6): how long a client waits before its next attempt; negative means none. */
-const RETRY_PUSHBACK_TRAILER = 'grpc-retry-pushback-ms';
+export const RETRY_PUSHBACK_TRAILER = 'grpc-retry-pushback-ms';
 const MAY_STILL_APPLY = 'the write may still be applied: retry with the same request_id to learn its outcome';
 /** Why a wait is released once the call is answered; made once, as an Error per call would capture a stack each time. */
 const ANSWERED = new Error('the call was answered');
