@@ -1,13 +1,13 @@
 import { checkId } from '../events/decider/userRules';
 import { NotFoundError } from '../lib/errors';
 import type { GetUserRequest, User } from '../proto/messages';
-import { awaitMinCursor } from './common/readConsistency';
+import { awaitReadConsistency } from './common/readConsistency';
 import { CURSOR_TRAILER, type HandlerContext } from './handlerContext';
 
 /** GetUser: one user from the local view, after `users-min-cursor` if the client sent one. */
 export async function getUser(request: GetUserRequest, ctx: HandlerContext): Promise<User> {
   const id = checkId(request.id);
-  await awaitMinCursor(ctx);
+  await awaitReadConsistency(ctx);
   ctx.setTrailer(CURSOR_TRAILER, ctx.deps.cursors.format(ctx.deps.view.cursor()));
   const user = ctx.deps.view.getUser(id);
   if (!user) throw new NotFoundError(`User ${id} not found`);

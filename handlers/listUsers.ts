@@ -4,7 +4,7 @@ import { filterToSql } from '../store/filter/filterToSql';
 import { parseFilter } from '../store/filter/parseFilter';
 import { decodePageToken, encodePageToken } from '../store/pageToken';
 import { UserSnapshot } from '../store/userSnapshot';
-import { awaitMinCursor } from './common/readConsistency';
+import { awaitReadConsistency } from './common/readConsistency';
 import { CURSOR_TRAILER, NEXT_PAGE_TRAILER, type HandlerContext } from './handlerContext';
 
 /** Rows read from SQLite at a time; the stream's flow control decides how fast they go out. */
@@ -18,7 +18,7 @@ export async function* listUsers(request: ListUsersRequest, ctx: HandlerContext)
   if (request.page_size < 0) throw new InvalidArgumentError('page_size', 'must be 0 (no limit) or positive');
   const where = filterToSql(parseFilter(request.filter));
   let after = decodePageToken(request.page_token, request.filter);
-  await awaitMinCursor(ctx);
+  await awaitReadConsistency(ctx);
   const snapshot = UserSnapshot.open(ctx.deps.view.file);
   try {
     ctx.setTrailer(CURSOR_TRAILER, ctx.deps.cursors.format(snapshot.cursor));

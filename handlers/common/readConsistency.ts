@@ -24,7 +24,7 @@ interface Target {
  * Both may be sent; the view must then reach both. The wait ends within the call's deadline with
  * DEADLINE_EXCEEDED naming what it waited for, or UNAVAILABLE when the log is failing.
  */
-export async function awaitMinCursor(ctx: HandlerContext): Promise<void> {
+export async function awaitReadConsistency(ctx: HandlerContext): Promise<void> {
   const target = targetOf(ctx);
   if (!target.strong && !target.minCursor) return;
   await awaitView(target, ctx);

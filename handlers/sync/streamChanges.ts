@@ -3,7 +3,7 @@ import { Cursor } from '../../lib/cursor';
 import type { ResumePoint } from '../../lib/cursorText';
 import { InvalidArgumentError, OutOfRangeError } from '../../lib/errors';
 import type { SyncSubscribe } from '../../proto/messages';
-import { awaitMinCursor } from '../common/readConsistency';
+import { awaitReadConsistency } from '../common/readConsistency';
 import type { HandlerContext } from '../handlerContext';
 import { followFeed } from './followFeed';
 import { sendSnapshot } from './sendSnapshot';
@@ -16,7 +16,7 @@ import { subscriptionOf, type Deliver } from './subscription';
  */
 export async function streamChanges(subscribe: SyncSubscribe, ctx: HandlerContext, deliver: Deliver): Promise<void> {
   const subscription = subscriptionOf(subscribe, ctx, deliver);
-  await awaitMinCursor(ctx);
+  await awaitReadConsistency(ctx);
   const resume: ResumePoint = subscribe.cursor === '' ? { cursor: Cursor.empty, snapshot: { afterId: '', filterKey: subscription.filterKey } } : await checkedResume(subscribe.cursor, subscription.filterKey, ctx);
   const from = resume.snapshot ? await sendSnapshot(resume.cursor, resume.snapshot.afterId, subscription) : resume.cursor;
   await followFeed(from, subscription);
