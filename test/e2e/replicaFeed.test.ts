@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { clientStream, createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
+import { ChangeType, UserPlan } from '../../proto/messages';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
 import { SyncStream } from '../support/syncStream';
 
@@ -9,14 +10,8 @@ import { SyncStream } from '../support/syncStream';
  * again after a subscriber fell out of the in-memory window. Each case keeps a replica the way
  * the README tells a client to, and compares it with ListUsers.
  */
-const SNAPSHOT = 1;
-const CREATED = 2;
-const UPDATED = 3;
-const DELETED = 4;
-const LEFT_FILTER = 5;
-const ENTERED_FILTER = 6;
-const FREE = 1;
-const PRO = 2;
+const { SNAPSHOT, CREATED, UPDATED, DELETED, LEFT_FILTER, ENTERED_FILTER } = ChangeType;
+const { FREE, PRO } = UserPlan;
 const BOOKMARK_MS = 200;
 const FEED_WINDOW = 50;
 

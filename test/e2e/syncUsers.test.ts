@@ -1,16 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient, unary, type Client } from '../../client/userServiceClient';
+import { ChangeOp, ChangeType } from '../../proto/messages';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
 import { CURSOR } from '../support/cursorPattern';
 import { SyncStream } from '../support/syncStream';
 
-const CREATE = 1;
-const UPDATE = 2;
-const DELETE = 3;
-const SNAPSHOT = 1;
-const CREATED = 2;
-const UPDATED = 3;
-const DELETED = 4;
+const { CREATE, UPDATE, DELETE } = ChangeOp;
+const { SNAPSHOT, CREATED, UPDATED, DELETED } = ChangeType;
 
 let dir: string;
 let server: ServerProcess;

@@ -1,30 +1,13 @@
-import { createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
-import { KAFKA_BROKERS, uniquePrefix } from '../support/kafka';
-import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+import { serverStream, unary } from '../../client/userServiceClient';
+import { useKafkaReplicas } from '../support/kafkaReplicas';
 import { SyncStream } from '../support/syncStream';
 
 /** Two stateless replicas on the same Kafka topics, each with its own SQLite view. */
 describe('replicas on one Kafka log', () => {
-  const prefix = uniquePrefix('replicas');
-  const dirs = [tempDir('replica-a'), tempDir('replica-b')];
-  const servers: ServerProcess[] = [];
-  const clients: Client[] = [];
+  // Declared first, so the streams are cancelled before the replicas stop.
   const streams: SyncStream[] = [];
-
-  beforeAll(async () => {
-    for (const dir of dirs) {
-      const server = await startServer(dir, ['--log', 'kafka', '--brokers', KAFKA_BROKERS.join(','), '--kafka-prefix', prefix]);
-      servers.push(server);
-      clients.push(createClient(server.addr));
-    }
-  });
-
-  afterAll(async () => {
-    streams.forEach((s) => s.cancel());
-    clients.forEach((c) => c.close());
-    for (const server of servers) expect(await server.stop()).toBe(0);
-    dirs.forEach(removeDir);
-  });
+  afterAll(() => streams.forEach((s) => s.cancel()));
+  const { clients } = useKafkaReplicas('replicas', 2);
 
   it('reads a write made through one replica on the other, given users-min-cursor', async () => {
     const [a, b] = clients;

@@ -1,6 +1,5 @@
-import { createClient, unary, type Client } from '../../client/userServiceClient';
-import { KAFKA_BROKERS, uniquePrefix } from '../support/kafka';
-import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+import { unary } from '../../client/userServiceClient';
+import { useKafkaReplicas } from '../support/kafkaReplicas';
 import { strongSnapshot } from '../support/strongSnapshot';
 
 /**
@@ -9,25 +8,8 @@ import { strongSnapshot } from '../support/strongSnapshot';
  * read's arrival) must see it, without the client passing any cursor.
  */
 describe('strong reads across Kafka replicas', () => {
-  const prefix = uniquePrefix('strong');
-  const dirs = [tempDir('strong-a'), tempDir('strong-b')];
-  const servers: ServerProcess[] = [];
-  const clients: Client[] = [];
+  const { clients } = useKafkaReplicas('strong', 2);
   const STRONG = { metadata: { 'users-consistency': 'strong' } };
-
-  beforeAll(async () => {
-    for (const dir of dirs) {
-      const server = await startServer(dir, ['--log', 'kafka', '--brokers', KAFKA_BROKERS.join(','), '--kafka-prefix', prefix]);
-      servers.push(server);
-      clients.push(createClient(server.addr));
-    }
-  });
-
-  afterAll(async () => {
-    clients.forEach((c) => c.close());
-    for (const server of servers) expect(await server.stop()).toBe(0);
-    dirs.forEach(removeDir);
-  });
 
   it('a strong GetUser on B right after a write through A sees it, every time (50 rounds)', async () => {
     const [a, b] = clients;
