@@ -2,7 +2,7 @@
  * Subscribers for the fan-out benchmark: `count` SyncUsers streams on a few shared connections,
  * each recording, for every change it receives, the time since the writer sent it (the writer
  * puts its send time in the user's name). IPC: `ready` once every stream is caught up;
- * (parent) `stop` → `done` with the latencies.
+ * (parent) `stop` → `done` with the latencies and the CPU this process used while live.
  */
 import * as grpc from '@grpc/grpc-js';
 import { SERVICE_NAME, grpcDefinition } from '../../proto/schema';
@@ -43,10 +43,12 @@ async function run(task: FanoutTask): Promise<void> {
     }
   });
   process.send!({ type: 'ready' });
+  const cpu = process.cpuUsage();
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const used = process.cpuUsage(cpu);
   calls.forEach((c) => c.cancel());
   clients.forEach((c) => c.close());
-  process.send!({ type: 'done', latenciesMs }, undefined, {}, () => process.exit(0));
+  process.send!({ type: 'done', latenciesMs, cpuMs: (used.user + used.system) / 1000 }, undefined, {}, () => process.exit(0));
 }
 
 void run(JSON.parse(process.argv[2]) as FanoutTask).catch((error: unknown) => {

@@ -45,22 +45,23 @@ export async function bulkBenchmarks(env: { addr: string; pid: number; bareGrpc:
  * at a steady rate; each delivery's latency runs from the writer's send to the subscriber's
  * receipt.
  */
-export async function fanoutBenchmark(env: { addr: string; subscribers: number; writes: number; tag: string }): Promise<Measurement> {
+export async function fanoutBenchmark(env: { addr: string; pid: number; subscribers: number; writes: number; tag: string; nodeArgs?: string[] }): Promise<Measurement> {
   progress(`SyncUsers fan-out: ${env.subscribers} subscribers, ${env.writes} writes at 50/s`);
   const tag = `${env.tag}fanout${env.subscribers}`;
   const processes = env.subscribers >= 200 ? 2 : 1;
   const workers = Array.from({ length: processes }, () =>
-    fork(path.join(__dirname, '..', 'load', 'fanoutWorker.js'), [JSON.stringify({ addr: env.addr, count: env.subscribers / processes, tag })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    fork(path.join(__dirname, '..', 'load', 'fanoutWorker.js'), [JSON.stringify({ addr: env.addr, count: env.subscribers / processes, tag })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: env.nodeArgs ?? [] }),
   );
   const next = (worker: (typeof workers)[number], type: string) =>
-    new Promise<{ latenciesMs?: number[] }>((resolve, reject) => {
-      const onMessage = (m: { type: string; latenciesMs?: number[] }) => m.type === type && (worker.off('message', onMessage), resolve(m));
+    new Promise<{ latenciesMs?: number[]; cpuMs?: number }>((resolve, reject) => {
+      const onMessage = (m: { type: string; latenciesMs?: number[]; cpuMs?: number }) => m.type === type && (worker.off('message', onMessage), resolve(m));
       worker.on('message', onMessage);
       worker.once('exit', (code) => code !== 0 && reject(new Error(`a fan-out client exited with ${code}`)));
     });
   await Promise.all(workers.map((w) => next(w, 'ready')));
 
   const client = createClient(env.addr);
+  const serverCpu = processCpuMs(env.pid);
   for (let i = 0; i < env.writes; i++) {
     const sentAt = performance.timeOrigin + performance.now();
     void unary(client, 'CreateUser', { email: `${tag}-${i}@fanout.example`, name: `${tag} ${sentAt}` }, { timeoutMs: 30_000 });
@@ -69,7 +70,10 @@ export async function fanoutBenchmark(env: { addr: string; subscribers: number; 
   await new Promise((resolve) => setTimeout(resolve, 2000)); // the last deliveries
   const done = workers.map((w) => next(w, 'done'));
   workers.forEach((w) => w.send('stop'));
-  const latencies = (await Promise.all(done)).flatMap((m) => m.latenciesMs ?? []);
+  const reports = await Promise.all(done);
+  const serverCpuMs = processCpuMs(env.pid) - serverCpu;
+  const latencies = reports.flatMap((m) => m.latenciesMs ?? []);
+  const loadCpuMs = reports.reduce((sum, m) => sum + (m.cpuMs ?? 0), 0);
   client.close();
   const expected = env.writes * env.subscribers;
   const { p50, p99 } = percentiles([...latencies]);
@@ -80,6 +84,8 @@ export async function fanoutBenchmark(env: { addr: string; subscribers: number; 
     unit: 'deliveries/s',
     p50ms: p50,
     p99ms: p99,
+    serverCpuMs: round(serverCpuMs / Math.max(1, latencies.length), 4),
+    loadCpuMs: round(loadCpuMs / Math.max(1, latencies.length), 4),
     note: `${latencies.length.toLocaleString('en')} of ${expected.toLocaleString('en')} deliveries seen`,
     latenciesMs: latencies,
   };
