@@ -3,7 +3,7 @@ import type { ServiceDeps } from '../events/serviceDeps';
 import { loadContract } from '../gateway/contract';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { adaptHandler, type AnyHandler, type MethodKind } from './grpc/adaptHandler';
-import { encodeOnce } from './grpc/encodeOnce';
+import { encodeOnce, FEED_METHODS } from './grpc/encodeOnce';
 import { callEnvFor, openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
 import { grpcCallSource } from './grpc/callSource';
 import { addHealthService } from './grpc/healthService';
@@ -12,9 +12,6 @@ import type { Metrics } from './observability/metrics';
 import { addReflectionService } from './reflection/reflectionService';
 import { actionsFor } from './security/accessPolicy';
 import type { RpcBinding } from './serverlessConfig';
-
-/** The change feed's methods: many streams write the same result objects, so each is encoded once. */
-const FEED_METHODS = new Set(['WatchUsers', 'SyncUsers']);
 
 /** The standard health service (grpc-health-check), which reflection describes too. */
 const HEALTH_SERVICE = 'grpc.health.v1.Health';

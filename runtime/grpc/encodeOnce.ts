@@ -1,3 +1,6 @@
+/** The change feed's methods: many streams write the same result objects, so each is encoded once. */
+export const FEED_METHODS: ReadonlySet<string> = new Set(['WatchUsers', 'SyncUsers']);
+
 /**
  * A response serializer that encodes each distinct object once. The change feed hands the same
  * result object to every subscriber whose filter, format and position agree, and grpc-js calls
