@@ -71,7 +71,10 @@ async function main(): Promise<void> {
     measurements.push(...(await writeBenchmarks({ label: 'bare grpc-js unary (echo)', grpc: bare.grpc, http: { addr: bare.http, label: 'bare Node http JSON POST (echo)' }, pid: bare.pid }, { one: CALLS / 10, many: CALLS }, runTag)));
     measurements.push(...(await writeBenchmarks({ label: 'CreateUser, embedded (gRPC)', grpc: server.addr, http: { addr: server.httpAddr, label: 'POST /v1/users, embedded (gateway)' }, pid }, { one: CALLS / 10, many: CALLS }, runTag)));
     measurements.push(...(await bulkBenchmarks({ addr: server.addr, pid, bareGrpc: bare.grpc, barePid: bare.pid, users: USERS, tag: runTag })));
-    for (const subscribers of [100, 1000]) measurements.push(await fanoutBenchmark({ addr: server.addr, pid, subscribers, writes: quick ? 50 : 200, tag: runTag }));
+    for (const subscribers of [100, 1000]) {
+      measurements.push(await fanoutBenchmark({ addr: server.addr, pid, subscribers, writes: quick ? 50 : 200, tag: runTag }));
+      measurements.push(await fanoutBenchmark({ addr: bare.grpc, pid: bare.pid, subscribers, writes: quick ? 50 : 200, tag: `${runTag}b`, bare: true }));
+    }
   } finally {
     await server.stop();
     removeDir(dir);

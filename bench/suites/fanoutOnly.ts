@@ -4,7 +4,7 @@ import path from 'node:path';
 import { packageRoot } from '../../lib/packageRoot';
 import { removeDir, startServer, tempDir } from '../../test/support/serverProcess';
 import { markdownTables, verdictLine } from '../report/markdown';
-import { progress, type Measurement, type Ratio } from './context';
+import { progress, startBaselines, type Measurement, type Ratio } from './context';
 import { fanoutBenchmark } from './streams';
 
 /** Issue 13's fan-out targets: p99 write-to-delivery per subscriber count, and every delivery seen. */
@@ -13,7 +13,7 @@ const P99_LIMIT_MS: Record<number, number> = { 100: 50, 1000: 250 };
 /** The fan-out rows of a run as targets, for the verdict table (none when the run has no fan-out). */
 export function fanoutTargets(measurements: Measurement[]): Ratio[] {
   const out: Ratio[] = [];
-  for (const m of measurements.filter((x) => x.group === 'fan-out')) {
+  for (const m of measurements.filter((x) => x.group === 'fan-out' && x.name.startsWith('SyncUsers'))) {
     const subscribers = Number(/(\d+) subscribers/.exec(m.name)?.[1]);
     const [seen, expected] = (m.note ?? '').match(/[\d,]+/g)?.map((n) => Number(n.replace(/,/g, ''))) ?? [NaN, NaN];
     out.push({ name: `fan-out to ${subscribers} subscribers: deliveries seen / sent`, ours: m.name, baseline: 'writes × subscribers', value: seen / expected, target: 1, op: '>=' });
@@ -25,7 +25,7 @@ export function fanoutTargets(measurements: Measurement[]): Ratio[] {
 
 /**
  * `npm run bench -- --only fanout`: the SyncUsers fan-out alone (100 then 1,000 subscribers) on
- * a fresh embedded server, for measuring a change to the stream path without the 8-minute run.
+ * a fresh embedded server, each next to the bare grpc-js fan-out (the transport's floor), for measuring a change to the stream path without the 8-minute run.
  * Prints the table and verdicts; writes bench/results/fanout.json, never RESULTS.md. With
  * `profileDir`, the server and every subscriber process write a V8 CPU profile there as they exit.
  */
@@ -34,11 +34,16 @@ export async function fanoutOnly(quick: boolean, tag: string, profileDir?: strin
   const dir = tempDir('bench-fanout');
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
   const server = await startServer(dir, [], nodeArgs);
+  const bare = await startBaselines();
   const measurements: Measurement[] = [];
   try {
-    for (const subscribers of [100, 1000]) measurements.push(await fanoutBenchmark({ addr: server.addr, pid: server.child.pid!, subscribers, writes: quick ? 50 : 200, tag, nodeArgs }));
+    for (const subscribers of [100, 1000]) {
+      measurements.push(await fanoutBenchmark({ addr: server.addr, pid: server.child.pid!, subscribers, writes: quick ? 50 : 200, tag, nodeArgs }));
+      measurements.push(await fanoutBenchmark({ addr: bare.grpc, pid: bare.pid, subscribers, writes: quick ? 50 : 200, tag: `${tag}b`, bare: true }));
+    }
   } finally {
     await server.stop();
+    bare.child.kill();
     removeDir(dir);
   }
   const targets = fanoutTargets(measurements);
