@@ -4,6 +4,8 @@
  * bench/results/bench.json, SVG plots and the tables in bench/RESULTS.md (between its markers).
  *
  *   npm run bench -- [--users 100000] [--events 1000000] [--calls 20000] [--no-kafka] [--quick]
+ *   npm run bench -- --only fanout [--cpu-prof DIR]   (the SyncUsers fan-out alone: prints its table,
+ *     writes bench/results/fanout.json; with --cpu-prof, V8 CPU profiles of the server and the subscriber processes in DIR)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,13 +15,14 @@ import { createClient, unary } from '../client/userServiceClient';
 import { packageRoot } from '../lib/packageRoot';
 import { removeDir, startServer, tempDir } from '../test/support/serverProcess';
 import { ensureH2load, ensureKafka } from './load/prerequisites';
-import { markdownTables, met } from './report/markdown';
+import { markdownTables, verdictLine } from './report/markdown';
 import { barChart, latencyCdf } from './report/svg';
 import { progress, startBaselines, type Measurement, type Ratio } from './suites/context';
 import { readBenchmarks } from './suites/reads';
 import { rebuild, restartTime, seedEvents } from './suites/replay';
 import { sqliteBaselines } from './suites/sqliteRaw';
 import { idleStreamMemory } from './suites/streamMemory';
+import { fanoutOnly, fanoutTargets } from './suites/fanoutOnly';
 import { bulkBenchmarks, fanoutBenchmark } from './suites/streams';
 import { writeBenchmarks } from './suites/writes';
 
@@ -31,6 +34,8 @@ const { values } = parseArgs({
     brokers: { type: 'string', default: '127.0.0.1:9092' },
     'no-kafka': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const quick = values.quick as boolean;
@@ -41,6 +46,8 @@ const KAFKA = !values['no-kafka'];
 const runTag = `b${Date.now().toString(36)}`;
 
 async function main(): Promise<void> {
+  if (values.only === 'fanout') return fanoutOnly(quick, runTag, values['cpu-prof'] as string | undefined);
+  if (values.only !== undefined) throw new Error(`--only ${values.only}: the only part that runs alone is "fanout"`);
   const started = Date.now();
   const measurements: Measurement[] = [];
   const facts: Record<string, number | string> = {};
@@ -64,7 +71,10 @@ async function main(): Promise<void> {
     measurements.push(...(await writeBenchmarks({ label: 'bare grpc-js unary (echo)', grpc: bare.grpc, http: { addr: bare.http, label: 'bare Node http JSON POST (echo)' }, pid: bare.pid }, { one: CALLS / 10, many: CALLS }, runTag)));
     measurements.push(...(await writeBenchmarks({ label: 'CreateUser, embedded (gRPC)', grpc: server.addr, http: { addr: server.httpAddr, label: 'POST /v1/users, embedded (gateway)' }, pid }, { one: CALLS / 10, many: CALLS }, runTag)));
     measurements.push(...(await bulkBenchmarks({ addr: server.addr, pid, bareGrpc: bare.grpc, barePid: bare.pid, users: USERS, tag: runTag })));
-    for (const subscribers of [100, 1000]) measurements.push(await fanoutBenchmark({ addr: server.addr, subscribers, writes: quick ? 50 : 200, tag: runTag }));
+    for (const subscribers of [100, 1000]) {
+      measurements.push(await fanoutBenchmark({ addr: server.addr, pid, subscribers, writes: quick ? 50 : 200, tag: runTag }));
+      measurements.push(await fanoutBenchmark({ addr: bare.grpc, pid: bare.pid, subscribers, writes: quick ? 50 : 200, tag: `${runTag}b`, bare: true }));
+    }
   } finally {
     await server.stop();
     removeDir(dir);
@@ -116,6 +126,7 @@ async function main(): Promise<void> {
     { ...ratio('durable CreateUser (embedded) vs bare grpc-js unary, 64 in flight', 'CreateUser, embedded (gRPC)', 'bare grpc-js unary (echo)', 0.5), value: rateIn('64', 'CreateUser, embedded (gRPC)') / rateIn('64', 'bare grpc-js unary (echo)') },
     ratio('embedded rebuild vs raw SQLite batched insert', `rebuild, embedded (${EVENTS.toLocaleString('en')} events)`, 'batched insert (view table, 10k rows per transaction)', 0.5),
     { name: `restart to listening with ${EVENTS.toLocaleString('en')} users`, ours: 'usersvc serve', baseline: '', value: Number(facts['restart to listening, s']), target: 1, op: '<' },
+    ...fanoutTargets(measurements),
   ];
   function rateIn(concurrency: string, name: string): number {
     const m = measurements.find((x) => x.name === name && x.group === `writes, ${concurrency} in flight`);
@@ -126,13 +137,13 @@ async function main(): Promise<void> {
   const seconds = Math.round((Date.now() - started) / 1000);
   const machine = `${os.cpus().length} cores (${os.cpus()[0].model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node.js ${process.version}, ${os.type()} ${os.release()}`;
   const command = `npm run bench${quick ? ' -- --quick' : ''}`;
-  for (const r of ratios) process.stdout.write(`${met(r) ? 'met    ' : 'NOT MET'}  ${r.name}: ${r.op === '<' ? `${r.value.toFixed(3)} s` : `${r.value.toFixed(2)}x`} (target ${r.op} ${r.target})\n`);
+  for (const r of ratios) process.stdout.write(`${verdictLine(r)}\n`);
   for (const [key, value] of Object.entries(facts)) process.stdout.write(`         ${key}: ${value}\n`);
 
   const outDir = path.join(packageRoot(), 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, 'bench.json'), `${JSON.stringify({ date: new Date().toISOString(), command, machine, seconds, ratios, facts, measurements: measurements.map(({ latenciesMs: _l, ...m }) => m) }, null, 2)}\n`);
-  writeFileSync(path.join(outDir, 'ratios.svg'), barChart('Targets: ours / baseline, same run', ratios.filter((r) => r.op === '>=').map((r) => ({ label: r.name.replace(/ vs .*/, ''), value: r.value, text: `${r.value.toFixed(2)}x (target ${r.target}x)` })), { value: 1, label: 'baseline = 1x' }));
+  writeFileSync(path.join(outDir, 'ratios.svg'), barChart('Targets: ours / baseline, same run', ratios.filter((r) => r.op === '>=' && !r.name.startsWith('fan-out')).map((r) => ({ label: r.name.replace(/ vs .*/, ''), value: r.value, text: `${r.value.toFixed(2)}x (target ${r.target}x)` })), { value: 1, label: 'baseline = 1x' }));
   const withSamples = (names: string[]) => names.map((n) => ({ label: n, samples: find(n).latenciesMs ?? [] })).filter((s) => s.samples.length > 0);
   writeFileSync(path.join(outDir, 'unary-latency.svg'), latencyCdf('Unary reads: latency distribution (h2load)', withSamples(['bare grpc-js unary', 'GetUser (gRPC)', 'bare Node http JSON', 'GET /v1/users/{id} (gateway)'])));
   const writes64 = measurements.filter((m) => m.group === 'writes, 64 in flight');

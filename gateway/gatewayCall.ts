@@ -10,7 +10,7 @@ import { httpCallSource } from './httpCallSource';
 import { bodyFormat, readJsonBody, readNdjsonBody } from './requestBody';
 import { requestJson } from './requestJson';
 import { strictQuery } from './strictQuery';
-import { streamWriter, type StreamFormat, type StreamWriter } from './streamWriters';
+import { streamWriter, type FrameCache, type StreamFormat, type StreamWriter } from './streamWriters';
 import type { MethodTranscoder } from './transcoder';
 
 /** One RPC as the gateway serves it: its HTTP binding, and the very handler gRPC calls. */
@@ -19,6 +19,8 @@ export interface GatewayRoute {
   kind: MethodKind;
   handler: AnyHandler;
   transcoder: MethodTranscoder;
+  /** The change feed's routes: the stream texts of their messages, shared by all their calls (see FrameCache). */
+  frames?: FrameCache;
   env: CallEnv;
   actions: string[];
 }
@@ -68,8 +70,8 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
         const lastEventId = req.headers['last-event-id'];
         if (typeof lastEventId === 'string' && lastEventId !== '' && route.binding.method.input.fields.some((f) => f.name === 'cursor')) query.set('cursor', lastEventId);
         const request = route.transcoder.request(requestJson(route.binding, fields, query, undefined));
-        writer = streamWriter(negotiate(req, route), sink(), arrayNameOf(route));
-        await pump(route.handler(request, call.ctx) as AsyncIterable<unknown>, writer, route, call);
+        writer = streamWriter(negotiate(req, route), sink(), arrayNameOf(route), framingOf(route));
+        await pump(route.handler(request, call.ctx) as AsyncIterable<unknown>, writer, call);
         break;
       }
       case 'clientStream': {
@@ -79,8 +81,8 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
       }
       case 'bidi': {
         bodyFormat(req, ['ndjson']);
-        writer = streamWriter('ndjson', sink());
-        await pump(route.handler(requestsOf(req, route, shared), call.ctx) as AsyncIterable<unknown>, writer, route, call);
+        writer = streamWriter('ndjson', sink(), undefined, framingOf(route));
+        await pump(route.handler(requestsOf(req, route, shared), call.ctx) as AsyncIterable<unknown>, writer, call);
         break;
       }
     }
@@ -99,17 +101,19 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
 }
 
 /** Writes what the handler yields, each write waiting for the client, then the trailers. */
-async function pump(messages: AsyncIterable<unknown>, writer: StreamWriter, route: GatewayRoute, call: OpenCall): Promise<void> {
+async function pump(messages: AsyncIterable<unknown>, writer: StreamWriter, call: OpenCall): Promise<void> {
   const { signal } = call.ctx;
   for await (const message of messages) {
     if (signal.aborted) throw signal.reason;
-    await writer.write(route.transcoder.response(message));
+    await writer.write(message);
   }
   if (signal.aborted) throw signal.reason;
   const trailers = trailersOf(call);
   delete trailers['x-request-id']; // already a header
   writer.end(trailers);
 }
+
+const framingOf = (route: GatewayRoute) => ({ toJson: (message: unknown) => route.transcoder.response(message), cache: route.frames });
 
 /** The request messages of a client or bidi stream: NDJSON lines as they arrive, or a JSON array. */
 async function* requestsOf(req: IncomingMessage, route: GatewayRoute, shared: GatewayShared): AsyncGenerator<unknown> {

@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
 import type { AnyHandler } from '../runtime/grpc/adaptHandler';
 import { callEnvFor, type SharedCallEnv } from '../runtime/grpc/callContext';
+import { FEED_METHODS } from '../runtime/grpc/encodeOnce';
 import { actionsFor } from '../runtime/security/accessPolicy';
 import { assertPlaintextAllowed, type TransportOptions } from '../runtime/security/transportCredentials';
 import type { RpcBinding } from '../runtime/serverlessConfig';
@@ -18,6 +19,7 @@ import { serveCall, writeJson, type GatewayRoute, type GatewayShared } from './g
 import { errorResponse } from './httpErrors';
 import { openApiFile } from './openapi/openApiFile';
 import { findRoute } from './router';
+import { FrameCache } from './streamWriters';
 import { transcoderFor } from './transcoder';
 
 export interface GatewayOptions extends TransportOptions {
@@ -56,7 +58,7 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
     const binding = contract.bindings.find((b) => b.method.name === rpc.method);
     if (!binding) throw new Error(`${rpc.method} has no google.api.http rule in proto/`);
     const transcoder = transcoderFor(contract, rpc.method);
-    return { binding, kind: rpc.kind, handler: rpc.handler as AnyHandler, transcoder, env: callEnvFor(rpc, shared, options), actions: actionsFor(rpc.method) };
+    return { binding, kind: rpc.kind, handler: rpc.handler as AnyHandler, transcoder, frames: FEED_METHODS.has(rpc.method) ? new FrameCache() : undefined, env: callEnvFor(rpc, shared, options), actions: actionsFor(rpc.method) };
   });
   const cors = new CorsPolicy(options.corsOrigins);
   const report = (error: unknown, requestId?: string) => logger.error('gateway call failed', { error, request_id: requestId });

@@ -7,7 +7,8 @@ import { drained } from '../runtime/flowControl';
  * message (or at the end), so an error before any message still gets its own HTTP status.
  */
 export interface StreamWriter {
-  write(message: JsonValue): Promise<void>;
+  /** Writes one response message: the handler's object, turned into JSON by the writer's `toJson`. */
+  write(message: unknown): Promise<void>;
   /** Ends the response; `trailers` are the call's trailing metadata (cursor, next page token). */
   end(trailers: Record<string, string>): void;
   /** Ends a response already under way with an in-band error (google.rpc.Status JSON). */
@@ -16,6 +17,31 @@ export interface StreamWriter {
 }
 
 export type StreamFormat = 'ndjson' | 'sse' | 'document';
+
+/**
+ * The text of each response message per stream format, kept by the handler's message object for
+ * as long as it lives (a WeakMap). The change feed hands the same result object to every
+ * subscriber that agrees on it; one cache per route makes that one JSON encode for all of them,
+ * not one per subscriber. (An object handed to a writer is never changed afterwards.)
+ */
+export class FrameCache {
+  private readonly formats = new Map<StreamFormat, WeakMap<object, string>>();
+
+  of(format: StreamFormat): WeakMap<object, string> {
+    let texts = this.formats.get(format);
+    if (!texts) this.formats.set(format, (texts = new WeakMap()));
+    return texts;
+  }
+}
+
+/** How a writer turns the handler's messages into text: the transcoder, and where texts are kept. */
+export interface Framing {
+  toJson(message: unknown): JsonValue;
+  /** Shared by the writers of one route; without it every message is encoded afresh. */
+  cache?: FrameCache;
+}
+
+const asJson: Framing = { toJson: (message) => message as JsonValue };
 
 interface Sink {
   res: ServerResponse;
@@ -27,7 +53,16 @@ interface Sink {
 
 abstract class BaseWriter implements StreamWriter {
   started = false;
-  constructor(protected readonly sink: Sink) {}
+  /** Texts by message object, for the formats whose text depends on the message alone. */
+  private readonly texts?: WeakMap<object, string>;
+
+  constructor(
+    protected readonly sink: Sink,
+    private readonly framing: Framing,
+    format: StreamFormat,
+  ) {
+    if (format !== 'document') this.texts = framing.cache?.of(format);
+  }
 
   protected abstract head(): Record<string, string>;
   protected abstract encode(message: JsonValue, first: boolean): string;
@@ -40,11 +75,21 @@ abstract class BaseWriter implements StreamWriter {
     this.sink.res.writeHead(200, { ...this.sink.headers, ...this.head() });
   }
 
-  async write(message: JsonValue): Promise<void> {
+  async write(message: unknown): Promise<void> {
     const first = !this.started;
     this.start();
     // Wait for the socket to take what we gave it: a slow reader never makes the server buffer.
-    if (!this.sink.res.write(this.encode(message, first))) await drained(this.sink.res, this.sink.signal, this.sink.slowReaderMs);
+    if (!this.sink.res.write(this.text(message, first))) await drained(this.sink.res, this.sink.signal, this.sink.slowReaderMs);
+  }
+
+  private text(message: unknown, first: boolean): string {
+    if (!this.texts || typeof message !== 'object' || message === null) return this.encode(this.framing.toJson(message), first);
+    let text = this.texts.get(message);
+    if (text === undefined) {
+      text = this.encode(this.framing.toJson(message), first);
+      this.texts.set(message, text);
+    }
+    return text;
   }
 }
 
@@ -110,9 +155,10 @@ class SseWriter extends BaseWriter {
 class DocumentWriter extends BaseWriter {
   constructor(
     sink: Sink,
+    framing: Framing,
     private readonly arrayName: string,
   ) {
-    super(sink);
+    super(sink, framing, 'document');
   }
   protected head() {
     return { 'content-type': 'application/json' };
@@ -134,8 +180,9 @@ class DocumentWriter extends BaseWriter {
 /** `next-page-token` → `nextPageToken`: trailers become fields of the JSON document. */
 const camelCase = (key: string) => key.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
-export function streamWriter(format: StreamFormat, sink: Sink, arrayName = 'results'): StreamWriter {
-  if (format === 'sse') return new SseWriter(sink);
-  if (format === 'document') return new DocumentWriter(sink, arrayName);
-  return new NdjsonWriter(sink);
+/** A writer of `format`; `framing` says how messages become JSON (as they are, unless told) and where texts are kept. */
+export function streamWriter(format: StreamFormat, sink: Sink, arrayName = 'results', framing: Framing = asJson): StreamWriter {
+  if (format === 'sse') return new SseWriter(sink, framing, format);
+  if (format === 'document') return new DocumentWriter(sink, framing, arrayName);
+  return new NdjsonWriter(sink, framing, format);
 }

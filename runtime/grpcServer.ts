@@ -3,6 +3,7 @@ import type { ServiceDeps } from '../events/serviceDeps';
 import { loadContract } from '../gateway/contract';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { adaptHandler, type AnyHandler, type MethodKind } from './grpc/adaptHandler';
+import { encodeOnce, FEED_METHODS } from './grpc/encodeOnce';
 import { callEnvFor, openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
 import { grpcCallSource } from './grpc/callSource';
 import { addHealthService } from './grpc/healthService';
@@ -33,6 +34,14 @@ export function serviceMethods(): Map<string, MethodKind> {
   return new Map(Object.entries(service).map(([name, m]) => [name, kindOf(m)]));
 }
 
+/**
+ * How a method's responses are encoded. Feed methods keep each object's bytes (`encodeOnce`);
+ * the others write distinct objects, where a cache would only cost a WeakMap entry per message.
+ */
+export function responseSerializer(name: string, method: grpc.MethodDefinition<unknown, unknown>): grpc.serialize<unknown> {
+  return FEED_METHODS.has(name) ? encodeOnce(method.responseSerialize) : method.responseSerialize;
+}
+
 function kindOf(method: grpc.MethodDefinition<unknown, unknown>): MethodKind {
   if (method.requestStream) return method.responseStream ? 'bidi' : 'clientStream';
   return method.responseStream ? 'serverStream' : 'unary';
@@ -61,7 +70,7 @@ export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options:
     const method = definition[rpc.method];
     const input = contract.service.methods.find((m) => m.name === rpc.method)?.input;
     if (!input) throw new Error(`${rpc.method} is not in the contract image; run npm run build`);
-    service[rpc.method] = { ...method, requestDeserialize: strictDeserialize(input, method.requestDeserialize) };
+    service[rpc.method] = { ...method, requestDeserialize: strictDeserialize(input, method.requestDeserialize), responseSerialize: responseSerializer(rpc.method, method) };
     const env = callEnvFor(rpc, { deps, tracking, security, metrics }, options);
     const open = (call: Parameters<typeof grpcCallSource>[0]) => openCall(grpcCallSource(call), env);
     implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, open, deps.logger, actionsFor(rpc.method));

@@ -1,11 +1,13 @@
 /**
  * The baselines, in a process of their own like our server: a bare grpc-js server and a bare
- * Node http JSON server, answering the same `User` (same message, same JSON) with no work at all.
+ * Node http JSON server, answering the same `User` (same message, same JSON) with no work at all,
+ * and a bare SyncUsers fan-out (each CreateUser written to every subscriber).
  * Prints one JSON line `{"grpc": addr, "http": addr}` when both listen.
  */
 import * as grpc from '@grpc/grpc-js';
 import http from 'node:http';
 import { SERVICE_NAME, grpcDefinition } from '../../proto/schema';
+import { encodeOnce } from '../../runtime/grpc/encodeOnce';
 import { benchUser, benchUserJson } from './benchUser';
 
 const user = benchUser(1);
@@ -22,7 +24,22 @@ function startGrpc(): Promise<string> {
     }
     call.end();
   };
-  server.addService(service, { GetUser: echo, CreateUser: echo, ListUsers: list } as grpc.UntypedServiceImplementation);
+  // The fan-out floor: every SyncUsers stream that subscribed gets `caught_up`, then each
+  // CreateUser is written to all of them as one result object (encoded once, as ours is): no
+  // log, no filter, no flow control; the transport's own cost per delivery.
+  const subscribers = new Set<grpc.ServerDuplexStream<unknown, unknown>>();
+  const sync = (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+    call.once('data', () => (subscribers.add(call), call.write({ caught_up: { cursor: '' } })));
+    call.on('error', () => subscribers.delete(call));
+    call.on('cancelled', () => subscribers.delete(call));
+  };
+  const create: grpc.handleUnaryCall<{ name: string }, unknown> = (call, callback) => {
+    const result = { event: { type: 2, user: { ...user, name: call.request.name }, cursor: '' } };
+    for (const subscriber of subscribers) subscriber.write(result);
+    callback(null, user);
+  };
+  const syncMethod = { ...service.SyncUsers, responseSerialize: encodeOnce(service.SyncUsers.responseSerialize) };
+  server.addService({ ...service, SyncUsers: syncMethod }, { GetUser: echo, CreateUser: create, ListUsers: list, SyncUsers: sync } as grpc.UntypedServiceImplementation);
   return new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) => (e ? reject(e) : resolve(`127.0.0.1:${port}`))));
 }
 

@@ -19,9 +19,19 @@ export function markdownTables(measurements: Measurement[], ratios: Ratio[]): st
   const verdicts = [
     '| target | ours | baseline | result | verdict |',
     '| --- | --- | --- | --- | --- |',
-    ...ratios.map((r) => `| ${r.name} | ${r.ours} | ${r.baseline} | ${r.op === '<' ? `${num(r.value, 3)} s` : `${num(r.value, 2)}x`} (target ${r.op} ${r.target}${r.op === '<' ? ' s' : 'x'}) | ${met(r) ? 'met' : '**not met**'} |`),
+    ...ratios.map((r) => `| ${r.name} | ${r.ours} | ${r.baseline} | ${resultText(r)} | ${met(r) ? 'met' : '**not met**'} |`),
   ];
   return `${verdicts.join('\n')}\n\n${parts.join('\n\n')}\n`;
 }
+
+/** `0.85x (target >= 0.8x)` or `0.789 s (target < 1 s)`. */
+function resultText(r: Ratio): string {
+  if (r.op === '>=') return `${num(r.value, 2)}x (target >= ${r.target}x)`;
+  const unit = r.unit ?? 's';
+  return `${num(r.value, unit === 's' ? 3 : 1)} ${unit} (target < ${r.target} ${unit})`;
+}
+
+/** A line of the console summary: the verdict, then what was measured against what target. */
+export const verdictLine = (r: Ratio) => `${met(r) ? 'met    ' : 'NOT MET'}  ${r.name}: ${resultText(r)}`;
 
 export const met = (r: Ratio) => (r.op === '>=' ? r.value >= r.target : r.value < r.target);

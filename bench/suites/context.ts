@@ -31,6 +31,8 @@ export interface Ratio {
   target: number;
   /** `>=` for ratios, `<` for limits such as seconds. */
   op: '>=' | '<';
+  /** The unit of a `<` limit (seconds unless told). */
+  unit?: 's' | 'ms';
 }
 
 export const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);

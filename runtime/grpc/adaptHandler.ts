@@ -93,14 +93,19 @@ async function streamOut(
   statusOf: (error: unknown, call: OpenCall) => grpc.StatusObject,
 ): Promise<void> {
   const { signal } = open.ctx;
+  // A flag, not `signal.aborted` per message: that getter validates its receiver on every read,
+  // and a feed stream writes 50 messages a second for each of up to 1,000 subscribers.
+  let aborted = signal.aborted;
+  const onAbort = () => (aborted = true);
+  signal.addEventListener('abort', onAbort, { once: true });
   let code = 0;
   let message: string | undefined;
   try {
     for await (const message of await run(start)) {
-      if (signal.aborted) throw signal.reason;
+      if (aborted) throw signal.reason;
       if (!call.write(message)) await drained(call, signal, open.slowReaderMs);
     }
-    if (signal.aborted) throw signal.reason;
+    if (aborted) throw signal.reason;
     call.end(open.trailers);
   } catch (error) {
     const status = statusOf(error, open);
@@ -108,6 +113,7 @@ async function streamOut(
     message = status.details;
     call.emit('error', status);
   } finally {
+    signal.removeEventListener('abort', onAbort);
     open.close(code, message);
   }
 }
