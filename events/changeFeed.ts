@@ -23,8 +23,11 @@ export interface FeedEvent {
 
 export type FeedMessage =
   | FeedEvent
-  /** The reader has read everything the feed holds; sent again after it fell behind and caught up anew. */
-  | { kind: 'caught_up'; cursor: Cursor }
+  /**
+   * The reader has read everything the feed holds. Each reading says it once, and again after it
+   * fell behind the window and read the log (`viaLog`), so a reader can tell its client which.
+   */
+  | { kind: 'caught_up'; cursor: Cursor; viaLog: boolean }
   /** Nothing new for a while (a reader after `caught_up` waits): a chance to tell its client where it stands. */
   | { kind: 'idle'; cursor: Cursor };
 
@@ -35,6 +38,20 @@ interface Entry {
   before: Cursor;
   after: Cursor;
   memo?: Map<string, unknown>;
+}
+
+/**
+ * A reader at the live end, handed each new event as it is published instead of being woken to
+ * fetch it: with a thousand subscribers, waking each one's chain of async generators per change
+ * cost more than everything else together. It must take an event at once or refuse it.
+ */
+export interface LiveReader {
+  /** Where the reader stands; the feed moves it past each event taken. */
+  position: Cursor;
+  /** Takes the next event, or returns false when it cannot now: it is then detached, and reads `changes(position)` at its own pace. */
+  take(message: FeedEvent): boolean;
+  /** Nothing new for a while (as the `idle` message of `changes`). */
+  idle(): void;
 }
 
 export interface ChangeFeedOptions {
@@ -66,6 +83,8 @@ export class ChangeFeed {
   /** Counts idle ticks, so a woken reader can tell a tick from a publish. */
   private ticks = 0;
   private ticker?: NodeJS.Timeout;
+  /** Live readers, each with the function that ends its `follow`. */
+  private readonly live = new Map<LiveReader, () => void>();
 
   constructor(
     private readonly log: EventLog,
@@ -86,6 +105,7 @@ export class ChangeFeed {
 
   /** Adds a batch the projector read, in log order; events the feed already holds are skipped, so a redelivered batch is harmless. */
   publish(events: PositionedEvent[], end: Cursor): void {
+    const firstNew = this.nextSeq;
     let running = this.end;
     for (const item of events) {
       if (item.offset < running.get(item.partition)) continue;
@@ -100,7 +120,56 @@ export class ChangeFeed {
     }
     // Kept as the same object when the batch ends at its last event, so readers stay in step.
     this.end = running.covers(end) ? running : running.max(end);
+    if (this.live.size > 0) this.handToLive(this.entries.length - (this.nextSeq - firstNew));
     this.published.wakeAll();
+  }
+
+  /**
+   * Hands a live reader every new event until it refuses one or the signal aborts; resolves then,
+   * with `reader.position` where it stands. Resolves at once when events are already waiting past
+   * its position: a live reader must start at the end.
+   */
+  follow(reader: LiveReader, signal: AbortSignal): Promise<void> {
+    if (signal.aborted || !reader.position.covers(this.end)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const stop = () => {
+        this.live.delete(reader);
+        signal.removeEventListener('abort', stop);
+        resolve();
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      this.live.set(reader, stop);
+      this.startTicking();
+    });
+  }
+
+  /**
+   * Gives the entries from index `from` on to each live reader, in order, as a reader would read
+   * them. A batch larger than the window (`from` < 0) lost some of its events to the trim already:
+   * the live readers are then sent to read them from the log. A reader that throws is detached
+   * too; its own reading meets the error again and ends its stream with it, not the projector.
+   */
+  private handToLive(from: number): void {
+    for (const [reader, stop] of this.live) {
+      if (from < 0) {
+        stop();
+        continue;
+      }
+      let position = reader.position;
+      let refused = false;
+      for (let i = from; i < this.entries.length; i++) {
+        const entry = this.entries[i];
+        const { item } = entry;
+        if (item.offset < position.get(item.partition)) continue;
+        const next = position === entry.before ? entry.after : position.after(item.partition, item.offset);
+        entry.memo ??= new Map();
+        refused = !takes(reader, { kind: 'event', event: item.event, partition: item.partition, offset: item.offset, cursor: next, memo: entry.memo });
+        if (refused) break;
+        position = next;
+      }
+      reader.position = refused ? position : this.end.covers(position) ? this.end : position.max(this.end);
+      if (refused) stop();
+    }
   }
 
   /** Resolves once the feed has been handed everything up to `cursor` (or the signal aborts). */
@@ -117,10 +186,12 @@ export class ChangeFeed {
     let position = from;
     let seq: number | undefined;
     let caughtUp = false;
+    let viaLog = false;
     while (!signal.aborted) {
       if (seq === undefined || seq < this.firstSeq()) {
         if (!position.covers(this.base)) {
           caughtUp = false;
+          viaLog = true;
           position = yield* this.fromLog(position, signal);
           continue;
         }
@@ -138,7 +209,8 @@ export class ChangeFeed {
       position = this.end.covers(position) ? this.end : position.max(this.end);
       if (!caughtUp) {
         caughtUp = true;
-        yield { kind: 'caught_up', cursor: position };
+        yield { kind: 'caught_up', cursor: position, viaLog };
+        viaLog = false;
         continue;
       }
       const tick = this.ticks;
@@ -152,13 +224,14 @@ export class ChangeFeed {
   /** One timer for all readers, running only while some wait. */
   private startTicking(): void {
     this.ticker ??= setInterval(() => {
-      if (this.published.waiting() === 0) {
+      if (this.published.waiting() === 0 && this.live.size === 0) {
         clearInterval(this.ticker);
         this.ticker = undefined;
         return;
       }
       this.ticks++;
       this.published.wakeAll();
+      for (const reader of this.live.keys()) reader.idle();
     }, Math.max(1, this.bookmarkMs / 2)).unref();
   }
 
@@ -192,5 +265,13 @@ export class ChangeFeed {
       signal.removeEventListener('abort', onAbort);
     }
     return position;
+  }
+}
+
+function takes(reader: LiveReader, message: FeedEvent): boolean {
+  try {
+    return reader.take(message);
+  } catch {
+    return false;
   }
 }

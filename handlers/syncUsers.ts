@@ -30,7 +30,7 @@ export async function* syncUsers(updates: AsyncIterable<UserUpdate>, ctx: Handle
       if (update.kind === 'subscribe') {
         ctx.authorize('SyncUsers.subscribe');
         if (feed) throw new InvalidArgumentError('subscribe', 'this stream is already subscribed');
-        feed = streamChanges(update.subscribe, streamCtx, (result) => outbox.push(result));
+        feed = streamChanges(update.subscribe, streamCtx, outbox);
         feed.catch((error: unknown) => outbox.close(error));
       } else if (update.kind === 'change') {
         await writes.submit(update.change);

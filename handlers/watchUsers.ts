@@ -17,7 +17,7 @@ export async function* watchUsers(request: SyncSubscribe, ctx: HandlerContext): 
   const onAbort = () => stop.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   stop.signal.addEventListener('abort', () => outbox.close(stop.signal.reason), { once: true });
-  streamChanges(request, { ...ctx, signal: stop.signal }, (result) => outbox.push(result)).then(
+  streamChanges(request, { ...ctx, signal: stop.signal }, outbox).then(
     () => outbox.close(),
     (error: unknown) => outbox.close(error),
   );

@@ -29,6 +29,18 @@ export class Channel<T> implements AsyncIterable<T> {
     return DONE;
   }
 
+  /**
+   * Adds an item only if it fits now, without waiting (and only behind no waiting writer, so
+   * order holds): false when it does not. Like `push`, it drops the item once the channel is closed.
+   */
+  offer(item: T): boolean {
+    if (this.closed) return true;
+    if (this.items.length >= this.capacity || this.writers.length > 0) return false;
+    this.items.push(item);
+    this.wakeReader();
+    return true;
+  }
+
   /** Ends the stream after the items already in it; with an error, the reader throws it. */
   close(error?: unknown): void {
     if (this.closed) return;

@@ -1,4 +1,4 @@
-import type { FeedEvent } from '../../events/changeFeed';
+import type { FeedEvent, LiveReader } from '../../events/changeFeed';
 import type { Cursor } from '../../lib/cursor';
 import type { SyncResult } from '../../proto/messages';
 import { changeOf } from './changeOf';
@@ -6,38 +6,77 @@ import type { Subscription } from './subscription';
 
 /**
  * Follows the change feed from `from`: every later change the subscriber's filter lets through,
- * in log order, `caught_up` each time it reaches the live end, and Progress bookmarks when its
- * filter skipped changes and nothing was sent for `bookmarkMs`, so a reconnect does not rescan
- * them. Every cursor sent is at or past the one before.
+ * in log order, `caught_up` when it reaches the live end (and again after it fell behind the
+ * feed's window and read the log), and Progress bookmarks when its filter skipped changes and
+ * nothing was sent for `bookmarkMs`, so a reconnect does not rescan them. Every cursor sent is at
+ * or past the one before.
+ *
+ * Behind, it reads the feed at its own pace. At the live end it becomes a live reader: the feed
+ * hands it each change as it is published, and it goes back to reading the moment its outbox is
+ * full, so a slow client still costs a position, never a queue.
  */
 export async function followFeed(from: Cursor, subscription: Subscription): Promise<void> {
-  const { ctx, deliver } = subscription;
+  const { ctx, outbox } = subscription;
   const { feed, cursors } = ctx.deps;
+  const { signal } = ctx;
   let skipped: Cursor | undefined;
   let lastSentAt = Date.now();
-  let live = false;
-  const send = async (result: SyncResult) => {
+  let toldCaughtUp = false;
+  const sent = () => {
     skipped = undefined;
     lastSentAt = Date.now();
-    await deliver(result);
   };
-  const bookmarkDue = () => live && skipped !== undefined && Date.now() - lastSentAt >= feed.bookmarkMs;
+  const bookmark = (): SyncResult | undefined => (toldCaughtUp && skipped !== undefined && Date.now() - lastSentAt >= feed.bookmarkMs ? { progress: { cursor: cursors.format(skipped) } } : undefined);
 
-  for await (const message of feed.changes(from, ctx.signal)) {
-    if (message.kind === 'caught_up') {
-      live = true;
-      await send({ caught_up: { cursor: cursors.format(message.cursor) } });
-    } else if (message.kind === 'event') {
+  const live: LiveReader = {
+    position: from,
+    take(message) {
       const result = resultFor(message, subscription);
       if (result) {
-        await send(result);
-        continue;
+        if (!outbox.offer(result)) return false;
+        sent();
+      } else {
+        skipped = message.cursor;
+        offerBookmark();
       }
-      skipped = message.cursor;
-      if (bookmarkDue()) await send({ progress: { cursor: cursors.format(skipped) } });
-    } else if (bookmarkDue()) {
-      await send({ progress: { cursor: cursors.format(skipped as Cursor) } });
+      return true;
+    },
+    idle: () => offerBookmark(),
+  };
+  // A bookmark that does not fit now is offered again at the next change or idle tick.
+  const offerBookmark = () => {
+    const progress = bookmark();
+    if (progress && outbox.offer(progress)) sent();
+  };
+
+  while (!signal.aborted) {
+    for await (const message of feed.changes(live.position, signal)) {
+      if (message.kind === 'caught_up') {
+        live.position = message.cursor;
+        if (!toldCaughtUp || message.viaLog) {
+          toldCaughtUp = true;
+          await outbox.push({ caught_up: { cursor: cursors.format(message.cursor) } });
+          sent();
+        }
+        break;
+      }
+      if (message.kind === 'event') {
+        live.position = message.cursor;
+        const result = resultFor(message, subscription);
+        if (result) {
+          await outbox.push(result);
+          sent();
+          continue;
+        }
+        skipped = message.cursor;
+      }
+      const progress = bookmark();
+      if (progress) {
+        await outbox.push(progress);
+        sent();
+      }
     }
+    await feed.follow(live, signal);
   }
 }
 

@@ -16,7 +16,7 @@ const PAGE = 256;
  * however often the snapshot is cut and resumed.
  */
 export async function sendSnapshot(from: Cursor, afterId: string, subscription: Subscription): Promise<Cursor> {
-  const { ctx, deliver, where, filterKey } = subscription;
+  const { ctx, outbox, where, filterKey } = subscription;
   if (afterId !== '') await ctx.deps.view.waitForCursor(from, ctx.deadline, ctx.signal);
   const snapshot = UserSnapshot.open(ctx.deps.view.file);
   try {
@@ -27,7 +27,7 @@ export async function sendSnapshot(from: Cursor, afterId: string, subscription: 
       const page = snapshot.page(where, after, PAGE);
       if (page.length === 0 || ctx.signal.aborted) return at;
       for (const user of page) {
-        await deliver({ event: { type: ChangeType.SNAPSHOT, user, cursor: ctx.deps.cursors.formatSnapshot(at, { afterId: user.id, filterKey }) } });
+        await outbox.push({ event: { type: ChangeType.SNAPSHOT, user, cursor: ctx.deps.cursors.formatSnapshot(at, { afterId: user.id, filterKey }) } });
       }
       after = page[page.length - 1].id;
     }
@@ -41,7 +41,7 @@ export async function sendSnapshot(from: Cursor, afterId: string, subscription: 
  * holds (ids up to `mark.afterId`); later changes, and the other users, come after. Their cursors
  * keep the mark and never pass `at`, so a cut here resumes here.
  */
-async function sendChangesToSent(from: Cursor, at: Cursor, mark: SnapshotMark, { ctx, deliver, matches }: Subscription): Promise<void> {
+async function sendChangesToSent(from: Cursor, at: Cursor, mark: SnapshotMark, { ctx, outbox, matches }: Subscription): Promise<void> {
   const { feed, cursors } = ctx.deps;
   await feed.reach(at, ctx.signal);
   const stop = new AbortController();
@@ -54,7 +54,7 @@ async function sendChangesToSent(from: Cursor, at: Cursor, mark: SnapshotMark, {
       if (message.offset < at.get(message.partition)) {
         const id = userOf(message.event)?.id;
         const change = id !== undefined && idOrder(id, mark.afterId) <= 0 ? changeOf(message.event, matches) : undefined;
-        if (change) await deliver({ event: { ...change, cursor: cursors.formatSnapshot(message.cursor.min(at), mark) } });
+        if (change) await outbox.push({ event: { ...change, cursor: cursors.formatSnapshot(message.cursor.min(at), mark) } });
       }
       if (message.cursor.covers(at)) return;
     }

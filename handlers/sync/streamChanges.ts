@@ -7,15 +7,15 @@ import { awaitReadConsistency } from '../common/readConsistency';
 import type { HandlerContext } from '../handlerContext';
 import { followFeed } from './followFeed';
 import { sendSnapshot } from './sendSnapshot';
-import { subscriptionOf, type Deliver } from './subscription';
+import { subscriptionOf, type FeedOutbox } from './subscription';
 
 /**
  * The read half of SyncUsers: from a cursor, every later change once and in log order, then
  * `caught_up`, then live changes. With no cursor, or one from inside a snapshot, the snapshot
  * (or its rest) comes first.
  */
-export async function streamChanges(subscribe: SyncSubscribe, ctx: HandlerContext, deliver: Deliver): Promise<void> {
-  const subscription = subscriptionOf(subscribe, ctx, deliver);
+export async function streamChanges(subscribe: SyncSubscribe, ctx: HandlerContext, outbox: FeedOutbox): Promise<void> {
+  const subscription = subscriptionOf(subscribe, ctx, outbox);
   await awaitReadConsistency(ctx);
   const resume: ResumePoint = subscribe.cursor === '' ? { cursor: Cursor.empty, snapshot: { afterId: '', filterKey: subscription.filterKey } } : await checkedResume(subscribe.cursor, subscription.filterKey, ctx);
   const from = resume.snapshot ? await sendSnapshot(resume.cursor, resume.snapshot.afterId, subscription) : resume.cursor;

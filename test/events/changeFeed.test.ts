@@ -110,4 +110,26 @@ describe('ChangeFeed', () => {
     stop.abort();
     expect(kinds).toEqual([...Array(50).fill('event'), 'caught_up', 'idle']);
   });
+
+  it('hands a live reader each new event as published, and lets it go where it refused one, with its position before it', async () => {
+    const feed = new ChangeFeed(log, Cursor.empty, quiet, { capacity: 100 });
+    await appendAndPublish(log, feed, 0, 2);
+    const taken: string[] = [];
+    let room = 3;
+    const reader = {
+      position: feed.position(),
+      take: (m: FeedMessage) => (m.kind === 'event' && room-- > 0 ? (taken.push(ids([m])[0]), true) : false),
+      idle: () => {},
+    };
+    const following = feed.follow(reader, new AbortController().signal);
+    await appendAndPublish(log, feed, 2, 2);
+    await appendAndPublish(log, feed, 4, 2);
+    await following;
+    expect(taken).toEqual(['u2', 'u3', 'u4']);
+    expect(reader.position.toString()).toBe('0:5');
+    // Reading on from there gives the refused event first: nothing is lost.
+    expect(ids(await take(feed, reader.position, 2))).toEqual(['u5', 'caught_up@0:6']);
+    // A reader behind the end is not taken live: it must read what it has not seen first.
+    expect(await Promise.race([feed.follow({ ...reader, position: Cursor.of([[0, 1]]) }, new AbortController().signal).then(() => 'returned'), new Promise((r) => setTimeout(() => r('waiting'), 50))])).toBe('returned');
+  });
 });
