@@ -4,7 +4,7 @@
  * bench/results/bench.json, SVG plots and the tables in bench/RESULTS.md (between its markers).
  *
  *   npm run bench -- [--users 100000] [--events 1000000] [--calls 20000] [--no-kafka] [--quick]
- *   npm run bench -- --only fanout [--cpu-prof DIR]   (the SyncUsers fan-out alone: prints its table,
+ *   npm run bench -- --only fanout [--rounds 3] [--cpu-prof DIR]   (the SyncUsers fan-out alone, medians of alternating rounds: prints its table,
  *     writes bench/results/fanout.json; with --cpu-prof, V8 CPU profiles of the server and the subscriber processes in DIR)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,6 +36,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const quick = values.quick as boolean;
@@ -46,7 +47,7 @@ const KAFKA = !values['no-kafka'];
 const runTag = `b${Date.now().toString(36)}`;
 
 async function main(): Promise<void> {
-  if (values.only === 'fanout') return fanoutOnly(quick, runTag, values['cpu-prof'] as string | undefined);
+  if (values.only === 'fanout') return fanoutOnly(quick, runTag, values['cpu-prof'] as string | undefined, Number(values.rounds));
   if (values.only !== undefined) throw new Error(`--only ${values.only}: the only part that runs alone is "fanout"`);
   const started = Date.now();
   const measurements: Measurement[] = [];
