@@ -48,8 +48,12 @@ async function awaitView(target: Target, ctx: HandlerContext): Promise<void> {
   const stopWaiting = () => giveUp.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', stopWaiting, { once: true });
   let stopListening = () => {};
+  let failed = false;
   const logFailed = new Promise<never>((_, reject) => {
-    stopListening = log.onFailure((error) => reject(error instanceof DataLossError ? error : new UnavailableError(`the log is failing, so this instance's view may not catch up: ${error.message}; retry the read`, { cause: error })));
+    stopListening = log.onFailure((error) => {
+      failed = true;
+      reject(error instanceof DataLossError ? error : new UnavailableError(`the log is failing, so this instance's view may not catch up: ${error.message}; retry the read`, { cause: error }));
+    });
   });
   logFailed.catch(() => {});
   let end: Cursor | undefined;
@@ -61,7 +65,10 @@ async function awaitView(target: Target, ctx: HandlerContext): Promise<void> {
     await Promise.race([view.waitForCursor(cursor, deadline, giveUp.signal), logFailed]);
   } catch (error) {
     if (!(error instanceof DeadlineExceededError)) throw error;
-    if (!log.healthy()) {
+    // Not `log.healthy()`, as a write asks: on Kafka that is false while this replica's decider
+    // has not handled a batch since it joined its group (on a replica that is not the decider,
+    // for good), which says nothing about whether this view can catch up.
+    if (failed) {
       // As for a write (submitCommand): a retry within this deadline could only time out too.
       ctx.setTrailer(RETRY_PUSHBACK_TRAILER, '-1');
       throw new UnavailableError(`the log is failing and this instance's view did not catch up in time (${waitedFor(target, end, ctx)}); retry the read`, { cause: error });
