@@ -7,6 +7,7 @@ import type { KafkaContext } from './kafkaContext';
 import { consumeAsGroup } from './kafkaGroupConsumer';
 import { unavailable } from './kafkaErrors';
 import { establishIdentity, META } from './kafkaIdentity';
+import { whileTopicsSettle } from './topicSettle';
 import { CLIENT_TIMEOUTS, type KafkaLogOptions } from './kafkaOptions';
 import { readFromCursor } from './kafkaReader';
 import { partitionFor, positionsOf, toMessage } from './kafkaRecords';
@@ -58,8 +59,10 @@ export class KafkaLog implements EventLog, KafkaContext {
       await admin.connect();
       await producer.connect();
       const log = new KafkaLog(kafka, admin, producer, options);
-      await log.ensure([COMMANDS, EVENTS, META]);
-      log.identity = await establishIdentity(log);
+      log.identity = await whileTopicsSettle(async () => {
+        await log.ensure([COMMANDS, EVENTS, META]);
+        return establishIdentity(log);
+      });
       return log;
     } catch (error) {
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
@@ -264,3 +267,4 @@ export class KafkaLog implements EventLog, KafkaContext {
     if (producer) await producer.then((p) => p.disconnect()).catch(() => {});
   }
 }
+

@@ -1,0 +1,32 @@
+/** How long a start waits for topics it (or another replica) just created to be known to every broker. */
+const SETTLE_MS = 30_000;
+
+/**
+ * Runs `step` again while a broker says it does not know a topic yet. Right after topics are
+ * created on a cluster, each broker learns of them from the controller in its own time: a produce
+ * or fetch that reaches one that has not yet answers UNKNOWN_TOPIC_OR_PARTITION (seen on a fresh
+ * three-node cluster, where the first replica to start exited 1 with it), and kafkajs's own
+ * retries can run out first. Every step here may be repeated: topics are created only if missing,
+ * and the first identity record on users.meta wins however many are written.
+ */
+export async function whileTopicsSettle<T>(step: () => Promise<T>, settleMs = SETTLE_MS, pauseMs = 500): Promise<T> {
+  const deadline = Date.now() + settleMs;
+  for (;;) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!unsettledTopic(error) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+}
+
+/** What a broker answers about a topic it has not learnt of yet; kafkajs wraps it (`cause`) when its own retries ran out. */
+const UNSETTLED = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
+
+function unsettledTopic(error: unknown): boolean {
+  for (let e = error as { type?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.type !== undefined && UNSETTLED.has(e.type)) return true;
+  }
+  return false;
+}
