@@ -45,6 +45,7 @@ launch_node() {
   setsid nohup java -cp "$cluster_lib/*" "${java_opts[@]}" kafka.Kafka "$dir/server.properties" \
     </dev/null >"$dir/stdout.log" 2>&1 &
   echo $! >"$dir/broker.pid"
+  disown $!
 }
 
 # SIGTERM (controlled shutdown), then SIGKILL after KAFKA_STOP_TIMEOUT_S (30 by default): a node

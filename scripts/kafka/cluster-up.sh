@@ -6,11 +6,21 @@
 # controller ports one above each. Each node has its own folder under KAFKA_DATA_DIR; kafka-node.sh
 # stops, kills, pauses and restarts one of them. Waits until a transaction commits with all three
 # in sync; on failure prints the failing node's own log and exits 1.
-#   usage: kafka-up.sh --nodes 3 [--base-port PORT]   (kafka-up.sh hands over to this script)
+#   usage: kafka-up.sh --nodes 3 [--base-port PORT]   (kafka-up.sh hands over to this script,
+#   which has read --base-port into KAFKA_PORT; called directly, it takes --base-port too)
 set -euo pipefail
 source "$(cd "$(dirname "$0")" && pwd)/cluster-env.sh"
+while (($#)); do
+  case "$1" in
+    --base-port) export KAFKA_PORT="${2:-}"; shift 2 || { echo "kafka: --base-port needs a port" >&2; exit 2; } ;;
+    --nodes) [[ "${2:-}" == 3 ]] || { echo "kafka: cluster-up.sh starts 3 nodes, got --nodes '${2:-}'" >&2; exit 2; }; shift 2 ;;
+    *) echo "kafka: unknown argument '$1'; usage: cluster-up.sh [--base-port PORT]" >&2; exit 2 ;;
+  esac
+done
 cluster_nodes=3
 cluster_base_port="${KAFKA_PORT:-9092}"
+[[ "$cluster_base_port" =~ ^[0-9]+$ ]] && ((1024 <= cluster_base_port && cluster_base_port <= 65530)) ||
+  { echo "kafka: the base port must be a number from 1024 to 65530, got '$cluster_base_port'" >&2; exit 2; }
 started=$(date +%s%N)
 
 brokers() { local list=() n; for ((n = 1; n <= cluster_nodes; n++)); do list+=("127.0.0.1:$(client_port "$n")"); done; (IFS=,; echo "${list[*]}"); }
@@ -80,7 +90,8 @@ done
 
 if [[ $keep == false ]]; then
   java_opts_for "$kafka_run"
-  cluster_id="$(java -cp "$cluster_lib/*" "${java_opts[@]}" kafka.tools.StorageTool random-uuid)"
+  # What StorageTool random-uuid prints (16 random bytes, base64url), without a JVM start.
+  cluster_id="$(node -e "let id; do id = require('crypto').randomBytes(16).toString('base64url'); while (id.startsWith('-')); console.log(id)")"
   for ((n = 1; n <= cluster_nodes; n++)); do
     java -cp "$cluster_lib/*" "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
       -c "$(node_dir "$n")/server.properties" >"$(node_dir "$n")/format.log" 2>&1 &

@@ -26,7 +26,10 @@ export class KafkaCluster {
     this.brokers = [1, 2, 3].map((n) => `127.0.0.1:${this.portOf(n)}`);
   }
 
-  /** Starts a fresh cluster and resolves once a transaction committed with all three in sync. */
+  /**
+   * Starts a fresh cluster (or keeps the one kafka-up.sh finds running on these ports and this
+   * directory) and resolves once a transaction committed with all three in sync.
+   */
   static async start(options: KafkaClusterOptions): Promise<KafkaCluster> {
     const cluster = new KafkaCluster(options);
     await cluster.script('kafka-up.sh', ['--nodes', String(options.nodes)]);
