@@ -37,14 +37,14 @@ async function main(): Promise<void> {
     for (const n of [1, 2, 3]) log(`node ${n}: pid ${await cluster.pid(n)}, RSS ${rssMiB(await cluster.pid(n))} MiB`);
     const kafka = new Kafka({ clientId: 'failover-demo', brokers: cluster.brokers, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
     const topic = `failover-demo-${Date.now()}`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 3 }], waitForLeaders: true });
-    await admin.disconnect();
+    await cluster.createTopic(topic);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    // The same, with its retry backoff capped at 1 s (kafkajs doubles it up to 30 s by default).
+    const capped = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 120, initialRetryTime: 100, maxRetryTime: 1000 } });
     await producer.connect();
+    await capped.connect();
+    await capped.send({ topic, acks: -1, messages: [{ value: 'before' }] });
     await producer.send({ topic, acks: -1, messages: [{ value: 'before' }] });
-    await cluster.waitInSync(topic);
     const leader = await cluster.leaderOf(topic, 0);
     log(`topic ${topic}: RF 3, leader node ${leader}, all three in sync; one write acked (acks=all)`);
 
@@ -52,10 +52,12 @@ async function main(): Promise<void> {
     await cluster.kill(leader);
     log(`kill -9 node ${leader}`);
     const sendAfterKill = producer.send({ topic, acks: -1, messages: [{ value: 'during' }] }).then(() => Date.now() - started);
+    const cappedAfterKill = capped.send({ topic, acks: -1, messages: [{ value: 'during' }] }).then(() => Date.now() - started);
     const election = await timeUntil(async () => ![leader, -1].includes(await cluster.leaderOf(topic, 0)));
     const newLeader = await cluster.leaderOf(topic, 0);
-    log(`new leader node ${newLeader} elected ${election} ms after the kill`);
-    log(`a write sent right after the kill acked (acks=all, 2 of 3 nodes) ${await sendAfterKill} ms after the kill`);
+    log(`new leader node ${newLeader} elected ${election} ms after the kill; in sync now: ${(await cluster.inSyncOf(topic, 0)).join(',')}`);
+    log(`a write sent right after the kill, retry backoff capped at 1 s: acked (acks=all, 2 of 3 nodes) ${await cappedAfterKill} ms after the kill`);
+    log(`the same write with kafkajs's default backoff (doubling up to 30 s): acked ${await sendAfterKill} ms after the kill`);
     started = Date.now();
     await producer.send({ topic, acks: -1, messages: [{ value: 'after' }] });
     log(`another acks=all write with 2 of 3 nodes: acked in ${Date.now() - started} ms`);
@@ -64,10 +66,13 @@ async function main(): Promise<void> {
     await cluster.start(leader);
     log(`node ${leader} restarted on its data (pid ${await cluster.pid(leader)})`);
     await cluster.waitInSync(topic, 120_000);
+    log(`in sync: ${(await cluster.inSyncOf(topic, 0)).join(',')}, leader node ${await cluster.leaderOf(topic, 0)}`);
     log(`node ${leader} back in the ISR of ${topic} ${Date.now() - started} ms after its start`);
     await cluster.waitInSync(undefined, 120_000);
     log(`every partition of every topic (internal ones included) has 3 in sync ${Date.now() - started} ms after the start`);
     await producer.disconnect();
+    await capped.disconnect();
+    for (const n of [1, 2, 3]) log(`node ${n}: RSS ${rssMiB(await cluster.pid(n))} MiB at the end`);
   } finally {
     started = Date.now();
     await cluster.down();

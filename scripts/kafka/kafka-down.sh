@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Stops what kafka-up.sh started in KAFKA_DATA_DIR: the one broker (SIGTERM, then SIGKILL after
-# 20 s) and the nodes of a cluster, if one was started there (all at once: SIGTERM, then SIGKILL
-# after KAFKA_STOP_TIMEOUT_S, since the last nodes of a cluster can wait forever for a quorum).
+# 20 s) and the nodes of a cluster, if one was started there: all at once, SIGTERM, then SIGKILL
+# after KAFKA_STOP_TIMEOUT_S (10 s here): the last node standing waits forever for a quorum to
+# record its controlled shutdown, and a killed node recovers its log at the next start.
 set -euo pipefail
 source "$(cd "$(dirname "$0")" && pwd)/cluster-env.sh"
 
 stop_cluster() {
   local n stopped=()
+  export KAFKA_STOP_TIMEOUT_S="${KAFKA_STOP_TIMEOUT_S:-10}"
   for dir in "$kafka_run"/node-*; do
     [[ -f "$dir/broker.pid" ]] || continue
     n="${dir##*/node-}"

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type PartitionMetadata } from 'kafkajs';
 import { packageRoot } from '../../lib/packageRoot';
 
 const run = promisify(execFile);
@@ -76,14 +76,24 @@ export class KafkaCluster {
     return Number((await this.node('pid', n)).trim());
   }
 
+  /**
+   * Creates a topic with a replica on every node (min.insync.replicas 2, the cluster's default)
+   * and resolves once all its partitions have all three in sync: kafkajs's own waitForLeaders
+   * can ask a node that has not heard of the topic yet and reject.
+   */
+  async createTopic(topic: string, numPartitions = 1, timeoutMs = 60_000): Promise<void> {
+    await this.withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: this.options.nodes }], waitForLeaders: false }));
+    await this.waitInSync(topic, timeoutMs);
+  }
+
   /** The node leading the partition, as the cluster's metadata says now; -1 while there is none. */
   async leaderOf(topic: string, partition: number): Promise<number> {
-    return this.withAdmin(async (admin) => {
-      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-      const found = topics[0]?.partitions.find((p) => p.partitionId === partition);
-      if (!found) throw new Error(`${topic} has no partition ${partition}`);
-      return found.leader;
-    });
+    return (await this.partition(topic, partition)).leader;
+  }
+
+  /** The nodes in the partition's in-sync replica set, as the cluster's metadata says now. */
+  async inSyncOf(topic: string, partition: number): Promise<number[]> {
+    return [...(await this.partition(topic, partition)).isr].sort((a, b) => a - b);
   }
 
   /**
@@ -92,10 +102,9 @@ export class KafkaCluster {
    */
   async waitInSync(topic?: string, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    let lagging = 'no metadata yet';
     for (;;) {
-      lagging = await this.laggingPartition(topic).catch((error: Error) => `metadata failed: ${error.message}`) ?? '';
-      if (lagging === '') return;
+      const lagging = await this.laggingPartition(topic).catch((error: Error) => `metadata failed: ${error.message}`);
+      if (lagging === undefined) return;
       if (Date.now() > deadline) throw new Error(`not all replicas in sync after ${timeoutMs} ms: ${lagging}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -104,6 +113,15 @@ export class KafkaCluster {
   /** Stops every node (SIGTERM, then SIGKILL); the data directory stays for inspection. */
   async down(): Promise<void> {
     await this.script('kafka-down.sh', []);
+  }
+
+  private async partition(topic: string, partition: number): Promise<PartitionMetadata> {
+    return this.withAdmin(async (admin) => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const found = topics[0]?.partitions.find((p) => p.partitionId === partition);
+      if (!found) throw new Error(`${topic} has no partition ${partition}`);
+      return found;
+    });
   }
 
   /** The first partition with fewer than all nodes in sync, described; undefined when none. */
