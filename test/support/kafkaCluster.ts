@@ -21,6 +21,8 @@ export interface KafkaClusterOptions {
  */
 export class KafkaCluster {
   readonly brokers: string[];
+  /** Nodes this object stopped, killed or paused and has not started or resumed since. */
+  private readonly faulty = new Set<number>();
 
   private constructor(private readonly options: KafkaClusterOptions) {
     this.brokers = [1, 2, 3].map((n) => `127.0.0.1:${this.portOf(n)}`);
@@ -51,25 +53,30 @@ export class KafkaCluster {
   /** SIGKILL: a crash. Resolves once the process is gone. */
   async kill(n: number): Promise<void> {
     await this.node('kill', n);
+    this.faulty.add(n);
   }
 
   /** SIGTERM (controlled shutdown); resolves once the process has exited. */
   async stop(n: number): Promise<void> {
     await this.node('stop', n);
+    this.faulty.add(n);
   }
 
   /** Starts node n again on its own data; it rejoins by itself (see waitInSync). */
   async start(n: number): Promise<void> {
     await this.node('start', n);
+    this.faulty.delete(n);
   }
 
   /** SIGSTOP: alive but answering nothing, like a long GC pause. */
   async pause(n: number): Promise<void> {
     await this.node('pause', n);
+    this.faulty.add(n);
   }
 
   async resume(n: number): Promise<void> {
     await this.node('resume', n);
+    this.faulty.delete(n);
   }
 
   async pid(n: number): Promise<number> {
@@ -136,16 +143,27 @@ export class KafkaCluster {
     });
   }
 
-  /** A fresh admin per question: a cached connection to a node just killed would answer stale. */
+  /**
+   * Asks the nodes one at a time, those this object has not stopped, killed or paused first: a
+   * paused node accepts connections and never answers, and kafkajs keeps asking its first seed
+   * broker. A fresh admin per question, since a cached connection to a dead node answers stale.
+   */
   private async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
-    const kafka = new Kafka({ clientId: 'kafka-cluster', brokers: this.brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 5, initialRetryTime: 100 } });
-    const admin = kafka.admin();
-    try {
-      await admin.connect();
-      return await use(admin);
-    } finally {
-      await admin.disconnect().catch(() => {});
+    const order = [1, 2, 3].sort((a, b) => Number(this.faulty.has(a)) - Number(this.faulty.has(b)));
+    let lastError: unknown;
+    for (const n of order) {
+      const kafka = new Kafka({ clientId: 'kafka-cluster', brokers: [`127.0.0.1:${this.portOf(n)}`], logLevel: logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 3000, retry: { retries: 2, initialRetryTime: 100 } });
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        return await use(admin);
+      } catch (error) {
+        lastError = error;
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
     }
+    throw lastError;
   }
 
   private checked(n: number): number {
