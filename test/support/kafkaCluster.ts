@@ -93,9 +93,32 @@ export class KafkaCluster {
     await this.waitInSync(topic, timeoutMs);
   }
 
-  /** The node leading the partition, as the cluster's metadata says now; -1 while there is none. */
+  /**
+   * The node leading the partition as one node's metadata says now; -1 while there is none.
+   * Nodes learn of an election a moment apart, so right after one, two calls can disagree: wait
+   * for the outcome with newLeaderOf.
+   */
   async leaderOf(topic: string, partition: number): Promise<number> {
     return (await this.partition(topic, partition)).leader;
+  }
+
+  /**
+   * Resolves with the partition's leader once it is not `former` (nor -1) in three answers in a
+   * row, 100 ms apart: the election after `former` was killed, stopped or paused, settled.
+   */
+  async newLeaderOf(topic: string, partition: number, former: number, timeoutMs = 60_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let candidate = -1;
+    let streak = 0;
+    for (;;) {
+      const leader = await this.leaderOf(topic, partition).catch(() => -1);
+      if (leader === former || leader === -1) streak = 0;
+      else streak = leader === candidate ? streak + 1 : 1;
+      candidate = leader;
+      if (streak >= 3) return leader;
+      if (Date.now() > deadline) throw new Error(`${topic}[${partition}] still led by ${leader} (not a new leader) after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** The nodes in the partition's in-sync replica set, as the cluster's metadata says now. */
