@@ -57,18 +57,27 @@ export function createProjection(db: Db) {
     }
   };
 
+  const decided = db.prepare('SELECT 1 FROM outcomes WHERE command_id = ?').pluck();
+
   const applyInTransaction = db.transaction((events: PositionedEvent[], through: Cursor | undefined): Applied => {
     // Offsets are tracked in a plain map and made a Cursor once: a replay applies millions of events.
     const offsets = new Map(cursor.entries());
     const fresh: PositionedEvent[] = [];
+    const inBatch = new Set<string>();
     for (const positioned of events) {
       const { event, partition, offset } = positioned;
       if ((offsets.get(partition) ?? 0) > offset) continue;
+      offsets.set(partition, offset + 1);
+      // A second event of one command (kafkajs can send a transaction's records twice when it
+      // retries a produce spread over several leaders) is passed over, on every replica and in
+      // every rebuild alike: applied again it could set a user back to an older image, and its
+      // outcome row would break the view's unique index and stop the projector for good.
+      if (inBatch.has(event.command_id) || decided.get(event.command_id) !== undefined) continue;
+      inBatch.add(event.command_id);
       fresh.push(positioned);
       applyChange(event);
       const requestId = event.request_id || null;
       outcomes.add(event.command_id, requestId, partition, offset, positioned.bytes, outcomeRowCrc(event.command_id, requestId, partition, offset, positioned.bytes));
-      offsets.set(partition, offset + 1);
     }
     users.flush();
     outcomes.flush();

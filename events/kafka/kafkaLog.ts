@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
 import { Cursor } from '../../lib/cursor';
 import { UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
@@ -89,7 +89,20 @@ export class KafkaLog implements EventLog, KafkaContext {
     let transaction;
     try {
       transaction = await producer.transaction();
-      const metadata = await transaction.send({ topic: this.physical(topic), acks: -1, messages: records.map((r, i) => toMessage(r, partitions[i])) });
+      // One send per partition: kafkajs retries a send spread over several leaders as a whole, and
+      // a partition whose leader had already taken its records got them again under new sequence
+      // numbers, in the same transaction (the chaos harness on three brokers: one command's event
+      // twice, 10-30 ms apart). A send to one partition is retried with its own sequence numbers,
+      // which the broker recognizes.
+      const byPartition = new Map<number, Message[]>();
+      records.forEach((r, i) => {
+        const messages = byPartition.get(partitions[i]) ?? [];
+        messages.push(toMessage(r, partitions[i]));
+        byPartition.set(partitions[i], messages);
+      });
+      const tx = transaction;
+      const sent = await Promise.all([...byPartition.values()].map((messages) => tx.send({ topic: this.physical(topic), acks: -1, messages })));
+      const metadata = sent.flat();
       const offsets = consumed.cursor.entries().map(([partition, offset]) => ({ partition, offset: String(offset) }));
       await transaction.sendOffsets({ consumerGroupId: this.physical(consumed.group), topics: [{ topic: this.physical(consumed.topic), partitions: offsets }] });
       await transaction.commit();
