@@ -4,8 +4,23 @@
 # until it accepts requests (topics, produce, consume, transactions). Idempotent: a broker this
 # script started and that still answers is left running. On failure it prints the broker's own
 # log and exits 1, so CI fails with the broker's error.
+#   usage: kafka-up.sh [--nodes 1|3] [--base-port PORT]
+# --nodes 3 starts a three-node cluster instead (cluster-up.sh); --base-port is KAFKA_PORT.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+nodes=1
+while (($#)); do
+  case "$1" in
+    --nodes) nodes="${2:-}"; shift 2 || { echo "kafka: --nodes needs a value (1 or 3)" >&2; exit 2; } ;;
+    --base-port) export KAFKA_PORT="${2:-}"; shift 2 || { echo "kafka: --base-port needs a port" >&2; exit 2; } ;;
+    *) echo "kafka: unknown argument '$1'; usage: kafka-up.sh [--nodes 1|3] [--base-port PORT]" >&2; exit 2 ;;
+  esac
+done
+case "$nodes" in
+  1) ;;
+  3) exec bash "$here/cluster-up.sh" ;;
+  *) echo "kafka: --nodes must be 1 or 3 (a quorum of three voters), got '$nodes'" >&2; exit 2 ;;
+esac
 root="$(cd "$here/../.." && pwd)"
 cache="${KAFKA_CACHE_DIR:-$HOME/.cache/usersvc-kafka}"
 run="${KAFKA_DATA_DIR:-$cache/run}"
@@ -20,14 +35,7 @@ if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null && probe --tim
   exit 0
 fi
 
-# The jars, once per pom version: the pom's hash names the cache entry.
-hash="$(sha256sum "$here/pom.xml" | cut -c1-16)"
-lib="$cache/lib-$hash"
-if [[ ! -d "$lib" ]]; then
-  echo "kafka: fetching Apache Kafka from Maven Central into $lib (first run only)..."
-  mvn -q -f "$here/pom.xml" dependency:copy-dependencies -DoutputDirectory="$lib.partial"
-  mv "$lib.partial" "$lib"
-fi
+lib="$(bash "$here/fetch-jars.sh")"
 
 # A clean broker each start, so tests never see an earlier run's topics; KAFKA_KEEP_DATA=1
 # restarts on the data of the last run instead (the fault tests stop and restart a broker).
@@ -62,7 +70,9 @@ if probe --timeout-ms 1000 >/dev/null 2>&1; then
   exit 1
 fi
 
-java_opts=(-Xms256m -Xmx512m -XX:+UseG1GC -Dlog4j.configuration="file:$here/log4j.properties" -Dkafka.logs.dir="$run")
+# shellcheck disable=SC2206 # KAFKA_HEAP_OPTS, as Kafka's own scripts read it, replaces the bounded default heap.
+heap=(${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m})
+java_opts=("${heap[@]}" -XX:+UseG1GC -Dlog4j.configuration="file:$here/log4j.properties" -Dkafka.logs.dir="$run")
 if [[ $keep == false ]]; then
   cluster_id="$(java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool random-uuid)"
   java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$run/server.properties" >"$run/format.log" 2>&1 ||
