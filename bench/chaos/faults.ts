@@ -18,6 +18,15 @@ export interface Fault {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The node leading a partition; right after a failover there may be none for a moment (-1). */
+async function leader(ctx: FaultContext, topic: string, partition: number): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const node = await leader(ctx, topic, partition);
+    if (node > 0 || attempt >= 50) return node;
+    await sleep(200);
+  }
+}
 const BROKER_DOWN_MS = 10_000;
 const PAUSE_MS = 20_000;
 
@@ -26,7 +35,7 @@ export function killLeader(topic: string, partition: number): Fault {
   return {
     name: `kill -9 leader of ${topic}[${partition}]`,
     async run(ctx) {
-      const node = await ctx.cluster.leaderOf(ctx.physical(topic), partition);
+      const node = await leader(ctx, topic, partition);
       ctx.progress(`  broker ${node} leads ${topic}[${partition}]: kill -9`);
       await ctx.cluster.kill(node);
       await sleep(BROKER_DOWN_MS);
@@ -41,7 +50,7 @@ export function pauseBroker(): Fault {
   return {
     name: 'SIGSTOP one broker 20 s',
     async run(ctx) {
-      const node = await ctx.cluster.leaderOf(ctx.physical('users.commands'), 0);
+      const node = await leader(ctx, 'users.commands', 0);
       ctx.progress(`  broker ${node} (leads users.commands): SIGSTOP`);
       await ctx.cluster.pause(node);
       await sleep(PAUSE_MS);
