@@ -22,7 +22,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The node leading a partition; right after a failover there may be none for a moment (-1). */
 async function leader(ctx: FaultContext, topic: string, partition: number): Promise<number> {
   for (let attempt = 0; ; attempt++) {
-    const node = await leader(ctx, topic, partition);
+    const node = await ctx.cluster.leaderOf(ctx.physical(topic), partition);
     if (node > 0 || attempt >= 50) return node;
     await sleep(200);
   }
