@@ -38,8 +38,27 @@ export class Replicas {
     }
   }
 
-  async start(i: number): Promise<void> {
-    const server = await startServer(this.dataDir(i), [...this.args, '--addr', this.addrs[i], '--http-addr', '']);
+  /** Start-ups that failed and were tried again, with the replica's last log line: for the report. */
+  readonly failedStarts: string[] = [];
+
+  /**
+   * Starts replica i; a start that fails (on a cluster that just elected leaders, the service may
+   * exit with UNAVAILABLE) is recorded and tried again, three times at most.
+   */
+  async start(i: number, attempts = 3): Promise<void> {
+    let server;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        server = await startServer(this.dataDir(i), [...this.args, '--addr', this.addrs[i], '--http-addr', '']);
+        break;
+      } catch (error) {
+        const message = (error as Error).message;
+        appendFileSync(this.logFile(i), `${message}\n--- start attempt ${attempt} failed\n`);
+        this.failedStarts.push(`replica ${i} start ${attempt}: ${/"msg":"([^"]+)"/.exec(message)?.[1] ?? message.slice(0, 300)}`);
+        if (attempt >= attempts) throw error;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
     this.servers[i] = server;
     void server.exited.then((code) => appendFileSync(this.logFile(i), `${server.output()}\n--- exited: ${code}\n`));
   }

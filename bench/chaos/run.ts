@@ -117,6 +117,7 @@ async function main(): Promise<number> {
     const report = table(rows, verdict, [
       `replica checksums ${sums.map((s) => s.checksum.slice(0, 16)).join(', ')}; fresh rebuild ${rebuilt.checksum.slice(0, 16)}: ${divergent ? 'DIVERGENT' : 'equal'}`,
       `WatchUsers from ${startCursor} on each replica: ${expected.size} changes expected`,
+      ...(replicas.failedStarts.length ? ['', 'replica starts that failed and were tried again:', ...replicas.failedStarts.map((f) => `- ${f}`)] : []),
       ...(verdict.findings.length ? ['', 'findings:', ...verdict.findings.slice(0, 50).map((f) => `- ${f}`)] : ['', 'no findings']),
     ]);
     process.stdout.write(`\n${report}\n`);
