@@ -36,6 +36,16 @@ export function checkHistory(writes: WriteRecord[], reads: ReadRecord[], events:
       findings.push(`duplicate: request ${requestId} has ${list.length} events (${list.map((e) => `${e.kind} p${e.partition}@${e.offset}`).join(', ')})`);
     }
   }
+  // One decision per command: a command id with two events was decided twice (a zombie decider's
+  // transaction, or a batch handled again after a takeover), whatever its request id says.
+  const byCommand = new Map<string, LoggedEvent[]>();
+  for (const e of events) byCommand.set(e.commandId, [...(byCommand.get(e.commandId) ?? []), e]);
+  for (const [commandId, list] of byCommand) {
+    if (list.length > 1 && (byRequest.get(list[0].requestId)?.length ?? 0) <= 1) {
+      duplicated++;
+      findings.push(`duplicate: command ${commandId} (request ${list[0].requestId}) has ${list.length} events (${list.map((e) => `${e.kind} v${e.version} p${e.partition}@${e.offset}`).join(', ')})`);
+    } else if (list.length > 1) findings.push(`  same command ${commandId}: ${list.map((e) => `${e.kind} v${e.version} p${e.partition}@${e.offset}`).join(', ')}`);
+  }
   for (const w of writes) {
     const found = byRequest.get(w.requestId) ?? [];
     if (w.ok) {

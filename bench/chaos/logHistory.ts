@@ -10,6 +10,7 @@ import { resolveOptions } from '../../runtime/serviceOptions';
 /** One event of users.events, as the checker needs it. */
 export interface LoggedEvent {
   requestId: string;
+  commandId: string;
   kind: string;
   userId?: string;
   version?: number;
@@ -30,7 +31,7 @@ export async function readEventLog(brokers: string[], prefix: string, scratchDir
       for (const record of batch.records) {
         const event = decodeEvent(record);
         const user = userOf(event);
-        events.push({ requestId: event.request_id, kind: event.kind, userId: user?.id, version: user ? Number(user.version) : undefined, partition: record.partition, offset: record.offset });
+        events.push({ requestId: event.request_id, commandId: event.command_id, kind: event.kind, userId: user?.id, version: user ? Number(user.version) : undefined, partition: record.partition, offset: record.offset });
       }
     });
   } finally {
