@@ -98,7 +98,8 @@ async function main(): Promise<number> {
     progress(`checksums: ${sums.map((s) => `${s.checksum.slice(0, 12)} (cursor ${s.cursor}, ${s.users} users)`).join('; ')}`);
     // A rebuild that fails is a finding (the log cannot be replayed), not the end of the checks.
     const rebuilt = await rebuiltChecksum(kafkaArgs, runDir).catch((error: Error) => ({ checksum: `rebuild failed: ${error.message.trim()}`, cursor: '', users: 0 }));
-    progress(`fresh rebuild: ${rebuilt.checksum.slice(0, 12)} (cursor ${rebuilt.cursor}, ${rebuilt.users} users)`);
+    const rebuiltText = rebuilt.cursor ? rebuilt.checksum.slice(0, 16) : rebuilt.checksum;
+    progress(`fresh rebuild: ${rebuiltText} (cursor ${rebuilt.cursor}, ${rebuilt.users} users)`);
     const events = await readEventLog(cluster.brokers, prefix, path.join(runDir, 'log-reader'));
     progress(`users.events holds ${events.length} events`);
     const verdict = checkHistory(load.writes, load.reads, events);
@@ -115,7 +116,7 @@ async function main(): Promise<number> {
 
     const rows = windows.map((w) => faultRow(w, load.writes));
     const report = table(rows, verdict, [
-      `replica checksums ${sums.map((s) => s.checksum.slice(0, 16)).join(', ')}; fresh rebuild ${rebuilt.checksum.slice(0, 16)}: ${divergent ? 'DIVERGENT' : 'equal'}`,
+      `replica checksums ${sums.map((s) => s.checksum.slice(0, 16)).join(', ')}; fresh rebuild ${rebuiltText}: ${divergent ? 'DIVERGENT' : 'equal'}`,
       `WatchUsers from ${startCursor} on each replica: ${expected.size} changes expected`,
       ...(replicas.failedStarts.length ? ['', 'replica starts that failed and were tried again:', ...replicas.failedStarts.map((f) => `- ${f}`)] : []),
       ...(verdict.findings.length ? ['', 'findings:', ...verdict.findings.slice(0, 50).map((f) => `- ${f}`)] : ['', 'no findings']),
