@@ -30,6 +30,26 @@ describe('UserView projection', () => {
     view.close();
   });
 
+  it('passes over a second event of a command already applied, in the same batch or a later one, as every replica does', () => {
+    // What kafkajs once wrote: c2's event again after a later update (c4), and c1's again in the next batch.
+    const c4: UserEvent = { command_id: 'c4', request_id: 'r4', occurred_at: null, kind: 'user_updated', user_updated: { user: user(3, 'C'), changed_paths: ['name'] } };
+    const log = [...events, c4, events[1], events[0]].map((event, offset) => ({ event, partition: 0, offset, bytes: encodeMessage(messageType('userservice.UserEvent'), event) }));
+    const view = UserView.open(`${dir}/dup.db`, 'test-log');
+    const first = view.apply(log.slice(0, 5));
+    const second = view.apply(log.slice(5));
+    expect(first.events.map((e) => e.event.command_id)).toEqual(['c1', 'c2', 'c3', 'c4']);
+    expect(second.events).toEqual([]);
+    expect(view.cursor().toString()).toBe('0:6');
+    // Not set back to B by the repeated c2, and c1's outcome still the first one's.
+    expect(view.getUser('u1')).toMatchObject({ name: 'C', version: 3 });
+    expect(view.findOutcome({ commandId: 'c1' })?.cursor.toString()).toBe('0:1');
+    const clean = UserView.open(`${dir}/clean.db`, 'test-log');
+    clean.apply(log.slice(0, 4), Cursor.of([[0, 6]]));
+    expect(view.checksum()).toEqual(clean.checksum());
+    view.close();
+    clean.close();
+  });
+
   it('keeps cursor and rows together across a reopen, and moves the cursor past offsets with no event', () => {
     const view = UserView.open(`${dir}/v.db`, 'test-log');
     view.apply(positioned, Cursor.of([[0, 10]]));
