@@ -29,6 +29,7 @@ async function leader(ctx: FaultContext, topic: string, partition: number): Prom
 }
 const BROKER_DOWN_MS = 10_000;
 const PAUSE_MS = 20_000;
+const DECIDER_PAUSE_MS = 15_000;
 
 /** kill -9 of the broker leading `topic`/`partition`, restarted 10 s later. */
 export function killLeader(topic: string, partition: number): Fault {
@@ -93,6 +94,27 @@ export function killDecider(): Fault {
   };
 }
 
+/**
+ * SIGSTOP of the replica whose decider is active, for longer than the decider group's 10 s session,
+ * then SIGCONT. Meanwhile the group hands the commands to another replica; the paused one wakes up
+ * a zombie that still believes it decides, often holding commands it fetched before the pause that
+ * the new owner has decided since. Only the fencing (one transactional id per group: the new
+ * owner's producer bumps its epoch) keeps the zombie's transaction from committing them again.
+ */
+export function pauseDecider(): Fault {
+  return {
+    name: 'SIGSTOP replica holding the decider 15 s (zombie)',
+    async run(ctx) {
+      const i = await ctx.replicas.activeDecider();
+      ctx.progress(`  replica ${i} decides: SIGSTOP`);
+      ctx.replicas.pause(i, true);
+      await sleep(DECIDER_PAUSE_MS);
+      ctx.progress(`  replica ${i}: SIGCONT`);
+      ctx.replicas.pause(i, false);
+    },
+  };
+}
+
 /** SIGTERM of a replica under load (it drains), then a restart. */
 export function drainReplica(i = 1): Fault {
   return {
@@ -108,13 +130,14 @@ export function drainReplica(i = 1): Fault {
 
 /** The full run, in the order of issue 14, and the CI version. */
 export function faultPlan(quick: boolean): Fault[] {
-  if (quick) return [killLeader('users.commands', 0), killDecider()];
+  if (quick) return [killLeader('users.commands', 0), killDecider(), pauseDecider()];
   return [
     ...Array.from({ length: 5 }, () => killLeader('users.commands', 0)),
     killLeader('users.events', 0),
     pauseBroker(),
     stopTwoBrokers(),
     killDecider(),
+    pauseDecider(),
     drainReplica(),
   ];
 }

@@ -71,6 +71,11 @@ export class Replicas {
     return server.stop(signal);
   }
 
+  /** SIGSTOP (true) or SIGCONT (false): a paused process keeps its sockets and state, runs nothing. */
+  pause(i: number, paused: boolean): void {
+    this.servers[i]?.child.kill(paused ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   running(i: number): boolean {
     return this.servers[i] !== undefined;
   }
