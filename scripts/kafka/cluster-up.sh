@@ -25,6 +25,8 @@ started=$(date +%s%N)
 
 brokers() { local list=() n; for ((n = 1; n <= cluster_nodes; n++)); do list+=("127.0.0.1:$(client_port "$n")"); done; (IFS=,; echo "${list[*]}"); }
 pids() { local list=() n; for ((n = 1; n <= cluster_nodes; n++)); do list+=("$(node_pid "$n")"); done; (IFS=,; echo "${list[*]}"); }
+KAFKAJS_FROM="$(bash "$kafka_scripts/probe-deps.sh")"
+export KAFKAJS_FROM
 probe() { node "$kafka_scripts/wait-for-cluster.js" "$(brokers)" "$@"; }
 report() {
   local n; echo "kafka: bootstrap $(brokers)"

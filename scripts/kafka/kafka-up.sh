@@ -28,6 +28,8 @@ port="${KAFKA_PORT:-9092}"
 controller_port=$((port + 1))
 pidfile="$run/broker.pid"
 
+KAFKAJS_FROM="$(bash "$here/probe-deps.sh")"
+export KAFKAJS_FROM
 probe() { node "$here/wait-for-broker.js" "127.0.0.1:$port" "$@"; }
 
 if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null && probe --timeout-ms 5000 >/dev/null 2>&1; then

@@ -6,7 +6,8 @@
 'use strict';
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const path = require('node:path');
-const { Kafka, logLevel } = require(require.resolve('kafkajs', { paths: [path.join(__dirname, '..', '..')] }));
+// KAFKAJS_FROM (set by probe-deps.sh) is where kafkajs is when the repo has not been installed yet.
+const { Kafka, logLevel } = require(require.resolve('kafkajs', { paths: [process.env.KAFKAJS_FROM || path.join(__dirname, '..', '..')] }));
 
 const broker = process.argv[2] || '127.0.0.1:9092';
 const flag = process.argv.indexOf('--timeout-ms');

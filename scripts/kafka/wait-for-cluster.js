@@ -9,7 +9,8 @@
 'use strict';
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const path = require('node:path');
-const { Kafka, logLevel } = require(require.resolve('kafkajs', { paths: [path.join(__dirname, '..', '..')] }));
+// KAFKAJS_FROM (set by probe-deps.sh) is where kafkajs is when the repo has not been installed yet.
+const { Kafka, logLevel } = require(require.resolve('kafkajs', { paths: [process.env.KAFKAJS_FROM || path.join(__dirname, '..', '..')] }));
 
 function flag(name, fallback) {
   const at = process.argv.indexOf(name);
