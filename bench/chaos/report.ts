@@ -21,6 +21,8 @@ export interface FaultRow {
   acked: number;
   failed: number;
   forbiddenAcks: number;
+  /** The machine's CPU use over the window (all cores), in percent. */
+  cpuBusyPercent: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -30,7 +32,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-export function faultRow(window: FaultWindow, writes: WriteRecord[]): FaultRow {
+export function faultRow(window: FaultWindow, writes: WriteRecord[], cpuBusyPercent: number): FaultRow {
   const inWindow = writes.filter((w) => w.startedAt >= window.from && w.startedAt < window.to).sort((a, b) => a.startedAt - b.startedAt);
   const firstFailure = inWindow.find((w) => !w.ok);
   const recovered = firstFailure && inWindow.filter((w) => w.ok && w.startedAt >= firstFailure.startedAt).sort((a, b) => a.endedAt - b.endedAt)[0];
@@ -45,14 +47,15 @@ export function faultRow(window: FaultWindow, writes: WriteRecord[]): FaultRow {
     acked: inWindow.filter((w) => w.ok).length,
     failed: inWindow.filter((w) => !w.ok).length,
     forbiddenAcks: window.forbiddenAcks,
+    cpuBusyPercent,
   };
 }
 
 export function table(rows: FaultRow[], verdict: SetVerdict, extra: string[]): string {
   const lines = [
-    '| fault | write unavailability (s) | slowest write (ms) | p50 / p99 write (ms), minute after | acked | failed | acked while forbidden |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.fault} | ${r.unavailableS} | ${r.maxLatencyMs} | ${r.p50Ms} / ${r.p99Ms} | ${r.acked} | ${r.failed} | ${r.forbiddenAcks} |`),
+    '| fault | write unavailability (s) | slowest write (ms) | p50 / p99 write (ms), minute after | acked | failed | acked while forbidden | machine CPU busy |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.fault} | ${r.unavailableS} | ${r.maxLatencyMs} | ${r.p50Ms} / ${r.p99Ms} | ${r.acked} | ${r.failed} | ${r.forbiddenAcks} | ${r.cpuBusyPercent}% |`),
     '',
     `| acknowledged | lost | duplicated | indeterminate: absent | indeterminate: applied once | reads fresh | reads stale | reads failed |`,
     '|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -1,10 +1,12 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkHistory } from './checker';
 import { SharedBroker, type ChaosCluster } from './cluster';
 import { startCluster } from './clusterStart';
 import { rebuiltChecksum, settledChecksums } from './convergence';
+import { CpuUse } from './cpuUse';
 import { faultPlan, type FaultContext } from './faults';
 import { checkFeed } from './feedCheck';
 import { Load } from './load';
@@ -63,6 +65,7 @@ async function main(): Promise<number> {
     progress(`  writes acked ${ok}, failed ${load.writes.length - ok}; reads ${load.reads.length}`);
   }, 10_000);
   const windows: FaultWindow[] = [];
+  const cpu = new CpuUse();
   let exitCode = 0;
   try {
     load.start();
@@ -92,6 +95,7 @@ async function main(): Promise<number> {
     progress('quiescing: load stopped');
     await load.stop();
     clearInterval(ticker);
+    cpu.stop();
     for (let i = 0; i < replicas.addrs.length; i++) if (!replicas.running(i)) await replicas.start(i);
 
     const sums = await settledChecksums(replicas.addrs.map((_, i) => replicas.dataDir(i)));
@@ -114,10 +118,11 @@ async function main(): Promise<number> {
     const forbidden = windows.reduce((n, w) => n + w.forbiddenAcks, 0);
     if (forbidden > 0) verdict.findings.push(`${forbidden} writes acknowledged with two of three brokers down`);
 
-    const rows = windows.map((w) => faultRow(w, load.writes));
+    const rows = windows.map((w) => faultRow(w, load.writes, cpu.busyPercent(w.from, w.to)));
     const report = table(rows, verdict, [
       `replica checksums ${sums.map((s) => s.checksum.slice(0, 16)).join(', ')}; fresh rebuild ${rebuiltText}: ${divergent ? 'DIVERGENT' : 'equal'}`,
       `WatchUsers from ${startCursor} on each replica: ${expected.size} changes expected`,
+      `machine CPU busy ${cpu.busyPercent(windows[0].from, windows[windows.length - 1].to)}% of ${cpus().length} cores under load; the harness itself (writers, readers, checks) used ${(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6).toFixed(0)} CPU-s`,
       ...(replicas.failedStarts.length ? ['', 'replica starts that failed and were tried again:', ...replicas.failedStarts.map((f) => `- ${f}`)] : []),
       ...(verdict.findings.length ? ['', 'findings:', ...verdict.findings.slice(0, 50).map((f) => `- ${f}`)] : ['', 'no findings']),
     ]);
