@@ -128,16 +128,25 @@ export function drainReplica(i = 1): Fault {
   };
 }
 
-/** The full run, in the order of issue 14, and the CI version. */
-export function faultPlan(quick: boolean): Fault[] {
-  if (quick) return [killLeader('users.commands', 0), killDecider(), pauseDecider()];
-  return [
-    ...Array.from({ length: 5 }, () => killLeader('users.commands', 0)),
-    killLeader('users.events', 0),
-    pauseBroker(),
-    stopTwoBrokers(),
-    killDecider(),
-    pauseDecider(),
-    drainReplica(),
-  ];
+/** The faults by the names `--faults` takes. */
+export const FAULTS: Record<string, () => Fault> = {
+  'commands-leader': () => killLeader('users.commands', 0),
+  'events-leader': () => killLeader('users.events', 0),
+  'pause-broker': pauseBroker,
+  'two-brokers': stopTwoBrokers,
+  decider: killDecider,
+  zombie: pauseDecider,
+  drain: () => drainReplica(),
+};
+
+/** The full run, in the order of issue 14 (plus the zombie decider), and the CI version. */
+export const FULL_PLAN = [...Array(5).fill('commands-leader'), 'events-leader', 'pause-broker', 'two-brokers', 'decider', 'zombie', 'drain'];
+export const QUICK_PLAN = ['commands-leader', 'decider', 'zombie'];
+
+export function faultsNamed(names: string[]): Fault[] {
+  return names.map((name) => {
+    const make = FAULTS[name];
+    if (!make) throw new Error(`unknown fault '${name}'; known: ${Object.keys(FAULTS).join(', ')}`);
+    return make();
+  });
 }

@@ -7,7 +7,7 @@ import { SharedBroker, type ChaosCluster } from './cluster';
 import { startCluster } from './clusterStart';
 import { rebuiltChecksum, settledChecksums } from './convergence';
 import { CpuUse } from './cpuUse';
-import { faultPlan, type FaultContext } from './faults';
+import { FULL_PLAN, QUICK_PLAN, faultsNamed, type FaultContext } from './faults';
 import { checkFeed } from './feedCheck';
 import { Load } from './load';
 import { readEventLog } from './logHistory';
@@ -15,7 +15,7 @@ import { Replicas } from './replicas';
 import { faultRow, table, type FaultWindow } from './report';
 
 /**
- * npm run chaos [-- --quick] [-- --single]: three service replicas on a three-node Kafka cluster,
+ * npm run chaos [-- --quick | --faults a,b,...] [-- --single]: three service replicas on a three-node Kafka cluster,
  * a steady load of writes and min-cursor reads, faults one after another with recovery between,
  * then the checks of issue 14. Exits 1 on any loss, duplicate, divergence or stale read.
  * --single runs the load and the checks on the shared broker with no faults (development).
@@ -27,13 +27,18 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '20' },
     'run-dir': { type: 'string', default: '/tmp/chaos-run' },
     'settle-s': { type: 'string' },
+    faults: { type: 'string' },
   },
 });
 const quick = values.quick!;
+const plan = values.faults ? values.faults.split(',') : quick ? QUICK_PLAN : FULL_PLAN;
+faultsNamed(plan); // an unknown name ends the run before a cluster starts
 const runDir = values['run-dir']!;
 const settleMs = Number(values['settle-s'] ?? (quick ? 5 : 15)) * 1000;
 const began = Date.now();
 const progress = (line: string) => process.stdout.write(`[${((Date.now() - began) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
+/** How long writes may take to become steady again once a fault is undone before that is a finding. */
+const RECOVERY_LIMIT_MS = 120_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves once the last 20 writes all succeeded in under a second (or after `timeoutMs`). */
@@ -65,6 +70,7 @@ async function main(): Promise<number> {
     progress(`  writes acked ${ok}, failed ${load.writes.length - ok}; reads ${load.reads.length}`);
   }, 10_000);
   const windows: FaultWindow[] = [];
+  const unrecovered: string[] = [];
   const cpu = new CpuUse();
   let exitCode = 0;
   try {
@@ -76,7 +82,7 @@ async function main(): Promise<number> {
     windows[windows.length - 1].to = Date.now();
     windows.push({ name: 'none (steady load)', from: Date.now(), to: 0, forbiddenAcks: 0 });
     await sleep(settleMs);
-    const faults = cluster.faulty ? faultPlan(quick) : [];
+    const faults = cluster.faulty ? faultsNamed(plan) : [];
     const ctx: FaultContext = { cluster, replicas, physical: (t) => `${prefix}${t}`, progress };
     for (const fault of faults) {
       windows[windows.length - 1].to = Date.now();
@@ -88,7 +94,13 @@ async function main(): Promise<number> {
         const { from, to } = fault.noAckWindow;
         window.forbiddenAcks = load.writes.filter((w) => w.ok && w.endedAt >= from && w.endedAt < to).length;
       }
-      progress(`  recovered; ${settleMs / 1000} s of load before the next`);
+      // Each fault's row measures that fault alone: the next one waits until writes are steady.
+      const undone = Date.now();
+      if (await settled(load, RECOVERY_LIMIT_MS)) progress(`  undone; writes steady ${((Date.now() - undone) / 1000).toFixed(1)} s later; ${settleMs / 1000} s of load before the next`);
+      else {
+        progress(`  writes not steady ${RECOVERY_LIMIT_MS / 1000} s after the fault was undone`);
+        unrecovered.push(`writes not steady ${RECOVERY_LIMIT_MS / 1000} s after "${fault.name}" was undone`);
+      }
       await sleep(settleMs);
     }
     windows[windows.length - 1].to = Date.now();
@@ -115,6 +127,7 @@ async function main(): Promise<number> {
     const startCursor = `${[0, 1, 2, ...partitions].filter((p, i, all) => all.indexOf(p) === i).sort().map((p) => `${p}:0`).join(',')}${identity ? `@${identity}` : ''}`;
     const expected = new Set(events.filter((e) => e.userId).map((e) => `${e.userId}@${e.version}`));
     for (const addr of replicas.addrs) verdict.findings.push(...(await checkFeed(addr, startCursor, expected)));
+    verdict.findings.push(...unrecovered);
     const forbidden = windows.reduce((n, w) => n + w.forbiddenAcks, 0);
     if (forbidden > 0) verdict.findings.push(`${forbidden} writes acknowledged with two of three brokers down`);
 

@@ -41,6 +41,7 @@ export async function consumeAsGroup(log: KafkaContext, group: string, topic: st
     log.reportDegraded(`consume:${group}`);
     generation++;
     assigned = payload.memberAssignment[physical] ?? [];
+    log.options.logger.info(`${group} joined: ${topic} partitions [${assigned.join(',')}] are this member's`, { generation, joinMs: payload.duration });
   });
   const crashed = new Promise<never>((_, reject) =>
     consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -51,14 +52,25 @@ export async function consumeAsGroup(log: KafkaContext, group: string, topic: st
   );
   crashed.catch(() => {});
 
+  // Each phase of a takeover is timed and logged: after a fault, the time until this member
+  // decides again is the writers' unavailability, and the log says which phase it went to.
   const takeOver = async () => {
     const joined = generation;
+    const began = Date.now();
     if (!handlers.commitAfterHandle) await log.fence(group); // its commits go through transactions
-
+    const fenced = Date.now();
     await handlers.prepare();
+    const caughtUp = Date.now();
     const committed = await log.committed(group, topic);
     for (const partition of assigned) consumer.seek({ topic: physical, partition, offset: String(committed.get(partition)) });
     prepared = joined;
+    log.options.logger.info(`${group} took over ${topic} partitions [${assigned.join(',')}]`, {
+      generation: joined,
+      from: committed.toString(),
+      fenceMs: fenced - began,
+      prepareMs: caughtUp - fenced,
+      offsetsMs: Date.now() - caughtUp,
+    });
   };
 
   try {
