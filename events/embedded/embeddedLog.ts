@@ -11,6 +11,7 @@ import type { AppendOptions, ConsumedPosition, ConsumeHandlers, EventLog, LogBat
 import { isCorruption, quickCheck } from '../../store/integrityCheck';
 import { DataError } from '../../lib/startupErrors';
 import { migrateLog, newIdentity, readIdentity } from './logSchema';
+import { findOffsetGap } from './offsetCheck';
 import { recordChecksum } from './recordChecksum';
 
 const PARTITION = 0;
@@ -89,6 +90,8 @@ export class EmbeddedLog implements EventLog {
       const problems = quickCheck(db);
       if (problems.length > 0) throw corruptLog(file, problems.join('; '));
       migrateLog(db, file); // the first write takes the exclusive lock, held until close
+      const gap = findOffsetGap(db);
+      if (gap) throw corruptLog(file, gap);
       return new EmbeddedLog(db, file);
     } catch (error) {
       db?.close();
