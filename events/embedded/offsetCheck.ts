@@ -23,6 +23,7 @@ export function findOffsetGap(db: Db): string | undefined {
   const spans = db.prepare('SELECT topic, partition, COUNT(*) AS count, MIN(offset) AS first, MAX(offset) AS last FROM records GROUP BY topic, partition').all() as TopicSpan[];
   const bad = spans.find((s) => s.partition !== 0 || s.first !== 0 || s.last !== s.count - 1);
   if (!bad) return undefined;
-  const partition = typeof bad.partition === 'number' ? bad.partition : JSON.stringify(bad.partition);
+  // A flipped bit in a partition's type byte can turn it into a blob, text or NULL: say which, as SQL would.
+  const partition = Buffer.isBuffer(bad.partition) ? `x'${bad.partition.toString('hex')}'` : JSON.stringify(bad.partition);
   return `records of topic ${bad.topic} partition ${partition}: ${bad.count} at offsets ${bad.first} to ${bad.last}, where the log holds offsets 0, 1, 2... of partition 0 without a gap`;
 }
