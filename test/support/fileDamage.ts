@@ -76,12 +76,17 @@ export function flipBits(file: string, count: number, random: () => number, rang
     let at = below(random, total);
     const span = range.find((r) => (at < r.to - r.from ? true : ((at -= r.to - r.from), false)))!;
     const offset = span.from + at;
-    const byte = readBytes(file, offset, 1);
-    byte[0] ^= 1 << below(random, 8);
-    writeBytes(file, offset, byte);
+    flipBit(file, offset, below(random, 8));
     hit.push(offset);
   }
   return hit;
+}
+
+/** Flips one bit (0 is the lowest) of the byte at `position` of the file. */
+export function flipBit(file: string, position: number, bit: number): void {
+  const byte = readBytes(file, position, 1);
+  byte[0] ^= 1 << bit;
+  writeBytes(file, position, byte);
 }
 
 /** The byte ranges of the cell content areas of some leaf pages: where the rows themselves lie. */
