@@ -8,6 +8,7 @@ import { consumeAsGroup } from './kafkaGroupConsumer';
 import { unavailable } from './kafkaErrors';
 import { establishIdentity, META } from './kafkaIdentity';
 import { whileTopicsSettle } from './topicSettle';
+import { whileTransactionEnds } from './concurrentTransactions';
 import { CLIENT_TIMEOUTS, type KafkaLogOptions } from './kafkaOptions';
 import { readFromCursor } from './kafkaReader';
 import { partitionFor, positionsOf, toMessage } from './kafkaRecords';
@@ -104,7 +105,7 @@ export class KafkaLog implements EventLog, KafkaContext {
       const sent = await Promise.all([...byPartition.values()].map((messages) => tx.send({ topic: this.physical(topic), acks: -1, messages })));
       const metadata = sent.flat();
       const offsets = consumed.cursor.entries().map(([partition, offset]) => ({ partition, offset: String(offset) }));
-      await transaction.sendOffsets({ consumerGroupId: this.physical(consumed.group), topics: [{ topic: this.physical(consumed.topic), partitions: offsets }] });
+      await whileTransactionEnds(() => tx.sendOffsets({ consumerGroupId: this.physical(consumed.group), topics: [{ topic: this.physical(consumed.topic), partitions: offsets }] }));
       await transaction.commit();
       return positionsOf([partitions], metadata, () => this.physical(topic))[0];
     } catch (error) {
