@@ -95,7 +95,7 @@ export function killDecider(): Fault {
 }
 
 /**
- * SIGSTOP of the replica whose decider is active, for longer than the decider group's 10 s session,
+ * SIGSTOP of the replica whose decider is active, for longer than the decider group's session (6 s),
  * then SIGCONT. Meanwhile the group hands the commands to another replica; the paused one wakes up
  * a zombie that still believes it decides, often holding commands it fetched before the pause that
  * the new owner has decided since. Only the fencing (one transactional id per group: the new
@@ -140,8 +140,8 @@ export const FAULTS: Record<string, () => Fault> = {
 };
 
 /** The full run, in the order of issue 14 (plus the zombie decider), and the CI version. */
-export const FULL_PLAN = [...Array(5).fill('commands-leader'), 'events-leader', 'pause-broker', 'two-brokers', 'decider', 'zombie', 'drain'];
-export const QUICK_PLAN = ['commands-leader', 'decider', 'zombie'];
+export const FULL_PLAN: string[] = [...Array<string>(5).fill('commands-leader'), 'events-leader', 'pause-broker', 'two-brokers', 'decider', 'zombie', 'drain'];
+export const QUICK_PLAN: string[] = ['commands-leader', 'decider', 'zombie'];
 
 export function faultsNamed(names: string[]): Fault[] {
   return names.map((name) => {

@@ -9,7 +9,7 @@ const BUDGET_MS = 5000;
  * decided no event: every command in it was a client's retry of one decided already, common right
  * after a fault. The batch then failed, the decider fenced itself and started over, and did so
  * again while the markers lagged: 13 and 14 such failures in two chaos runs of four broker kills
- * each, none once repeated here (writes unavailable a median 19 s after a kill before, 10 s after).
+ * each, none once repeated here (writes unavailable 11-43 s after a kill before, 9-23 s after).
  */
 export async function whileTransactionEnds<T>(request: () => Promise<T>, budgetMs = BUDGET_MS): Promise<T> {
   const deadline = Date.now() + budgetMs;
