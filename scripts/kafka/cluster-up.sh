@@ -27,7 +27,7 @@ brokers() { local list=() n; for ((n = 1; n <= cluster_nodes; n++)); do list+=("
 pids() { local list=() n; for ((n = 1; n <= cluster_nodes; n++)); do list+=("$(node_pid "$n")"); done; (IFS=,; echo "${list[*]}"); }
 KAFKAJS_FROM="$(bash "$kafka_scripts/probe-deps.sh")"
 export KAFKAJS_FROM
-probe() { node "$kafka_scripts/wait-for-cluster.js" "$(brokers)" "$@"; }
+probe() { node "$kafka_scripts/wait-for-broker.js" "$(brokers)" "$@"; }
 report() {
   local n; echo "kafka: bootstrap $(brokers)"
   for ((n = 1; n <= cluster_nodes; n++)); do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints a folder from which the broker probes (wait-for-broker.js, wait-for-cluster.js) can
+# Prints a folder from which the broker probe (wait-for-broker.js, for one broker or a cluster) can
 # require kafkajs: the repo itself once `npm ci` has run, or else the same kafkajs version
 # installed once into the Kafka cache. CI starts the broker before anything else and only then
 # runs the README's `npm ci && npm test`; without this it would need a whole `npm ci` (two
