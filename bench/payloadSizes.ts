@@ -7,7 +7,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import type * as grpc from '@grpc/grpc-js';
-import { loadContract } from '../gateway/contract';
+import { loadContract } from '../proto/contract';
 import { MethodTranscoder } from '../gateway/transcoder';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { UserPlan, type User } from '../proto/messages';

@@ -3,7 +3,7 @@ import type { JsonValue, Registry } from '@bufbuild/protobuf';
 import { Code } from '../lib/code';
 import type { AnyHandler, MethodKind } from '../runtime/grpc/adaptHandler';
 import { openCall, type CallEnv, type OpenCall } from '../runtime/grpc/callContext';
-import type { HttpBinding } from './contract';
+import type { HttpBinding } from '../proto/contract';
 import { drainUnread } from './earlyAnswers';
 import { errorResponse } from './httpErrors';
 import { httpCallSource } from './httpCallSource';

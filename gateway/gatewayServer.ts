@@ -12,7 +12,7 @@ import { FEED_METHODS } from '../runtime/grpc/encodeOnce';
 import { actionsFor } from '../runtime/security/accessPolicy';
 import { assertPlaintextAllowed, type TransportOptions } from '../runtime/security/transportCredentials';
 import type { RpcBinding } from '../runtime/serverlessConfig';
-import { loadContract } from './contract';
+import { loadContract } from '../proto/contract';
 import { CorsPolicy } from './cors';
 import { answerClientError, drainUnread } from './earlyAnswers';
 import { serveCall, writeJson, type GatewayRoute, type GatewayShared } from './gatewayCall';

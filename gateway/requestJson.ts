@@ -1,6 +1,6 @@
 import { ScalarType, type DescField, type DescMessage, type JsonObject, type JsonValue } from '@bufbuild/protobuf';
 import { InvalidArgumentError } from '../lib/errors';
-import type { HttpBinding } from './contract';
+import type { HttpBinding } from '../proto/contract';
 
 /** Well-known types whose JSON form is a string, so a query parameter can carry them. */
 export const STRING_WKTS = new Set(['google.protobuf.FieldMask', 'google.protobuf.Timestamp', 'google.protobuf.Duration']);

@@ -2,7 +2,7 @@ import { Code } from '../lib/code';
 import { NotFoundError } from '../lib/errors';
 import type { GatewayRoute } from './gatewayCall';
 import { HttpError } from './httpErrors';
-import { matchPath } from './pathTemplate';
+import { matchPath } from '../proto/pathTemplate';
 
 /** Finds the route of an HTTP verb and path: 404 when no template matches, 405 (with Allow) when only the verb is wrong. */
 export function findRoute(routes: GatewayRoute[], verb: string, pathname: string): { route: GatewayRoute; fields: Map<string, string> } {

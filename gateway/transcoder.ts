@@ -3,7 +3,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../lib/errors';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { MalformedRequest, strictDeserialize } from '../runtime/grpc/strictDeserialize';
-import type { Contract } from './contract';
+import type { Contract } from '../proto/contract';
 
 /**
  * JSON to the handler's request and the handler's response to JSON, through the protobuf wire

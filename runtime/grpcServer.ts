@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceDeps } from '../events/serviceDeps';
-import { loadContract } from '../gateway/contract';
+import { loadContract } from '../proto/contract';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { adaptHandler, type AnyHandler, type MethodKind } from './grpc/adaptHandler';
 import { encodeOnce, FEED_METHODS } from './grpc/encodeOnce';

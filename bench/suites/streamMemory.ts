@@ -3,7 +3,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createLogger } from '../../lib/logger';
-import { startService } from '../../runtime/service';
+import { startService } from '../../app/service';
 import { resolveOptions } from '../../runtime/serviceOptions';
 import { removeDir, tempDir } from '../../test/support/serverProcess';
 import { progress } from './context';

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { JsonValue } from '@bufbuild/protobuf';
 import { createClient, serverStream, unary } from '../../client/userServiceClient';
-import { loadContract } from '../../gateway/contract';
+import { loadContract } from '../../proto/contract';
 import { transcoderFor, type MethodTranscoder } from '../../gateway/transcoder';
 import { InvalidArgumentError } from '../../lib/errors';
 

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ignoreStdioErrors } from '../../lib/logDestination';
 import { createLogger, type Logger } from '../../lib/logger';
-import { startService } from '../../runtime/service';
+import { startService } from '../../app/service';
 import type { ServiceOptions } from '../../runtime/serviceOptions';
 import { EXIT } from '../exitCodes';
 import { watchSignals } from '../stopSignals';

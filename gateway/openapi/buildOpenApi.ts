@@ -1,6 +1,6 @@
 import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
-import type { Contract, HttpBinding } from '../contract';
-import { templateFields } from '../pathTemplate';
+import type { Contract, HttpBinding } from '../../proto/contract';
+import { templateFields } from '../../proto/pathTemplate';
 import { STRING_WKTS } from '../requestJson';
 import { commentsOf } from './comments';
 import { HEADER_PARAMETERS, RESPONSE_HEADERS, SECURITY, SECURITY_SCHEMES, headerParameters, responseHeaders } from './callHeaders';

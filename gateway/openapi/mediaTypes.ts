@@ -1,5 +1,5 @@
 import type { DescMessage, DescMethod } from '@bufbuild/protobuf';
-import type { HttpBinding } from '../contract';
+import type { HttpBinding } from '../../proto/contract';
 import type { SchemaSet, Schema } from './jsonSchema';
 
 const STATUS_REF = { $ref: '#/components/schemas/google.rpc.Status' };

@@ -1,5 +1,5 @@
 import type { FileDescriptorProto } from '@bufbuild/protobuf/wkt';
-import { contractImage, readDescriptorImage } from '../../gateway/contract';
+import { contractImage, readDescriptorImage } from '../../proto/contract';
 import { standardServicesImage } from './standardServicesImage';
 
 /** buf's `ImageFile.buf_extension`: buf's own bookkeeping beside each file, no part of descriptor.proto. */

@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary, toJson, type DescMessage } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
-import { loadContract } from '../../gateway/contract';
+import { loadContract } from '../../proto/contract';
 import { decodeStatusDetails, encodeStatusDetails } from '../../proto/statusDetails';
 
 /**

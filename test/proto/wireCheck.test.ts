@@ -1,5 +1,5 @@
 import { create, toBinary } from '@bufbuild/protobuf';
-import { loadContract } from '../../gateway/contract';
+import { loadContract } from '../../proto/contract';
 import { NOT_UTF8, checkWire } from '../../proto/wireCheck';
 
 const { registry } = loadContract();

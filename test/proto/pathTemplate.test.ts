@@ -1,4 +1,4 @@
-import { matchPath, parsePathTemplate } from '../../gateway/pathTemplate';
+import { matchPath, parsePathTemplate } from '../../proto/pathTemplate';
 
 describe('google.api.http path templates', () => {
   const byId = parsePathTemplate('/v1/users/{id}');

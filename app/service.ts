@@ -11,22 +11,22 @@ import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
 import { inUseOr } from '../lib/startupErrors';
 import { lockDataDir } from '../store/dataDirLock';
-import type { CallTracking } from './grpc/callContext';
-import { createGrpcConnectionCloser, type GrpcConnectionCloser } from './grpc/grpcConnectionCloser';
-import { createGrpcServer, serviceMethods } from './grpcServer';
-import { runLogFunction, runSubscriber } from './logRunner';
-import { openLog } from './openLog';
-import { createMetrics } from './observability/metrics';
-import { startMetricsServer } from './observability/metricsServer';
-import { TimedLog } from './observability/timedLog';
-import { AccessPolicy } from './security/accessPolicy';
-import { StreamQuota } from './security/streamQuota';
-import { serverCredentials } from './security/transportCredentials';
-import { dataFiles } from './dataFiles';
-import { openViews } from './openViews';
-import { ensureViewsInStep } from './viewStartupCheck';
-import { loadWiring } from './serverlessConfig';
-import type { ServiceOptions } from './serviceOptions';
+import type { CallTracking } from '../runtime/grpc/callContext';
+import { createGrpcConnectionCloser, type GrpcConnectionCloser } from '../runtime/grpc/grpcConnectionCloser';
+import { createGrpcServer, serviceMethods } from '../runtime/grpcServer';
+import { runLogFunction, runSubscriber } from '../runtime/logRunner';
+import { openLog } from '../runtime/openLog';
+import { createMetrics } from '../runtime/observability/metrics';
+import { startMetricsServer } from '../runtime/observability/metricsServer';
+import { TimedLog } from '../runtime/observability/timedLog';
+import { AccessPolicy } from '../runtime/security/accessPolicy';
+import { StreamQuota } from '../runtime/security/streamQuota';
+import { serverCredentials } from '../runtime/security/transportCredentials';
+import { dataFiles } from '../runtime/dataFiles';
+import { openViews } from '../runtime/openViews';
+import { ensureViewsInStep } from '../runtime/viewStartupCheck';
+import { loadWiring } from '../runtime/serverlessConfig';
+import type { ServiceOptions } from '../runtime/serviceOptions';
 
 export interface RunningService {
   /** The address actually bound (the real port when 0 was asked for). */
