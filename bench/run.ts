@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, unary } from '../client/userServiceClient';
 import { packageRoot } from '../lib/packageRoot';
-import { removeDir, startServer, tempDir } from '../test/support/serverProcess';
+import { removeDir, startServer, tempDir } from './harness/serverProcess';
 import { ensureH2load, ensureKafka } from './load/prerequisites';
 import { markdownTables, verdictLine } from './report/markdown';
 import { barChart, latencyCdf } from './report/svg';

@@ -7,7 +7,7 @@ import { dataFiles } from '../runtime/dataFiles';
 import { ensureViewsInStep } from '../runtime/viewStartupCheck';
 import { integrityCheck, quickCheck } from '../store/integrityCheck';
 import { openDatabase } from '../store/openDatabase';
-import { removeDir, tempDir } from '../test/support/serverProcess';
+import { removeDir, tempDir } from './harness/serverProcess';
 import { round } from './load/stats';
 import { progress } from './suites/context';
 import { rebuild, restartTime, seedEvents } from './suites/replay';

@@ -1,5 +1,5 @@
 /**
- * What the harness needs of a Kafka cluster: the three-node cluster of test/support/kafkaCluster.ts
+ * What the harness needs of a Kafka cluster: the three-node cluster of bench/harness/kafkaCluster.ts
  * satisfies it; `SharedBroker` stands in for it on one broker (no faults), to develop the load
  * and the checker without a cluster.
  */

@@ -1,6 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../test/support/serverProcess';
+import { runCli } from '../harness/serverProcess';
 
 export interface Checksum {
   checksum: string;

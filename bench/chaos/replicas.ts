@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, type ServerProcess } from '../../test/support/serverProcess';
+import { startServer, type ServerProcess } from '../harness/serverProcess';
 
 /**
  * The three service replicas on the cluster, each on a fixed port (so the round-robin client

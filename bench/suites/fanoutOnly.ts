@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../../lib/packageRoot';
-import { removeDir, startServer, tempDir } from '../../test/support/serverProcess';
+import { removeDir, startServer, tempDir } from '../harness/serverProcess';
 import { markdownTables, verdictLine } from '../report/markdown';
 import { progress, startBaselines, type Measurement, type Ratio } from './context';
 import { fanoutBenchmark } from './streams';

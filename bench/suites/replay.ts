@@ -7,7 +7,7 @@ import { createLogger } from '../../lib/logger';
 import { dataFiles } from '../../runtime/dataFiles';
 import { openLog } from '../../runtime/openLog';
 import { resolveOptions } from '../../runtime/serviceOptions';
-import { CLI } from '../../test/support/serverProcess';
+import { CLI } from '../harness/serverProcess';
 import { processRssBytes } from '../load/processCpu';
 import { round } from '../load/stats';
 import { progress, type Measurement } from './context';

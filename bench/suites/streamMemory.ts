@@ -5,7 +5,7 @@ import vm from 'node:vm';
 import { createLogger } from '../../lib/logger';
 import { startService } from '../../app/service';
 import { resolveOptions } from '../../runtime/serviceOptions';
-import { removeDir, tempDir } from '../../test/support/serverProcess';
+import { removeDir, tempDir } from '../harness/serverProcess';
 import { progress } from './context';
 
 /**

@@ -47,7 +47,7 @@ function sources() {
 }
 
 /** Every .js (and .js.map) tsc wrote into dist/, with the source it came from: the compiled
- * folders, and files outside them that those import (bench/ imports test/support/). */
+ * folders, and any file outside them that one of those imports. */
 function outputs() {
   return walk(dist)
     .filter((f) => /\.js(\.map)?$/.test(f) && !f.startsWith(contractDir + path.sep))

@@ -1,11 +1,11 @@
-// By hand, not in the suite: proves test/support/kafkaCluster.ts on a real three-node cluster and
+// By hand, not in the suite: proves bench/harness/kafkaCluster.ts on a real three-node cluster and
 // measures what a fault costs. Starts the cluster, creates a topic with three replicas, kill -9s
 // its leader, times the election of a new one, produces with acks=all on the two left, restarts
 // the node, times its return to the in-sync set, and stops everything.
 //   usage: npx tsx scripts/kafka/failover-demo.ts [--base-port 39092] [--data-dir /tmp/cluster-dev]
 import { execFileSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaCluster } from '../../test/support/kafkaCluster';
+import { KafkaCluster } from '../../bench/harness/kafkaCluster';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const arg = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
