@@ -94,6 +94,12 @@ export interface EventLog {
    * log or neither is. This is how a consume-transform-produce step stays exactly-once.
    */
   appendAndCommit(topic: string, records: NewRecord[], consumed: ConsumedPosition): Promise<RecordPosition[]>;
+  /**
+   * Moves a consumer group's committed position, with nothing appended: a subscriber placed at a
+   * cursor or at the end before it consumes. Committed the way appendAndCommit commits (on Kafka,
+   * in a transaction of the group's producer), so it fences an older holder just the same.
+   */
+  commit(position: ConsumedPosition): Promise<void>;
   /** Reads from `from` in log order, then waits for new records, until the signal aborts. */
   read(topic: string, from: Cursor, options: ReadOptions): AsyncIterable<LogBatch>;
   /**

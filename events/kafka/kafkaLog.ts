@@ -117,6 +117,11 @@ export class KafkaLog implements EventLog, KafkaContext {
     }
   }
 
+  /** A transaction that holds only the group's offsets. */
+  async commit(position: ConsumedPosition): Promise<void> {
+    await this.appendAndCommit(position.topic, [], position);
+  }
+
   read(topic: string, from: Cursor, options: ReadOptions): AsyncIterable<LogBatch> {
     return readFromCursor(this, topic, from, options);
   }

@@ -14,9 +14,9 @@ export async function positionGroup(log: EventLog, group: string, topic: string,
   if (typeof from === 'object') {
     const { end } = await log.bounds(topic);
     const cursor = new CursorText(log.identity, new Set(end.partitions())).parse(from.cursor, from.field);
-    await log.appendAndCommit(topic, [], { group, topic, cursor });
+    await log.commit({ group, topic, cursor });
   } else if (from === 'latest' && (await log.committed(group, topic)).isEmpty()) {
-    await log.appendAndCommit(topic, [], { group, topic, cursor: (await log.bounds(topic)).end });
+    await log.commit({ group, topic, cursor: (await log.bounds(topic)).end });
   }
 }
 

@@ -20,6 +20,10 @@ export class TimedLog implements EventLog {
     return this.timed(this.log.appendAndCommit(topic, records, consumed));
   }
 
+  commit(position: ConsumedPosition): Promise<void> {
+    return this.log.commit(position);
+  }
+
   read(topic: string, from: Cursor, options: ReadOptions): AsyncIterable<LogBatch> {
     return this.log.read(topic, from, options);
   }
