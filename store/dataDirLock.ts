@@ -19,7 +19,7 @@ export function lockDataDir(dir: string): { release(): void } {
     db.exec('CREATE TABLE IF NOT EXISTS lock (held INTEGER)'); // the first write takes the lock
   } catch (error) {
     if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
-      throw new DataDirLockedError(`data directory ${dir} is in use by ${describeOwner(dir)}; stop it or pick another --data directory`);
+      throw new DataDirLockedError(dataDirInUse(dir));
     }
     throw error;
   }
@@ -32,8 +32,16 @@ export function lockDataDir(dir: string): { release(): void } {
   };
 }
 
+/**
+ * What a second process is told, whichever lock refused it: this one, or log.db's own exclusive
+ * lock (events/embedded/embeddedLog.ts), which a tool that opens only the log meets.
+ */
+export function dataDirInUse(dir: string): string {
+  return `data directory ${dir} is in use by ${describeOwner(dir)}; stop it or pick another --data directory`;
+}
+
 /** Who holds a data directory, as its name tag says. */
-export function describeOwner(dir: string): string {
+function describeOwner(dir: string): string {
   try {
     const owner = JSON.parse(readFileSync(ownerFile(dir), 'utf8')) as { pid: number; since: string };
     return `process ${owner.pid} (since ${owner.since})`;

@@ -5,7 +5,7 @@ import { Cursor } from '../../lib/cursor';
 import { DataLossError, ServiceError, UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
 import { Wakeup } from '../../lib/wakeup';
-import { describeOwner } from '../../store/dataDirLock';
+import { dataDirInUse } from '../../store/dataDirLock';
 import { openDatabase, type Db } from '../../store/openDatabase';
 import type { AppendOptions, ConsumedPosition, ConsumeHandlers, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
 import { isCorruption, quickCheck } from '../../store/integrityCheck';
@@ -29,7 +29,7 @@ type RecordRow = [partition: number, offset: number, key: string, value: Buffer,
 /** The data directory is owned by another live process. */
 export class DataDirInUseError extends ServiceError {
   constructor(dir: string) {
-    super(14, `data directory ${dir} is in use by ${describeOwner(dir)}; stop it or pick another --data directory`);
+    super(14, dataDirInUse(dir));
   }
 }
 
