@@ -22,11 +22,6 @@ export interface HandlerContext {
   authorize(...actions: string[]): void;
 }
 
-export type UnaryHandler<Req, Res> = (request: Req, ctx: HandlerContext) => Promise<Res>;
-export type ServerStreamHandler<Req, Res> = (request: Req, ctx: HandlerContext) => AsyncIterable<Res>;
-export type ClientStreamHandler<Req, Res> = (requests: AsyncIterable<Req>, ctx: HandlerContext) => Promise<Res>;
-export type BidiStreamHandler<Req, Res> = (requests: AsyncIterable<Req>, ctx: HandlerContext) => AsyncIterable<Res>;
-
 /** Metadata keys of our read-your-writes protocol. */
 export const CURSOR_TRAILER = 'users-cursor';
 export const MIN_CURSOR_HEADER = 'users-min-cursor';

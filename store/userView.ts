@@ -96,16 +96,10 @@ export class UserView {
     });
   }
 
-  /** Resolves with the outcome once it is applied (at once if it already is). */
-  waitForOutcome(key: OutcomeKey, deadline: number, signal?: AbortSignal): Promise<Outcome> {
-    // Look-up and registration run in one synchronous stretch, so no batch can slip between them.
-    const existing = this.findOutcome(key);
-    return existing ? Promise.resolve(existing) : this.waiters.waitForOutcome(key, deadline, signal);
-  }
-
   /**
-   * Like waitForOutcome, for a caller that has just looked the outcome up with findOutcome in
-   * the same synchronous stretch and not found it: the write path saves the second look-up.
+   * Resolves with the outcome once it is applied. For a caller that has just looked the outcome
+   * up with findOutcome and not found it, in the same synchronous stretch: no batch can slip
+   * between the look-up and this registration.
    */
   waitForNewOutcome(key: OutcomeKey, deadline: number, signal?: AbortSignal): Promise<Outcome> {
     return this.waiters.waitForOutcome(key, deadline, signal);

@@ -16,7 +16,9 @@ export async function clientFleet(task: Omit<WorkerTask, 'concurrency' | 'calls'
   const message = (worker: (typeof workers)[number], type: string) =>
     new Promise<{ report?: WorkerReport }>((resolve, reject) => {
       const onMessage = (m: { type: string; report?: WorkerReport }) => {
-        if (m.type === type) (worker.off('message', onMessage), resolve(m));
+        if (m.type !== type) return;
+        worker.off('message', onMessage);
+        resolve(m);
       };
       worker.on('message', onMessage);
       worker.once('exit', (code) => code !== 0 && reject(new Error(`a load client exited with ${code}`)));

@@ -16,11 +16,15 @@ export function rawGrpcCaller(addr: string, method: string, requestType: string)
         const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '30S' });
         let status: string | undefined;
         let message = '';
+        const takeStatus = (fields: http2.IncomingHttpHeaders) => {
+          status = String(fields['grpc-status']);
+          message = String(fields['grpc-message'] ?? '');
+        };
         stream.on('response', (headers) => {
           // A trailers-only answer (an error) carries the status in the headers.
-          if (headers['grpc-status'] !== undefined) (status = String(headers['grpc-status'])), (message = String(headers['grpc-message'] ?? ''));
+          if (headers['grpc-status'] !== undefined) takeStatus(headers);
         });
-        stream.on('trailers', (trailers) => ((status = String(trailers['grpc-status'])), (message = String(trailers['grpc-message'] ?? ''))));
+        stream.on('trailers', takeStatus);
         stream.on('data', () => {});
         stream.on('error', reject);
         stream.on('close', () => (status === '0' ? resolve() : reject(new Error(`grpc-status ${status}: ${decodeURIComponent(message)}`))));

@@ -30,7 +30,13 @@ export function latencyCdf(title: string, series: { label: string; samples: numb
   // Loops, not Math.min(...samples): a fan-out run has hundreds of thousands of samples.
   let min = Infinity;
   let max = 0;
-  for (const s of series) for (const v of s.samples) if (v > 0) (min = Math.min(min, v)), (max = Math.max(max, v));
+  for (const s of series) {
+    for (const v of s.samples) {
+      if (v <= 0) continue;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+  }
   const lo = Math.log10(Math.max(0.01, min));
   const hi = Math.log10(Math.max(max, 0.02)) + 0.05;
   const x = (ms: number) => left + ((Math.log10(Math.max(ms, 0.01)) - lo) / (hi - lo)) * (width - left - right);

@@ -5,20 +5,21 @@ import { toStatus } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { encodeStatusDetails } from '../../proto/statusDetails';
 import type { OpenCall } from './callContext';
+import type { AnyCall } from './callSource';
 import { drained } from '../flowControl';
 import { errorDetailsOf } from './errorDetails';
 import { MalformedRequest } from './strictDeserialize';
 
 export type MethodKind = 'unary' | 'serverStream' | 'clientStream' | 'bidi';
 // Handlers are typed per method in handlers/; here only their shape matters.
-export type AnyHandler = (input: any, ctx: HandlerContext) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type AnyHandler = (input: any, ctx: HandlerContext) => any; // eslint-disable-line @typescript-eslint/no-explicit-any -- handlers are loaded by name from serverless.yml, so nothing here knows their types (issue 15 step 1 declares them against the generated service)
 
 /**
  * The one place where handlers meet grpc-js. Whatever a handler does (return, throw, reject,
  * yield), the call is answered exactly once with a status from `toStatus`, and stream writes
  * wait for the client's flow control, so a slow reader never makes the server buffer.
  */
-export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call: any) => OpenCall, logger: Logger, actions: string[]): grpc.UntypedHandleCall {
+export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call: AnyCall) => OpenCall, logger: Logger, actions: string[]): grpc.UntypedHandleCall {
   /** Who may open the call at all, and (for streams) whether the caller has a stream slot left. */
   const admit = (call: OpenCall) => {
     if (call.refused) throw call.refused;

@@ -47,6 +47,7 @@ it('keeps the PRO users in step across changes, filter transitions and a server 
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
   const context = vm.createContext({
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the README's example is CommonJS run in a vm context: this is the `require` it calls
     require: (name: string) => require(name === './dist/client/userServiceClient' ? path.join(packageRoot(), 'dist/client/userServiceClient') : name),
     setTimeout: (fn: () => void, ms: number) => {
       const timer = setTimeout(() => (timers.delete(timer), stopped || fn()), ms);

@@ -87,7 +87,7 @@ describe('one bit flipped in the values of a views.db row', () => {
     const file = path.join(dir, VIEW);
     flipBits(file, 1, seededRandom(seed), cellAreas(file, leafPagesOf(file, table)));
     let server = await startServer(dir);
-    let client = createClient(server.addr);
+    const client = createClient(server.addr);
     const answers = await sweep(client, pristine, file);
     client.close();
     expect(await server.stop()).toBe(0);

@@ -34,7 +34,7 @@ async function serve(args: string[]): Promise<string> {
 }
 
 /** One HTTPS request; resolves with the status and JSON body, rejects when the handshake fails. */
-function call(addr: string, method: string, urlPath: string, options: { body?: object; headers?: Record<string, string>; cert?: string }): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+function call(addr: string, method: string, urlPath: string, options: { body?: object; headers?: Record<string, string>; cert?: string }): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON body of any shape, read by path in the tests
   const [host, port] = [addr.slice(0, addr.lastIndexOf(':')), Number(addr.slice(addr.lastIndexOf(':') + 1))];
   const body = options.body ? JSON.stringify(options.body) : undefined;
   return new Promise((resolve, reject) => {

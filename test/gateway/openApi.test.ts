@@ -7,7 +7,7 @@ import { removeDir, startServer, tempDir, type ServerProcess } from '../support/
  * the probes' query parameters are documented by those names, and each answer carries exactly the
  * response headers documented for it. (test/gateway/openApiTools.test.ts gives it to real tools.)
  */
-type Schema = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Schema = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- an OpenAPI document walked by key: JSON of any shape
 let dir: string;
 let server: ServerProcess;
 let base: string;

@@ -63,7 +63,8 @@ describe('UserView projection', () => {
 
   it('wakes a waiter for an outcome and for a cursor', async () => {
     const view = UserView.open(`${dir}/v.db`, 'test-log');
-    const outcome = view.waitForOutcome({ commandId: 'c2' }, Date.now() + 5000);
+    expect(view.findOutcome({ commandId: 'c2' })).toBeUndefined();
+    const outcome = view.waitForNewOutcome({ commandId: 'c2' }, Date.now() + 5000);
     const cursor = view.waitForCursor(Cursor.of([[0, 3]]), Date.now() + 5000);
     view.apply(positioned);
     await expect(outcome).resolves.toMatchObject({ commandId: 'c2', user: { name: 'B' } });

@@ -35,9 +35,9 @@ export function bufCurl(args: string[], stdin = ''): Promise<BufCurlResult> {
 }
 
 /** The messages buf curl printed: indented JSON documents, each starting at a line's first column. */
-export function jsonMessages(stdout: string): Array<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function jsonMessages(stdout: string): Array<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON messages of any shape, read by path in the tests
   return stdout
     .split(/\n(?=\{)/)
     .filter((text) => text.trim() !== '')
-    .map((text) => JSON.parse(text) as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any
+    .map((text) => JSON.parse(text) as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON messages of any shape, read by path in the tests
 }

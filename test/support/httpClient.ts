@@ -4,7 +4,7 @@ export interface HttpAnswer {
   status: number;
   headers: Headers;
   /** The body parsed as JSON (undefined when empty or not JSON). */
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON body of any shape, read by path in the tests
   text: string;
 }
 
@@ -69,7 +69,7 @@ export function duplex(base: string, path: string, headers: Record<string, strin
     send: (message: unknown) => req.write(`${JSON.stringify(message)}\n`),
     end: () => req.end(),
     /** Waits until `count` lines have come (or the response ended); returns them parsed. */
-    async lines(count: number, timeoutMs = 10_000): Promise<any[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    async lines(count: number, timeoutMs = 10_000): Promise<any[]> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON lines of any shape, read by path in the tests
       const deadline = Date.now() + timeoutMs;
       while (lines.length < count && !ended) {
         if (Date.now() > deadline) throw new Error(`only ${lines.length} of ${count} lines in ${timeoutMs} ms: ${lines.join('\n')}`);
@@ -92,7 +92,7 @@ export function duplex(base: string, path: string, headers: Record<string, strin
 export interface SseEvent {
   id?: string;
   event: string;
-  data: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  data: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- an SSE event's JSON data of any shape, read by path in the tests
 }
 
 /** Reads a text/event-stream response event by event (the wire format parsed as the spec says). */

@@ -1,7 +1,7 @@
 import type { ServerProcess } from './serverProcess';
 
 /** One JSON log line of a server process. */
-export type LogLine = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type LogLine = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON log line of any shape, read by path in the tests
 
 /** Every JSON line the server has written so far (stdout and stderr), parsed; text lines are left out. */
 export function logLines(server: ServerProcess): LogLine[] {

@@ -3,7 +3,7 @@ import type { Client } from '../../client/userServiceClient';
 
 /** A SyncUsers stream in a test: everything it receives is kept, and `until` waits for a condition. */
 export class SyncStream {
-  readonly received: any[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly received: any[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any -- SyncUsers messages as proto-loader decodes them, read by path (untyped until issue 15 step 1)
   status: grpc.StatusObject | undefined;
   error: grpc.ServiceError | undefined;
   private readonly call: grpc.ClientDuplexStream<object, unknown>;
@@ -32,11 +32,11 @@ export class SyncStream {
     return this;
   }
 
-  events(): any[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  events(): any[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- SyncUsers messages as proto-loader decodes them, read by path (untyped until issue 15 step 1)
     return this.received.filter((m) => m.event).map((m) => m.event);
   }
 
-  results(): any[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  results(): any[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- SyncUsers messages as proto-loader decodes them, read by path (untyped until issue 15 step 1)
     return this.received.filter((m) => m.result).map((m) => m.result);
   }
 

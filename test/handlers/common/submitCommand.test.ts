@@ -50,7 +50,8 @@ describe('submitCommand and request ids', () => {
     const old = createCommand(request('a@x.io', 'r'), service.ctx());
     delete old.request_digest;
     await service.deps.log.append(COMMANDS, [commandRecord(old)]);
-    await service.deps.view.waitForOutcome({ commandId: old.command_id }, Date.now() + 5000);
+    const key = { commandId: old.command_id };
+    if (!service.deps.view.findOutcome(key)) await service.deps.view.waitForNewOutcome(key, Date.now() + 5000);
     const answer = await createUser(request('b@x.io', 'r'), service.ctx());
     expect(answer.email).toBe('a@x.io');
   });

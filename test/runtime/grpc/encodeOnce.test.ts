@@ -64,7 +64,10 @@ it('50 subscribers of one change over gRPC: one encode, every subscriber receive
     WatchUsers: (call: grpc.ServerWritableStream<unknown, unknown>) => {
       waiting.push(call);
       if (waiting.length < SUBSCRIBERS) return;
-      for (const subscriber of waiting) (subscriber.write(value), subscriber.end());
+      for (const subscriber of waiting) {
+        subscriber.write(value);
+        subscriber.end();
+      }
     },
   });
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
