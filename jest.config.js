@@ -73,7 +73,13 @@ module.exports = {
       // in views.db rows, found by their CRC whatever the log; the heal it ends with (a rebuild
       // from the log) is what differs on Kafka, and viewCorruption proves that one here. Running
       // both on Kafka cost CI about 3 minutes (108 s on Node 20, 67 s on Node 24).
-      testPathIgnorePatterns: ['/node_modules/', '/npmStart\\.test\\.ts$', '/readmeExamples\\.test\\.ts$', '/logCorruption\\.test\\.ts$', '/viewRowDamage\\.test\\.ts$'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '/npmStart\\.test\\.ts$',
+        '/readmeExamples\\.test\\.ts$',
+        '/logCorruption\\.test\\.ts$',
+        '/viewRowDamage\\.test\\.ts$',
+      ],
       setupFiles: [...common.setupFiles, '<rootDir>/test/support/useKafka.js'],
     },
   ],

@@ -54,7 +54,12 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   });
   const sharedState = options.log === 'embedded';
   const files = dataFiles(options.dataDir);
-  await ensureViewsInStep(opened, sharedState ? [files.view] : [files.view, files.deciderState], { autoRebuild: options.autoRebuild, rebuildCommand: rebuildCommandFor(options) }, logger).catch(async (error: unknown) => {
+  await ensureViewsInStep(
+    opened,
+    sharedState ? [files.view] : [files.view, files.deciderState],
+    { autoRebuild: options.autoRebuild, rebuildCommand: rebuildCommandFor(options) },
+    logger,
+  ).catch(async (error: unknown) => {
     await opened.close();
     lock.release();
     throw error;
@@ -94,7 +99,9 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     metrics.countDroppedLogLines(() => logger.droppedLines());
     metrics.watchLag(deps, wiring.logFunctions.find((f) => f.trigger.topic === COMMANDS)?.trigger.group);
     metricsServer = options.metricsAddr ? await startMetricsServer(options.metricsAddr, metrics, logger) : undefined;
-    gateway = options.httpAddr ? await startGateway(wiring.rpcs, { deps, tracking, security, metrics }, { ...options, httpAddr: options.httpAddr }, logger) : undefined;
+    gateway = options.httpAddr
+      ? await startGateway(wiring.rpcs, { deps, tracking, security, metrics }, { ...options, httpAddr: options.httpAddr }, logger)
+      : undefined;
   } catch (error) {
     server.forceShutdown();
     await closeAll();
@@ -125,11 +132,16 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
 }
 
 function bind(server: grpc.Server, addr: string, credentials: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync(addr, credentials, (error, port) => (error ? reject(inUseOr(error, '--addr', addr)) : resolve(port))));
+  return new Promise((resolve, reject) =>
+    server.bindAsync(addr, credentials, (error, port) => (error ? reject(inUseOr(error, '--addr', addr)) : resolve(port))),
+  );
 }
 
 /** The `usersvc rebuild` that fits these options, for messages that tell an operator what to run. */
 function rebuildCommandFor(options: ServiceOptions): string {
-  const kafka = options.log === 'kafka' ? ` --log kafka --brokers ${options.kafka.brokers.join(',')}${options.kafka.prefix ? ` --kafka-prefix ${options.kafka.prefix}` : ''}` : '';
+  const kafka =
+    options.log === 'kafka'
+      ? ` --log kafka --brokers ${options.kafka.brokers.join(',')}${options.kafka.prefix ? ` --kafka-prefix ${options.kafka.prefix}` : ''}`
+      : '';
   return `usersvc rebuild --data ${options.dataDir}${kafka}`;
 }

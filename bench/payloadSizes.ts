@@ -63,4 +63,6 @@ for (const [name, bytes, gzip] of rows) {
   const against = name.startsWith('one') ? base : baseList;
   console.log(`| ${name} | ${bytes.toLocaleString('en')} | ${gzip.toLocaleString('en')} | ${(bytes / against).toFixed(2)}x |`);
 }
-console.log(`\nbody only, without frames: User protobuf ${protobuf(one).length} B, JSON ${Buffer.byteLength(json(one))} B; whole 1,000-user protobuf stream gzip'd at once: ${gz(protoList).toLocaleString('en')} B`);
+console.log(
+  `\nbody only, without frames: User protobuf ${protobuf(one).length} B, JSON ${Buffer.byteLength(json(one))} B; whole 1,000-user protobuf stream gzip'd at once: ${gz(protoList).toLocaleString('en')} B`,
+);

@@ -68,9 +68,28 @@ async function main(): Promise<void> {
     const client = createClient(server.addr);
     const { response: seed } = await unary(client, 'CreateUser', { email: `${runTag}@seed.example`, name: 'Seed' });
     client.close();
-    measurements.push(...(await readBenchmarks({ ours: { addr: server.addr, httpAddr: server.httpAddr, pid }, bare: { grpc: bare.grpc, http: bare.http, pid: bare.pid }, id: seed.id, requests: CALLS * 2 })));
-    measurements.push(...(await writeBenchmarks({ label: 'bare grpc-js unary (echo)', grpc: bare.grpc, http: { addr: bare.http, label: 'bare Node http JSON POST (echo)' }, pid: bare.pid }, { one: CALLS / 10, many: CALLS }, runTag)));
-    measurements.push(...(await writeBenchmarks({ label: 'CreateUser, embedded (gRPC)', grpc: server.addr, http: { addr: server.httpAddr, label: 'POST /v1/users, embedded (gateway)' }, pid }, { one: CALLS / 10, many: CALLS }, runTag)));
+    measurements.push(
+      ...(await readBenchmarks({
+        ours: { addr: server.addr, httpAddr: server.httpAddr, pid },
+        bare: { grpc: bare.grpc, http: bare.http, pid: bare.pid },
+        id: seed.id,
+        requests: CALLS * 2,
+      })),
+    );
+    measurements.push(
+      ...(await writeBenchmarks(
+        { label: 'bare grpc-js unary (echo)', grpc: bare.grpc, http: { addr: bare.http, label: 'bare Node http JSON POST (echo)' }, pid: bare.pid },
+        { one: CALLS / 10, many: CALLS },
+        runTag,
+      )),
+    );
+    measurements.push(
+      ...(await writeBenchmarks(
+        { label: 'CreateUser, embedded (gRPC)', grpc: server.addr, http: { addr: server.httpAddr, label: 'POST /v1/users, embedded (gateway)' }, pid },
+        { one: CALLS / 10, many: CALLS },
+        runTag,
+      )),
+    );
     measurements.push(...(await bulkBenchmarks({ addr: server.addr, pid, bareGrpc: bare.grpc, barePid: bare.pid, users: USERS, tag: runTag })));
     for (const subscribers of [100, 1000]) {
       measurements.push(await fanoutBenchmark({ addr: server.addr, pid, subscribers, writes: quick ? 50 : 200, tag: runTag }));
@@ -105,7 +124,13 @@ async function main(): Promise<void> {
     try {
       const kafkaServer = await startServer(kafkaDir, kafkaArgs);
       try {
-        measurements.push(...(await writeBenchmarks({ label: 'CreateUser, Kafka (gRPC)', grpc: kafkaServer.addr, pid: kafkaServer.child.pid! }, { one: CALLS / 20, many: CALLS / 2 }, `${runTag}k`)));
+        measurements.push(
+          ...(await writeBenchmarks(
+            { label: 'CreateUser, Kafka (gRPC)', grpc: kafkaServer.addr, pid: kafkaServer.child.pid! },
+            { one: CALLS / 20, many: CALLS / 2 },
+            `${runTag}k`,
+          )),
+        );
       } finally {
         await kafkaServer.stop();
       }
@@ -120,13 +145,35 @@ async function main(): Promise<void> {
   bare.child.kill();
 
   const rate = (name: string) => find(name).rate;
-  const ratio = (name: string, ours: string, baseline: string, target: number): Ratio => ({ name, ours, baseline, value: rate(ours) / rate(baseline), target, op: '>=' });
+  const ratio = (name: string, ours: string, baseline: string, target: number): Ratio => ({
+    name,
+    ours,
+    baseline,
+    value: rate(ours) / rate(baseline),
+    target,
+    op: '>=',
+  });
   const ratios: Ratio[] = [
     ratio('GetUser vs bare grpc-js unary', 'GetUser (gRPC)', 'bare grpc-js unary', 0.8),
     ratio('ListUsers vs bare grpc-js streaming', `ListUsers (${USERS.toLocaleString('en')} users)`, 'bare grpc-js server stream', 0.8),
-    { ...ratio('durable CreateUser (embedded) vs bare grpc-js unary, 64 in flight', 'CreateUser, embedded (gRPC)', 'bare grpc-js unary (echo)', 0.5), value: rateIn('64', 'CreateUser, embedded (gRPC)') / rateIn('64', 'bare grpc-js unary (echo)') },
-    ratio('embedded rebuild vs raw SQLite batched insert', `rebuild, embedded (${EVENTS.toLocaleString('en')} events)`, 'batched insert (view table, 10k rows per transaction)', 0.5),
-    { name: `restart to listening with ${EVENTS.toLocaleString('en')} users`, ours: 'usersvc serve', baseline: '', value: Number(facts['restart to listening, s']), target: 1, op: '<' },
+    {
+      ...ratio('durable CreateUser (embedded) vs bare grpc-js unary, 64 in flight', 'CreateUser, embedded (gRPC)', 'bare grpc-js unary (echo)', 0.5),
+      value: rateIn('64', 'CreateUser, embedded (gRPC)') / rateIn('64', 'bare grpc-js unary (echo)'),
+    },
+    ratio(
+      'embedded rebuild vs raw SQLite batched insert',
+      `rebuild, embedded (${EVENTS.toLocaleString('en')} events)`,
+      'batched insert (view table, 10k rows per transaction)',
+      0.5,
+    ),
+    {
+      name: `restart to listening with ${EVENTS.toLocaleString('en')} users`,
+      ours: 'usersvc serve',
+      baseline: '',
+      value: Number(facts['restart to listening, s']),
+      target: 1,
+      op: '<',
+    },
     ...fanoutTargets(measurements),
   ];
   function rateIn(concurrency: string, name: string): number {
@@ -143,21 +190,63 @@ async function main(): Promise<void> {
 
   const outDir = path.join(packageRoot(), 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'bench.json'), `${JSON.stringify({ date: new Date().toISOString(), command, machine, seconds, ratios, facts, measurements: measurements.map(({ latenciesMs: _l, ...m }) => m) }, null, 2)}\n`);
-  writeFileSync(path.join(outDir, 'ratios.svg'), barChart('Targets: ours / baseline, same run', ratios.filter((r) => r.op === '>=' && !r.name.startsWith('fan-out')).map((r) => ({ label: r.name.replace(/ vs .*/, ''), value: r.value, text: `${r.value.toFixed(2)}x (target ${r.target}x)` })), { value: 1, label: 'baseline = 1x' }));
+  writeFileSync(
+    path.join(outDir, 'bench.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), command, machine, seconds, ratios, facts, measurements: measurements.map(({ latenciesMs: _l, ...m }) => m) }, null, 2)}\n`,
+  );
+  writeFileSync(
+    path.join(outDir, 'ratios.svg'),
+    barChart(
+      'Targets: ours / baseline, same run',
+      ratios
+        .filter((r) => r.op === '>=' && !r.name.startsWith('fan-out'))
+        .map((r) => ({ label: r.name.replace(/ vs .*/, ''), value: r.value, text: `${r.value.toFixed(2)}x (target ${r.target}x)` })),
+      { value: 1, label: 'baseline = 1x' },
+    ),
+  );
   const withSamples = (names: string[]) => names.map((n) => ({ label: n, samples: find(n).latenciesMs ?? [] })).filter((s) => s.samples.length > 0);
-  writeFileSync(path.join(outDir, 'unary-latency.svg'), latencyCdf('Unary reads: latency distribution (h2load)', withSamples(['bare grpc-js unary', 'GetUser (gRPC)', 'bare Node http JSON', 'GET /v1/users/{id} (gateway)'])));
+  writeFileSync(
+    path.join(outDir, 'unary-latency.svg'),
+    latencyCdf(
+      'Unary reads: latency distribution (h2load)',
+      withSamples(['bare grpc-js unary', 'GetUser (gRPC)', 'bare Node http JSON', 'GET /v1/users/{id} (gateway)']),
+    ),
+  );
   const writes64 = measurements.filter((m) => m.group === 'writes, 64 in flight');
-  writeFileSync(path.join(outDir, 'write-latency.svg'), latencyCdf('Writes, 64 in flight: latency distribution', writes64.map((m) => ({ label: m.name, samples: m.latenciesMs ?? [] }))));
-  writeFileSync(path.join(outDir, 'fanout-latency.svg'), latencyCdf('SyncUsers fan-out: write-to-delivered latency', measurements.filter((m) => m.group === 'fan-out').map((m) => ({ label: m.name, samples: m.latenciesMs ?? [] }))));
+  writeFileSync(
+    path.join(outDir, 'write-latency.svg'),
+    latencyCdf(
+      'Writes, 64 in flight: latency distribution',
+      writes64.map((m) => ({ label: m.name, samples: m.latenciesMs ?? [] })),
+    ),
+  );
+  writeFileSync(
+    path.join(outDir, 'fanout-latency.svg'),
+    latencyCdf(
+      'SyncUsers fan-out: write-to-delivered latency',
+      measurements.filter((m) => m.group === 'fan-out').map((m) => ({ label: m.name, samples: m.latenciesMs ?? [] })),
+    ),
+  );
   const throughput = measurements.filter((m) => m.unit === 'calls/s' && m.group.startsWith('unary'));
-  writeFileSync(path.join(outDir, 'read-throughput.svg'), barChart('Unary reads, calls/s (h2load)', throughput.map((m) => ({ label: m.name, value: m.rate, text: `${m.rate.toLocaleString('en')}/s` }))));
+  writeFileSync(
+    path.join(outDir, 'read-throughput.svg'),
+    barChart(
+      'Unary reads, calls/s (h2load)',
+      throughput.map((m) => ({ label: m.name, value: m.rate, text: `${m.rate.toLocaleString('en')}/s` })),
+    ),
+  );
 
   const results = path.join(packageRoot(), 'bench', 'RESULTS.md');
   const begin = '<!-- npm run bench writes from here -->';
   const end = '<!-- to here -->';
   const text = readFileSync(results, 'utf8');
-  const generated = `${begin}\n\n\`${command}\`, ${new Date().toISOString().slice(0, 10)}, ${seconds} s, on ${machine}. Raw numbers: [results/bench.json](results/bench.json).\n\n![ratios](results/ratios.svg)\n\n${markdownTables(measurements, ratios)}\n${Object.entries(facts).map(([k, v]) => `- ${k}: ${v}`).join('\n')}\n\n![read throughput](results/read-throughput.svg)\n![unary latency](results/unary-latency.svg)\n![write latency](results/write-latency.svg)\n![fan-out latency](results/fanout-latency.svg)\n\n${end}`;
+  const generated = `${begin}\n\n\`${command}\`, ${new Date().toISOString().slice(0, 10)}, ${seconds} s, on ${machine}. Raw numbers: [results/bench.json](results/bench.json).\n\n![ratios](results/ratios.svg)\n\n${markdownTables(measurements, ratios)}\n${Object.entries(
+    facts,
+  )
+    .map(([k, v]) => `- ${k}: ${v}`)
+    .join(
+      '\n',
+    )}\n\n![read throughput](results/read-throughput.svg)\n![unary latency](results/unary-latency.svg)\n![write latency](results/write-latency.svg)\n![fan-out latency](results/fanout-latency.svg)\n\n${end}`;
   writeFileSync(results, text.includes(begin) ? text.replace(new RegExp(`${begin}[\\s\\S]*${end}`), generated) : `${text.trimEnd()}\n\n${generated}\n`);
   progress(`done in ${seconds} s; bench/RESULTS.md and bench/results/ written`);
 }

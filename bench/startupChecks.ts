@@ -43,7 +43,9 @@ async function main(): Promise<void> {
     const listening: number[] = [];
     for (let i = 0; i < runs; i++) listening.push((await restartTime(dir, [])).seconds * 1000);
     rows.push(['spawn to `listening` (checks included)', listening.sort((a, b) => a - b)[runs >> 1]]);
-    process.stdout.write(`| what (${users.toLocaleString('en')} users, median of ${runs}) | ms |\n| --- | --- |\n${rows.map(([what, ms]) => `| ${what} | ${round(ms, 0)} |`).join('\n')}\n`);
+    process.stdout.write(
+      `| what (${users.toLocaleString('en')} users, median of ${runs}) | ms |\n| --- | --- |\n${rows.map(([what, ms]) => `| ${what} | ${round(ms, 0)} |`).join('\n')}\n`,
+    );
   } finally {
     if (!values.data) removeDir(dir);
   }
@@ -71,7 +73,12 @@ async function timedCheck(dir: string): Promise<number> {
   const log = EmbeddedLog.open(dir);
   try {
     const started = performance.now();
-    await ensureViewsInStep(log, [dataFiles(dir).view], { autoRebuild: false, rebuildCommand: 'usersvc rebuild' }, createLogger('warn', (line) => process.stderr.write(line)));
+    await ensureViewsInStep(
+      log,
+      [dataFiles(dir).view],
+      { autoRebuild: false, rebuildCommand: 'usersvc rebuild' },
+      createLogger('warn', (line) => process.stderr.write(line)),
+    );
     return performance.now() - started;
   } finally {
     await log.close();

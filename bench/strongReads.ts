@@ -17,8 +17,13 @@ const IN_FLIGHT = 32;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'usersvc-bench-strong-'));
-  const kafka = backend === 'kafka' ? ['--log', 'kafka', '--brokers', process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', '--kafka-prefix', `${path.basename(dir)}.`] : [];
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'usersvc.js'), 'serve', '--addr', '127.0.0.1:0', '--http-addr', '', '--data', dir, ...kafka], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const kafka =
+    backend === 'kafka' ? ['--log', 'kafka', '--brokers', process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', '--kafka-prefix', `${path.basename(dir)}.`] : [];
+  const child = spawn(
+    process.execPath,
+    [path.join(__dirname, '..', 'bin', 'usersvc.js'), 'serve', '--addr', '127.0.0.1:0', '--http-addr', '', '--data', dir, ...kafka],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const addr = await new Promise<string>((resolve) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -63,7 +68,18 @@ async function run(client: Client, id: string, strong: boolean, inFlight: number
 
 function report(round_: number, strong: boolean, inFlight: number, { samples, ms }: { samples: number[]; ms: number }): void {
   const { p50, p99 } = percentiles(samples);
-  console.log(JSON.stringify({ backend, round: round_, consistency: strong ? 'strong' : 'local', inFlight, calls: samples.length, p50_ms: round(p50, 3), p99_ms: round(p99, 3), calls_per_s: Math.round((samples.length / ms) * 1000) }));
+  console.log(
+    JSON.stringify({
+      backend,
+      round: round_,
+      consistency: strong ? 'strong' : 'local',
+      inFlight,
+      calls: samples.length,
+      p50_ms: round(p50, 3),
+      p99_ms: round(p99, 3),
+      calls_per_s: Math.round((samples.length / ms) * 1000),
+    }),
+  );
 }
 
 void main();

@@ -58,9 +58,19 @@ async function main(argv: string[]): Promise<number> {
     case 'verify':
       return (await import('./commands/verifyCommand')).verifyCommand(options);
     case 'call':
-      return (await import('./commands/callCommand')).callCommand(options.addr, rest[0], rest[1], (values.metadata as string[] | undefined) ?? [], Number(values['timeout-ms'] ?? 10_000));
+      return (await import('./commands/callCommand')).callCommand(
+        options.addr,
+        rest[0],
+        rest[1],
+        (values.metadata as string[] | undefined) ?? [],
+        Number(values['timeout-ms'] ?? 10_000),
+      );
     case 'subscribe':
-      return (await import('./commands/subscribeCommand')).subscribeCommand(options, values.group as string | undefined, (values.from as string | undefined) ?? 'earliest');
+      return (await import('./commands/subscribeCommand')).subscribeCommand(
+        options,
+        values.group as string | undefined,
+        (values.from as string | undefined) ?? 'earliest',
+      );
     default:
       return (await import('./commands/serveCommand')).serveCommand(options);
   }

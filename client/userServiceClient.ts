@@ -73,7 +73,8 @@ const deadlineOf = (options: CallOptions) => new Date(options.deadline ?? Date.n
  * field at fault). Resolves with trailers too. A write with a request_id that meets UNAVAILABLE is
  * sent again, with backoff, until it gets an answer or the deadline passes; a read once more.
  */
-export async function unary<T = any>(client: Client, method: string, request: object, options: CallOptions = {}): Promise<UnaryResult<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any -- messages are plain objects as proto-loader decodes them, untyped until issue 15 step 1 generates types
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- messages are plain objects as proto-loader decodes them, untyped until issue 15 step 1 generates types
+export async function unary<T = any>(client: Client, method: string, request: object, options: CallOptions = {}): Promise<UnaryResult<T>> {
   let resends = resendsOf(method, request);
   const deadline = deadlineOf(options).getTime();
   for (let backoff = 50; ; backoff = Math.min(backoff * 2, 1000)) {
@@ -112,7 +113,8 @@ export interface StreamResult<T> {
 }
 
 /** Calls a server-streaming method and collects everything it sends. */
-export function serverStream<T = any>(client: Client, method: string, request: object, options: CallOptions = {}): Promise<StreamResult<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any -- messages are plain objects as proto-loader decodes them, untyped until issue 15 step 1 generates types
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- messages are plain objects as proto-loader decodes them, untyped until issue 15 step 1 generates types
+export function serverStream<T = any>(client: Client, method: string, request: object, options: CallOptions = {}): Promise<StreamResult<T>> {
   return new Promise((resolve, reject) => {
     const messages: T[] = [];
     const call = client[method](request, metadataOf(options.metadata), { deadline: deadlineOf(options) });
@@ -125,7 +127,8 @@ export function serverStream<T = any>(client: Client, method: string, request: o
 }
 
 /** Calls a client-streaming method with the given requests. */
-export function clientStream<T = any>(client: Client, method: string, requests: object[], options: CallOptions = {}): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any -- messages are plain objects as proto-loader decodes them, untyped until issue 15 step 1 generates types
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- messages are plain objects as proto-loader decodes them, untyped until issue 15 step 1 generates types
+export function clientStream<T = any>(client: Client, method: string, requests: object[], options: CallOptions = {}): Promise<T> {
   return new Promise((resolve, reject) => {
     const call = client[method](metadataOf(options.metadata), { deadline: deadlineOf(options) }, (error: grpc.ServiceError | null, value: T) =>
       error ? reject(error) : resolve(value),

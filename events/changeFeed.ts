@@ -223,16 +223,19 @@ export class ChangeFeed {
 
   /** One timer for all readers, running only while some wait. */
   private startTicking(): void {
-    this.ticker ??= setInterval(() => {
-      if (this.published.waiting() === 0 && this.live.size === 0) {
-        clearInterval(this.ticker);
-        this.ticker = undefined;
-        return;
-      }
-      this.ticks++;
-      this.published.wakeAll();
-      for (const reader of this.live.keys()) reader.idle();
-    }, Math.max(1, this.bookmarkMs / 2)).unref();
+    this.ticker ??= setInterval(
+      () => {
+        if (this.published.waiting() === 0 && this.live.size === 0) {
+          clearInterval(this.ticker);
+          this.ticker = undefined;
+          return;
+        }
+        this.ticks++;
+        this.published.wakeAll();
+        for (const reader of this.live.keys()) reader.idle();
+      },
+      Math.max(1, this.bookmarkMs / 2),
+    ).unref();
   }
 
   private firstSeq(): number {

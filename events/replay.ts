@@ -18,7 +18,12 @@ export interface ReplayProgress {
  * of the same events. Returns the rebuilt view's checksum, which must equal a live view's
  * (`withChecksum: false` skips it: reading a million rows back costs a fifth of the rebuild).
  */
-export async function rebuildViews(log: EventLog, files: string[], onProgress: (progress: ReplayProgress) => void = () => {}, withChecksum = true): Promise<ViewChecksum | undefined> {
+export async function rebuildViews(
+  log: EventLog,
+  files: string[],
+  onProgress: (progress: ReplayProgress) => void = () => {},
+  withChecksum = true,
+): Promise<ViewChecksum | undefined> {
   const [file, ...copies] = files;
   const rebuild = ViewRebuild.begin(file, log.identity);
   try {
@@ -26,7 +31,10 @@ export async function rebuildViews(log: EventLog, files: string[], onProgress: (
     let events = 0;
     let lastReport = started;
     const onBatch = (batch: LogBatch) => {
-      events += rebuild.apply(positionedEvents(batch.records, (error) => console.error(error)), batch.next).events.length;
+      events += rebuild.apply(
+        positionedEvents(batch.records, (error) => console.error(error)),
+        batch.next,
+      ).events.length;
       if (Date.now() - lastReport >= 1000) {
         lastReport = Date.now();
         onProgress({ events, cursor: rebuild.cursor(), elapsedMs: lastReport - started });

@@ -23,7 +23,9 @@ function main(): void {
   const document = buildOpenApi(loadContract(image), { version, license });
   writeFileSync(openApiFile(), `${JSON.stringify(document, null, 2)}\n`);
   const relative = (file: string) => path.relative(root, file);
-  console.log(`contract: ${relative(image)}, ${relative(standardServicesImage())} and ${relative(openApiFile())} (${Object.keys(document.paths as object).length} paths)`);
+  console.log(
+    `contract: ${relative(image)}, ${relative(standardServicesImage())} and ${relative(openApiFile())} (${Object.keys(document.paths as object).length} paths)`,
+  );
 }
 
 main();

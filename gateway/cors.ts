@@ -29,6 +29,11 @@ export class CorsPolicy {
   preflight(req: IncomingMessage): Record<string, string> {
     const base = this.headers(req);
     if (!base['access-control-allow-origin']) return {};
-    return { ...base, 'access-control-allow-methods': 'GET, POST, PATCH, DELETE', 'access-control-allow-headers': ALLOWED_HEADERS, 'access-control-max-age': '600' };
+    return {
+      ...base,
+      'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
+      'access-control-allow-headers': ALLOWED_HEADERS,
+      'access-control-max-age': '600',
+    };
   }
 }

@@ -40,19 +40,35 @@ export function answerClientError(error: NodeJS.ErrnoException & { bytesParsed?:
   if (!socket.writable || (socket as { bytesWritten?: number }).bytesWritten) return void socket.destroy();
   const { status, code, message } = statusOf(error, maxHeaderSize);
   const body = `${JSON.stringify({ code, message, details: [] })}\n`;
-  const head = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
+  const head = [
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}`,
+    'content-type: application/json',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+  ];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
   const timer = setTimeout(() => socket.destroy(), LINGER_MS);
   socket.once('close', () => clearTimeout(timer));
   socket.once('end', () => socket.destroy());
 }
 
-function statusOf(error: NodeJS.ErrnoException & { bytesParsed?: number; rawPacket?: Buffer }, maxHeaderSize: number): { status: number; code: Code; message: string } {
+function statusOf(
+  error: NodeJS.ErrnoException & { bytesParsed?: number; rawPacket?: Buffer },
+  maxHeaderSize: number,
+): { status: number; code: Code; message: string } {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW':
       return requestLineTooLong(error)
-        ? { status: 414, code: Code.INVALID_ARGUMENT, message: `the URL is longer than the ${maxHeaderSize} bytes the server reads of a request's head; shorten it` }
-        : { status: 431, code: Code.INVALID_ARGUMENT, message: `the request's headers are larger than the ${maxHeaderSize} bytes the server reads; send fewer or shorter headers` };
+        ? {
+            status: 414,
+            code: Code.INVALID_ARGUMENT,
+            message: `the URL is longer than the ${maxHeaderSize} bytes the server reads of a request's head; shorten it`,
+          }
+        : {
+            status: 431,
+            code: Code.INVALID_ARGUMENT,
+            message: `the request's headers are larger than the ${maxHeaderSize} bytes the server reads; send fewer or shorter headers`,
+          };
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return { status: 408, code: Code.DEADLINE_EXCEEDED, message: 'the request was not received in time' };
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':

@@ -41,7 +41,14 @@ export interface GatewayShared {
  * calls, a stream format for streams, a google.rpc.Status JSON body with the mapped HTTP status
  * for errors.
  */
-export async function serveCall(route: GatewayRoute, fields: Map<string, string>, url: URL, req: IncomingMessage, res: ServerResponse, shared: GatewayShared): Promise<void> {
+export async function serveCall(
+  route: GatewayRoute,
+  fields: Map<string, string>,
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+  shared: GatewayShared,
+): Promise<void> {
   let open: OpenCall | undefined;
   let writer: StreamWriter | undefined;
   let code: number = Code.OK;
@@ -58,7 +65,10 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
     const sink = () => ({ res, signal: call.ctx.signal, slowReaderMs: call.slowReaderMs, headers });
     switch (route.kind) {
       case 'unary': {
-        const body = route.binding.body === '' ? undefined : (bodyFormat(req, ['json']), await readJsonBody(req, shared.maxMessageBytes, { prefix: route.binding.body === '*' ? '' : route.binding.body }));
+        const body =
+          route.binding.body === ''
+            ? undefined
+            : (bodyFormat(req, ['json']), await readJsonBody(req, shared.maxMessageBytes, { prefix: route.binding.body === '*' ? '' : route.binding.body }));
         const request = route.transcoder.request(requestJson(route.binding, fields, strictQuery(url), body));
         const value = await untilAborted(route.handler(request, call.ctx), call);
         writeJson(res, 200, route.transcoder.response(value), { ...headers, ...trailersOf(call) });
@@ -68,7 +78,8 @@ export async function serveCall(route: GatewayRoute, fields: Map<string, string>
         const query = strictQuery(url);
         // EventSource reconnects with the last `id:` it saw; that is where the feed resumes.
         const lastEventId = req.headers['last-event-id'];
-        if (typeof lastEventId === 'string' && lastEventId !== '' && route.binding.method.input.fields.some((f) => f.name === 'cursor')) query.set('cursor', lastEventId);
+        if (typeof lastEventId === 'string' && lastEventId !== '' && route.binding.method.input.fields.some((f) => f.name === 'cursor'))
+          query.set('cursor', lastEventId);
         const request = route.transcoder.request(requestJson(route.binding, fields, query, undefined));
         writer = streamWriter(negotiate(req, route), sink(), arrayNameOf(route), framingOf(route));
         await pump(route.handler(request, call.ctx) as AsyncIterable<unknown>, writer, call);

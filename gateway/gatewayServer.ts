@@ -58,7 +58,15 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
     const binding = contract.bindings.find((b) => b.method.name === rpc.method);
     if (!binding) throw new Error(`${rpc.method} has no google.api.http rule in proto/`);
     const transcoder = transcoderFor(contract, rpc.method);
-    return { binding, kind: rpc.kind, handler: rpc.handler as AnyHandler, transcoder, frames: FEED_METHODS.has(rpc.method) ? new FrameCache() : undefined, env: callEnvFor(rpc, shared, options), actions: actionsFor(rpc.method) };
+    return {
+      binding,
+      kind: rpc.kind,
+      handler: rpc.handler as AnyHandler,
+      transcoder,
+      frames: FEED_METHODS.has(rpc.method) ? new FrameCache() : undefined,
+      env: callEnvFor(rpc, shared, options),
+      actions: actionsFor(rpc.method),
+    };
   });
   const cors = new CorsPolicy(options.corsOrigins);
   const report = (error: unknown, requestId?: string) => logger.error('gateway call failed', { error, request_id: requestId });
@@ -69,9 +77,15 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
     try {
       const url = new URL(req.url ?? '/', 'http://gateway');
       if (req.method === 'OPTIONS') return void res.writeHead(204, cors.preflight(req)).end();
-      if (req.method === 'GET' && url.pathname === '/openapi.json') return void res.writeHead(200, { ...corsHeaders, 'content-type': 'application/json' }).end(openApi);
+      if (req.method === 'GET' && url.pathname === '/openapi.json')
+        return void res.writeHead(200, { ...corsHeaders, 'content-type': 'application/json' }).end(openApi);
       if (req.method === 'GET' && url.pathname === '/') {
-        return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline'" }).end(page);
+        return void res
+          .writeHead(200, {
+            'content-type': 'text/html; charset=utf-8',
+            'content-security-policy': "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline'",
+          })
+          .end(page);
       }
       const { route, fields } = findRoute(routes, req.method ?? 'GET', url.pathname);
       serveCall(route, fields, url, req, res, callShared).catch(report);

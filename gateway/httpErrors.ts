@@ -43,7 +43,11 @@ export class HttpError extends ServiceError {
  * The HTTP status and JSON body of any error: google.rpc.Status in its proto3 JSON form (as
  * grpc-gateway sends it), built from the very bytes a gRPC caller gets in `grpc-status-details-bin`.
  */
-export function errorResponse(error: unknown, registry: Registry, report: (error: unknown) => void): { status: number; body: JsonObject; headers: Record<string, string> } {
+export function errorResponse(
+  error: unknown,
+  registry: Registry,
+  report: (error: unknown) => void,
+): { status: number; body: JsonObject; headers: Record<string, string> } {
   const { code, message } = toStatus(error, report);
   const bytes = encodeStatusDetails(code, message, errorDetailsOf(error, code));
   const statusType = registry.getMessage('google.rpc.Status') as DescMessage;

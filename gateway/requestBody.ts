@@ -16,7 +16,12 @@ export function bodyFormat(req: IncomingMessage, accepted: BodyFormat[]): BodyFo
   throw new HttpError(415, Code.INVALID_ARGUMENT, `Content-Type "${type}" is not accepted here; send ${names}`);
 }
 
-const tooLarge = (limit: number) => new HttpError(413, Code.RESOURCE_EXHAUSTED, `the request body is larger than ${limit} bytes; stream it as application/x-ndjson where the route accepts that, or send less`);
+const tooLarge = (limit: number) =>
+  new HttpError(
+    413,
+    Code.RESOURCE_EXHAUSTED,
+    `the request body is larger than ${limit} bytes; stream it as application/x-ndjson where the route accepts that, or send less`,
+  );
 
 /** The whole body parsed as strict JSON (undefined when empty), refused beyond `limit` bytes. */
 export async function readJsonBody(req: IncomingMessage, limit: number, place: JsonPlace = {}): Promise<JsonValue | undefined> {

@@ -30,10 +30,13 @@ export function requestJson(binding: HttpBinding, pathFields: Map<string, string
   }
   const bodyField = binding.body === '' ? undefined : binding.body;
   for (const key of new Set(query.keys())) {
-    if (bodyField === '*') throw new InvalidArgumentError(key, `query parameters are not read on ${binding.verb} ${binding.template.text}: send every field in the JSON body`);
+    if (bodyField === '*')
+      throw new InvalidArgumentError(key, `query parameters are not read on ${binding.verb} ${binding.template.text}: send every field in the JSON body`);
     const root = key.split('.')[0];
-    if (bodyField !== undefined && sameField(input, root, bodyField)) throw new InvalidArgumentError(key, `is part of the request body (\`${bodyField}\`); set it there, not in the query`);
-    if ([...pathFields.keys()].some((p) => sameFieldPath(input, p, key))) throw new InvalidArgumentError(key, 'is bound by the URL path; it cannot also be a query parameter');
+    if (bodyField !== undefined && sameField(input, root, bodyField))
+      throw new InvalidArgumentError(key, `is part of the request body (\`${bodyField}\`); set it there, not in the query`);
+    if ([...pathFields.keys()].some((p) => sameFieldPath(input, p, key)))
+      throw new InvalidArgumentError(key, 'is bound by the URL path; it cannot also be a query parameter');
     const { parent, field } = walk(input, json, key, `query parameter "${key}"`);
     parent[field.jsonName] = queryValue(field, query.getAll(key), key);
   }
@@ -74,9 +77,11 @@ function walk(message: DescMessage, json: JsonObject, path: string, what: string
   let parent = json;
   for (let i = 0; ; i++) {
     const field = fieldNamed(current, names[i]);
-    if (!field) throw new InvalidArgumentError(path, `${what} names no field of ${current.typeName}; its fields are ${current.fields.map((f) => f.jsonName).join(', ')}`);
+    if (!field)
+      throw new InvalidArgumentError(path, `${what} names no field of ${current.typeName}; its fields are ${current.fields.map((f) => f.jsonName).join(', ')}`);
     if (i === names.length - 1) return { parent, field };
-    if (field.fieldKind !== 'message' || STRING_WKTS.has(field.message.typeName)) throw new InvalidArgumentError(path, `${what}: ${field.name} has no fields inside`);
+    if (field.fieldKind !== 'message' || STRING_WKTS.has(field.message.typeName))
+      throw new InvalidArgumentError(path, `${what}: ${field.name} has no fields inside`);
     const child = parent[field.jsonName];
     parent = parent[field.jsonName] = child !== null && typeof child === 'object' && !Array.isArray(child) ? child : {};
     current = field.message;

@@ -64,7 +64,10 @@ export class CursorText {
     const cursor = Cursor.parse(position, field);
     const unknown = cursor.partitions().filter((p) => !this.partitions.has(p));
     if (unknown.length > 0) {
-      throw new InvalidArgumentError(field, `"${text}" names partition ${unknown.join(', ')}, which the log does not have (it has ${this.partitionList}); send a cursor this service issued`);
+      throw new InvalidArgumentError(
+        field,
+        `"${text}" names partition ${unknown.join(', ')}, which the log does not have (it has ${this.partitionList}); send a cursor this service issued`,
+      );
     }
     return mark.length === 0 ? { cursor } : { cursor, snapshot: parseMark(mark, text, field) };
   }

@@ -133,10 +133,7 @@ export function errorFromOutcome(code: Code, message: string, info?: ErrorReason
 
 /** What a client sees for any thrown value: our errors keep their code and message; anything
  * else is a bug, reported to the log with its cause and to the client as a generic INTERNAL. */
-export function toStatus(
-  error: unknown,
-  report: (error: unknown) => void = defaultReport,
-): { code: Code; message: string } {
+export function toStatus(error: unknown, report: (error: unknown) => void = defaultReport): { code: Code; message: string } {
   if (error instanceof ServiceError) return { code: error.code, message: error.message };
   report(error);
   return { code: Code.INTERNAL, message: 'internal error (the server log has the details)' };

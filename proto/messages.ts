@@ -93,10 +93,7 @@ export interface SyncSubscribe {
   filter: string;
 }
 
-export type UserUpdate =
-  | { kind: 'subscribe'; subscribe: SyncSubscribe }
-  | { kind: 'change'; change: UserChange }
-  | { kind?: undefined };
+export type UserUpdate = { kind: 'subscribe'; subscribe: SyncSubscribe } | { kind: 'change'; change: UserChange } | { kind?: undefined };
 
 export enum ChangeType {
   UNSPECIFIED = 0,
@@ -155,11 +152,7 @@ export type Command = {
   issued_at: Timestamp | null;
   /** Empty on commands written before it existed (and decoded as an empty buffer). */
   request_digest?: Uint8Array;
-} & (
-  | { kind: 'create_user'; create_user: CreateUser }
-  | { kind: 'update_user'; update_user: UpdateUser }
-  | { kind: 'delete_user'; delete_user: DeleteUser }
-);
+} & ({ kind: 'create_user'; create_user: CreateUser } | { kind: 'update_user'; update_user: UpdateUser } | { kind: 'delete_user'; delete_user: DeleteUser });
 
 export interface CommandRejected {
   code: number;

@@ -45,11 +45,16 @@ export function encodeStatusDetails(code: number, message: string, details: Stat
 /** Reads the details back out of a `grpc-status-details-bin` value (unknown detail types are skipped). */
 export function decodeStatusDetails(bytes: Buffer): StatusDetails & { code: number; message: string } {
   const t = types();
-  const status = t.status.toObject(t.status.decode(bytes), { defaults: true }) as { code: number; message: string; details: Array<{ type_url: string; value: Uint8Array }> };
+  const status = t.status.toObject(t.status.decode(bytes), { defaults: true }) as {
+    code: number;
+    message: string;
+    details: Array<{ type_url: string; value: Uint8Array }>;
+  };
   const out: StatusDetails & { code: number; message: string } = { code: status.code, message: status.message };
   for (const detail of status.details) {
     const name = detail.type_url.slice(detail.type_url.lastIndexOf('/') + 1);
-    if (name === 'google.rpc.BadRequest') out.badRequest = badRequestOf(t.badRequest.toObject(t.badRequest.decode(detail.value), { defaults: true }) as { field_violations: FieldViolation[] });
+    if (name === 'google.rpc.BadRequest')
+      out.badRequest = badRequestOf(t.badRequest.toObject(t.badRequest.decode(detail.value), { defaults: true }) as { field_violations: FieldViolation[] });
     if (name === 'google.rpc.ErrorInfo') out.errorInfo = t.errorInfo.toObject(t.errorInfo.decode(detail.value), { defaults: true, objects: true }) as ErrorInfo;
   }
   return out;

@@ -57,9 +57,17 @@ const MAX_DEPTH = 64;
 
 const malformed = (detail: string) => new WireError('request', `is not a valid protobuf message of this method's type (${detail})`);
 /** A field whose bytes end early is named; bytes that end inside a top-level tag are just not a message. */
-const cutShort = (name: string, detail: string) => (name ? new WireError(name, `is cut short: ${detail} (a truncated request is refused, not read as far as it goes)`) : malformed(`${detail} at the top level`));
+const cutShort = (name: string, detail: string) =>
+  name ? new WireError(name, `is cut short: ${detail} (a truncated request is refused, not read as far as it goes)`) : malformed(`${detail} at the top level`);
 
-function walk(cursor: { bytes: Uint8Array; pos: number }, end: number, shapes: Map<number, Shape> | undefined, path: string, group: number | undefined, depth: number): void {
+function walk(
+  cursor: { bytes: Uint8Array; pos: number },
+  end: number,
+  shapes: Map<number, Shape> | undefined,
+  path: string,
+  group: number | undefined,
+  depth: number,
+): void {
   if (depth > MAX_DEPTH) throw malformed(`messages nested more than ${MAX_DEPTH} deep`);
   while (cursor.pos < end) {
     const tag = varint(cursor, end, path);
@@ -72,7 +80,8 @@ function walk(cursor: { bytes: Uint8Array; pos: number }, end: number, shapes: M
     }
     const shape = shapes?.get(number);
     const name = shape ? (path ? `${path}.${shape.name}` : shape.name) : path;
-    if (shape && !shape.wireTypes.includes(wireType)) throw malformed(`field ${name} (${number}) has wire type ${wireType}, expected ${shape.wireTypes.join(' or ')}`);
+    if (shape && !shape.wireTypes.includes(wireType))
+      throw malformed(`field ${name} (${number}) has wire type ${wireType}, expected ${shape.wireTypes.join(' or ')}`);
     switch (wireType) {
       case VARINT:
         varint(cursor, end, name);
@@ -153,7 +162,12 @@ function shapeOf(field: DescField): Shape {
       return element.wireTypes.includes(LENGTH) ? element : { name, wireTypes: [...element.wireTypes, LENGTH] };
     }
     case 'map': {
-      const value = field.mapKind === 'message' ? messageShape('value', field.message, false) : field.mapKind === 'enum' ? { name: 'value', wireTypes: [VARINT] } : scalarShape('value', field.scalar);
+      const value =
+        field.mapKind === 'message'
+          ? messageShape('value', field.message, false)
+          : field.mapKind === 'enum'
+            ? { name: 'value', wireTypes: [VARINT] }
+            : scalarShape('value', field.scalar);
       const entry = new Map<number, Shape>([
         [1, scalarShape('key', field.mapKey)],
         [2, value],

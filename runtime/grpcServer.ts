@@ -51,7 +51,14 @@ function kindOf(method: grpc.MethodDefinition<unknown, unknown>): MethodKind {
  * A grpc-js server with the UserService wired from serverless.yml, the standard health service
  * and server reflection from the compiled .proto files (so buf curl, grpcurl and grpc_health_probe work).
  */
-export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options: GrpcOptions, tracking: CallTracking, security: CallSecurity, metrics: Metrics) {
+export function createGrpcServer(
+  rpcs: RpcBinding[],
+  deps: ServiceDeps,
+  options: GrpcOptions,
+  tracking: CallTracking,
+  security: CallSecurity,
+  metrics: Metrics,
+) {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': options.maxMessageBytes,
@@ -70,7 +77,11 @@ export function createGrpcServer(rpcs: RpcBinding[], deps: ServiceDeps, options:
     const method = definition[rpc.method];
     const input = contract.service.methods.find((m) => m.name === rpc.method)?.input;
     if (!input) throw new Error(`${rpc.method} is not in the contract image; run npm run build`);
-    service[rpc.method] = { ...method, requestDeserialize: strictDeserialize(input, method.requestDeserialize), responseSerialize: responseSerializer(rpc.method, method) };
+    service[rpc.method] = {
+      ...method,
+      requestDeserialize: strictDeserialize(input, method.requestDeserialize),
+      responseSerialize: responseSerializer(rpc.method, method),
+    };
     const env = callEnvFor(rpc, { deps, tracking, security, metrics }, options);
     const open = (call: Parameters<typeof grpcCallSource>[0]) => openCall(grpcCallSource(call), env);
     implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, open, deps.logger, actionsFor(rpc.method));

@@ -81,7 +81,9 @@ const BUILD_DIR = 'dist/';
 function resolveHandler(handler: unknown, codeRoot: string, where: string): unknown {
   const match = typeof handler === 'string' ? /^([\w./-]+)\.(\w+)$/.exec(handler) : null;
   if (!match || !match[1].startsWith(BUILD_DIR)) {
-    throw new ServerlessConfigError(`${where}: "handler" must read "${BUILD_DIR}<file>.<export>" (the built file in the package), got ${JSON.stringify(handler)}`);
+    throw new ServerlessConfigError(
+      `${where}: "handler" must read "${BUILD_DIR}<file>.<export>" (the built file in the package), got ${JSON.stringify(handler)}`,
+    );
   }
   const [, file, exportName] = match;
   let module: Record<string, unknown>;
@@ -107,7 +109,8 @@ function grpcBinding(name: string, code: unknown, config: Record<string, unknown
   checkKeys('grpc', config, ['method', 'timeoutMs'], where);
   const method = config.method;
   const kind = typeof method === 'string' ? methods.get(method) : undefined;
-  if (!kind) throw new ServerlessConfigError(`${where}: grpc method ${JSON.stringify(method)} is not in the service (it has: ${[...methods.keys()].join(', ')})`);
+  if (!kind)
+    throw new ServerlessConfigError(`${where}: grpc method ${JSON.stringify(method)} is not in the service (it has: ${[...methods.keys()].join(', ')})`);
   if (typeof code !== 'function') throw new ServerlessConfigError(`${where}: the handler of a grpc trigger must be a function`);
   const timeoutMs = config.timeoutMs;
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || timeoutMs < 0)) throw new ServerlessConfigError(`${where}: timeoutMs must be a number >= 0`);
@@ -117,7 +120,8 @@ function grpcBinding(name: string, code: unknown, config: Record<string, unknown
 function logBinding(name: string, code: unknown, config: Record<string, unknown>, where: string): LogBinding {
   checkKeys('log', config, ['topic', 'group', 'batchSize'], where);
   const { topic, group, batchSize } = config;
-  if (topic !== COMMANDS && topic !== EVENTS) throw new ServerlessConfigError(`${where}: log topic must be "${COMMANDS}" or "${EVENTS}", got ${JSON.stringify(topic)}`);
+  if (topic !== COMMANDS && topic !== EVENTS)
+    throw new ServerlessConfigError(`${where}: log topic must be "${COMMANDS}" or "${EVENTS}", got ${JSON.stringify(topic)}`);
   if (group !== undefined && (typeof group !== 'string' || group === '')) throw new ServerlessConfigError(`${where}: a log trigger's "group" must be a name`);
   if (!Number.isInteger(batchSize) || (batchSize as number) < 1) throw new ServerlessConfigError(`${where}: batchSize must be a positive integer`);
   const fn = code as Partial<LogFunction>;

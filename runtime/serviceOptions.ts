@@ -58,14 +58,22 @@ export const OPTION_SPECS = {
   'tls-ca': { env: 'USERSVC_TLS_CA', default: '', help: 'CA (PEM) that signs client certificates' },
   'require-client-cert': { env: 'USERSVC_REQUIRE_CLIENT_CERT', default: 'false', help: 'mutual TLS: refuse clients without a certificate from --tls-ca' },
   'insecure-anywhere': { env: 'USERSVC_INSECURE_ANYWHERE', default: 'false', help: 'allow plaintext on a non-loopback address' },
-  'no-auto-rebuild': { env: 'USERSVC_NO_AUTO_REBUILD', default: 'false', help: 'refuse to start when a view is corrupt or out of step with the log, instead of rebuilding it' },
+  'no-auto-rebuild': {
+    env: 'USERSVC_NO_AUTO_REBUILD',
+    default: 'false',
+    help: 'refuse to start when a view is corrupt or out of step with the log, instead of rebuilding it',
+  },
   'metrics-addr': { env: 'USERSVC_METRICS_ADDR', default: '', help: 'host:port to serve Prometheus metrics on (GET /metrics)' },
   authz: { env: 'USERSVC_AUTHZ', default: '', help: 'access policy file (YAML): tokens, certificates, grants' },
   'max-streams-per-identity': { env: 'USERSVC_MAX_STREAMS_PER_IDENTITY', default: '100', help: 'open streams one caller may hold' },
   'max-concurrent-streams': { env: 'USERSVC_MAX_CONCURRENT_STREAMS', default: '100', help: 'concurrent calls on one HTTP/2 connection' },
   'keepalive-ms': { env: 'USERSVC_KEEPALIVE_MS', default: '60000', help: 'ping a connection quiet this long (dead peers are dropped)' },
   'slow-reader-ms': { env: 'USERSVC_SLOW_READER_MS', default: '30000', help: 'cut off a stream whose client reads nothing this long' },
-  'bookmark-ms': { env: 'USERSVC_BOOKMARK_MS', default: '1000', help: 'send a watcher a Progress bookmark after its filter skipped changes and nothing was sent this long' },
+  'bookmark-ms': {
+    env: 'USERSVC_BOOKMARK_MS',
+    default: '1000',
+    help: 'send a watcher a Progress bookmark after its filter skipped changes and nothing was sent this long',
+  },
   'feed-window': { env: 'USERSVC_FEED_WINDOW', default: '10000', help: 'newest changes kept in memory for subscribers (further behind, they read the log)' },
   'idle-timeout-ms': { env: 'USERSVC_IDLE_TIMEOUT_MS', default: '300000', help: 'close a connection with no calls for this long' },
   log: { env: 'USERSVC_LOG', default: 'embedded', help: 'the log: embedded (a SQLite file in --data) or kafka' },
@@ -100,7 +108,10 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
     autoRebuild: !flag('no-auto-rebuild', value('no-auto-rebuild')),
     authzFile: file('authz'),
     httpAddr: httpAddr || undefined,
-    corsOrigins: value('cors-origins').split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: value('cors-origins')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     metricsAddr: file('metrics-addr'),
     maxStreamsPerIdentity: positive('max-streams-per-identity', value('max-streams-per-identity')),
     maxConcurrentStreams: positive('max-concurrent-streams', value('max-concurrent-streams')),
@@ -112,7 +123,10 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
     dataDir: path.resolve(value('data')),
     log,
     kafka: {
-      brokers: value('brokers').split(',').map((b) => b.trim()).filter(Boolean),
+      brokers: value('brokers')
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
       prefix: value('kafka-prefix'),
       eventPartitions: positive('kafka-partitions', value('kafka-partitions')),
       replicationFactor: positive('kafka-replication', value('kafka-replication')),

@@ -48,10 +48,18 @@ export async function ensureViewsInStep(log: EventLog, files: string[], options:
       // Cursors handed out before name offsets the log now lacks, or will give to other events.
       const before = log.identity;
       await log.renewIdentity();
-      logger.warn('the log lost events it once held: it has a new identity, and cursors issued before are refused with OUT_OF_RANGE', { before, after: log.identity });
+      logger.warn('the log lost events it once held: it has a new identity, and cursors issued before are refused with OUT_OF_RANGE', {
+        before,
+        after: log.identity,
+      });
     }
     const started = Date.now();
-    const sum = await rebuildViews(log, files, (p) => logger.info('rebuilding views', { events: p.events, cursor: p.cursor.toString(), elapsed_ms: p.elapsedMs }), false);
+    const sum = await rebuildViews(
+      log,
+      files,
+      (p) => logger.info('rebuilding views', { events: p.events, cursor: p.cursor.toString(), elapsed_ms: p.elapsedMs }),
+      false,
+    );
     logger.info('views rebuilt from the log', { files: files.map((f) => path.basename(f)), elapsed_ms: Date.now() - started, ...(sum ?? {}) });
   } catch (error) {
     // A record of the log that fails its checksum: nothing can be rebuilt from it.
@@ -96,17 +104,23 @@ async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; en
     const problems = integrityCheck(db);
     if (problems.length > 0) return outOfStep(`is corrupt (SQLite integrity_check: ${problems.join('; ')})`);
     const identity = readViewLogIdentity(db);
-    if (identity !== undefined && identity !== log.identity) return outOfStep(`was folded from another log (log identity ${identity}; this log is ${log.identity})`);
+    if (identity !== undefined && identity !== log.identity)
+      return outOfStep(`was folded from another log (log identity ${identity}; this log is ${log.identity})`);
     const cursor = readAppliedCursor(db);
     const known = new Set(bounds.end.partitions());
     const unknown = cursor.partitions().filter((p) => !known.has(p));
     if (unknown.length > 0) return outOfStep(`has applied partitions ${unknown.join(', ')} of ${EVENTS}, which the log does not have`);
     if (!bounds.end.covers(cursor)) {
-      return { reason: `is ahead of the log: it has applied up to ${cursor}, and the log ends at ${bounds.end} (a log restored from an older copy, or its WAL lost)`, logRolledBack: true };
+      return {
+        reason: `is ahead of the log: it has applied up to ${cursor}, and the log ends at ${bounds.end} (a log restored from an older copy, or its WAL lost)`,
+        logRolledBack: true,
+      };
     }
     if (!cursor.covers(bounds.start)) {
       // A rebuild would start at the log's start and miss what came before it: refused, whatever the flags.
-      throw new DataError(`${file} is behind the start of the log: it has applied up to ${cursor}, and the log now starts at ${bounds.start}; the events between are gone, so neither this view nor a rebuild would be complete. Restore the log from a backup`);
+      throw new DataError(
+        `${file} is behind the start of the log: it has applied up to ${cursor}, and the log now starts at ${bounds.start}; the events between are gone, so neither this view nor a rebuild would be complete. Restore the log from a backup`,
+      );
     }
     const differs = await compareLastEvents(db, log, bounds.end);
     return differs ? { reason: differs, logRolledBack: true } : undefined;
@@ -156,8 +170,10 @@ async function compareLastEvents(db: Db, log: EventLog, end: Cursor): Promise<st
   }
   for (const [partition, { offset, event }] of last) {
     const value = found.get(partition);
-    if (!value && stop.signal.aborted) throw new UnavailableError(`could not read ${EVENTS} at ${partition}:${offset} within ${READ_LIMIT_MS / 1000} s to check the view against it`);
-    if (!value || !event.equals(value)) return `differs from the log at ${partition}:${offset} (the event it applied there is not the log's: a log restored from another copy, or rewritten)`;
+    if (!value && stop.signal.aborted)
+      throw new UnavailableError(`could not read ${EVENTS} at ${partition}:${offset} within ${READ_LIMIT_MS / 1000} s to check the view against it`);
+    if (!value || !event.equals(value))
+      return `differs from the log at ${partition}:${offset} (the event it applied there is not the log's: a log restored from another copy, or rewritten)`;
   }
   return undefined;
 }

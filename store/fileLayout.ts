@@ -24,7 +24,9 @@ export function readLayout(db: Db, file: string, layout: Layout): number {
   const version = db.pragma('user_version', { simple: true }) as number;
   const application = db.pragma('application_id', { simple: true }) as number;
   if (application !== 0 && application !== APPLICATION_ID) {
-    throw new DataError(`${file} is not a usersvc ${layout.kind} file (its SQLite application_id is ${application}); move it away or point --data at the right directory`);
+    throw new DataError(
+      `${file} is not a usersvc ${layout.kind} file (its SQLite application_id is ${application}); move it away or point --data at the right directory`,
+    );
   }
   if (version > layout.current) {
     throw new DataError(

@@ -28,4 +28,5 @@ function check(db: Db, pragma: 'quick_check' | 'integrity_check', limit: number)
 }
 
 /** SQLite's error codes that mean the file's bytes are damaged, not that the call was wrong. */
-export const isCorruption = (error: unknown): boolean => ['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX'].includes(String((error as { code?: unknown }).code));
+export const isCorruption = (error: unknown): boolean =>
+  ['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX'].includes(String((error as { code?: unknown }).code));

@@ -34,7 +34,12 @@ export interface OutcomeRow {
 /** Throws DamagedRowError when an outcome row's values fail their CRC. */
 export function checkOutcomeRow(row: OutcomeRow): void {
   // Types first: a flipped bit can turn TEXT into a BLOB of the same bytes (or the reverse), with the same CRC.
-  const typed = typeof row.command_id === 'string' && (row.request_id === null || typeof row.request_id === 'string') && Buffer.isBuffer(row.event) && Number.isInteger(row.partition) && Number.isInteger(row.offset);
+  const typed =
+    typeof row.command_id === 'string' &&
+    (row.request_id === null || typeof row.request_id === 'string') &&
+    Buffer.isBuffer(row.event) &&
+    Number.isInteger(row.partition) &&
+    Number.isInteger(row.offset);
   if (!typed || row.crc !== outcomeRowCrc(row.command_id, row.request_id, row.partition, row.offset, row.event)) {
     throw new DamagedRowError(`the outcome row of command ${JSON.stringify(row.command_id)}`);
   }

@@ -77,7 +77,14 @@ export function createProjection(db: Db) {
       fresh.push(positioned);
       applyChange(event);
       const requestId = event.request_id || null;
-      outcomes.add(event.command_id, requestId, partition, offset, positioned.bytes, outcomeRowCrc(event.command_id, requestId, partition, offset, positioned.bytes));
+      outcomes.add(
+        event.command_id,
+        requestId,
+        partition,
+        offset,
+        positioned.bytes,
+        outcomeRowCrc(event.command_id, requestId, partition, offset, positioned.bytes),
+      );
     }
     users.flush();
     outcomes.flush();

@@ -6,7 +6,16 @@ import { crc32 } from 'node:zlib';
  * would be served, or worse, read by the decider for email uniqueness and turned into a wrong
  * event on the log. Each row carries the CRC of its values, checked whenever it is read.
  */
-export function userRowCrc(id: string, email: string, emailLower: string, name: string, plan: number, createdAt: number, updatedAt: number, version: number): number {
+export function userRowCrc(
+  id: string,
+  email: string,
+  emailLower: string,
+  name: string,
+  plan: number,
+  createdAt: number,
+  updatedAt: number,
+  version: number,
+): number {
   return crc32(`${id}\0${email}\0${emailLower}\0${name}\0${plan}\0${createdAt}\0${updatedAt}\0${version}`);
 }
 

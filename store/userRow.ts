@@ -32,7 +32,9 @@ export function userFromRow(row: UserRow): User {
 export function checkUserRow(row: UserRow): void {
   // Types first: one flipped bit turns a TEXT column's serial type into a BLOB's of the same bytes,
   // which reads back as a Buffer whose text (and so CRC) is unchanged.
-  const typed = [row.id, row.email, row.email_lower, row.name].every((v) => typeof v === 'string') && [row.plan, row.created_at, row.updated_at, row.version].every(Number.isInteger);
+  const typed =
+    [row.id, row.email, row.email_lower, row.name].every((v) => typeof v === 'string') &&
+    [row.plan, row.created_at, row.updated_at, row.version].every(Number.isInteger);
   if (!typed || row.crc !== userRowCrc(row.id, row.email, row.email_lower, row.name, row.plan, row.created_at, row.updated_at, row.version)) {
     throw new DamagedRowError(`the users row of ${JSON.stringify(row.id)}`);
   }
@@ -40,6 +42,15 @@ export function checkUserRow(row: UserRow): void {
 
 /** A user as the values of a `users` row, in column order (positional binding is the cheap kind), its CRC last. */
 export function userRowValues(user: User): [string, string, string, string, number, number, number, number, number] {
-  const values = [user.id, user.email, user.email.toLowerCase(), user.name, user.plan, millisFromTimestamp(user.created_at), millisFromTimestamp(user.updated_at), Number(user.version)] as const;
+  const values = [
+    user.id,
+    user.email,
+    user.email.toLowerCase(),
+    user.name,
+    user.plan,
+    millisFromTimestamp(user.created_at),
+    millisFromTimestamp(user.updated_at),
+    Number(user.version),
+  ] as const;
   return [...values, userRowCrc(...values)];
 }

@@ -37,7 +37,9 @@ export class UserSnapshot {
   /** Up to `limit` users after `afterId` in id order, matching `where`. */
   page(where: SqlWhere, afterId: string, limit: number): User[] {
     return readView(this.file, () =>
-      (this.db.prepare(`SELECT * FROM users WHERE id > ? AND ${where.sql} ORDER BY id LIMIT ?`).all(afterId, ...where.params, limit) as UserRow[]).map(userFromRow),
+      (this.db.prepare(`SELECT * FROM users WHERE id > ? AND ${where.sql} ORDER BY id LIMIT ?`).all(afterId, ...where.params, limit) as UserRow[]).map(
+        userFromRow,
+      ),
     );
   }
 

@@ -33,7 +33,13 @@ export class ViewWaiters {
       set.add(settle);
       this.byKey.set(k, set);
     }
-    return withDeadline(promise, deadline, signal, 'waiting for the write to be applied (it may still be: retry with the same request_id to learn its outcome)', release);
+    return withDeadline(
+      promise,
+      deadline,
+      signal,
+      'waiting for the write to be applied (it may still be: retry with the same request_id to learn its outcome)',
+      release,
+    );
   }
 
   waitForCursor(current: Cursor, cursor: Cursor, deadline: number, signal?: AbortSignal): Promise<void> {

@@ -39,8 +39,15 @@ function startGrpc(): Promise<string> {
     callback(null, user);
   };
   const syncMethod = { ...service.SyncUsers, responseSerialize: encodeOnce(service.SyncUsers.responseSerialize) };
-  server.addService({ ...service, SyncUsers: syncMethod }, { GetUser: echo, CreateUser: create, ListUsers: list, SyncUsers: sync } as grpc.UntypedServiceImplementation);
-  return new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) => (e ? reject(e) : resolve(`127.0.0.1:${port}`))));
+  server.addService({ ...service, SyncUsers: syncMethod }, {
+    GetUser: echo,
+    CreateUser: create,
+    ListUsers: list,
+    SyncUsers: sync,
+  } as grpc.UntypedServiceImplementation);
+  return new Promise((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) => (e ? reject(e) : resolve(`127.0.0.1:${port}`))),
+  );
 }
 
 function startHttp(): Promise<string> {

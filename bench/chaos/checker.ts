@@ -43,8 +43,11 @@ export function checkHistory(writes: WriteRecord[], reads: ReadRecord[], events:
   for (const [commandId, list] of byCommand) {
     if (list.length > 1 && (byRequest.get(list[0].requestId)?.length ?? 0) <= 1) {
       duplicated++;
-      findings.push(`duplicate: command ${commandId} (request ${list[0].requestId}) has ${list.length} events (${list.map((e) => `${e.kind} v${e.version} p${e.partition}@${e.offset}`).join(', ')})`);
-    } else if (list.length > 1) findings.push(`  same command ${commandId}: ${list.map((e) => `${e.kind} v${e.version} p${e.partition}@${e.offset}`).join(', ')}`);
+      findings.push(
+        `duplicate: command ${commandId} (request ${list[0].requestId}) has ${list.length} events (${list.map((e) => `${e.kind} v${e.version} p${e.partition}@${e.offset}`).join(', ')})`,
+      );
+    } else if (list.length > 1)
+      findings.push(`  same command ${commandId}: ${list.map((e) => `${e.kind} v${e.version} p${e.partition}@${e.offset}`).join(', ')}`);
   }
   for (const w of writes) {
     const found = byRequest.get(w.requestId) ?? [];
@@ -52,7 +55,9 @@ export function checkHistory(writes: WriteRecord[], reads: ReadRecord[], events:
       const match = found.find((e) => e.kind !== 'command_rejected' && e.version === w.version && e.userId === w.userId);
       if (!match) {
         lost++;
-        findings.push(`lost: ${w.method} ${w.requestId} acknowledged at version ${w.version} of ${w.userId}; the log has ${found.map((e) => `${e.kind} v${e.version}`).join(', ') || 'nothing'}`);
+        findings.push(
+          `lost: ${w.method} ${w.requestId} acknowledged at version ${w.version} of ${w.userId}; the log has ${found.map((e) => `${e.kind} v${e.version}`).join(', ') || 'nothing'}`,
+        );
       }
     } else if (found.length === 0) indeterminateAbsent++;
     else if (found.length === 1) indeterminateApplied++;

@@ -123,7 +123,12 @@ export class Load {
         const at = Date.now();
         const push = (verdict: ReadRecord['verdict'], detail?: string) => this.reads.push({ requestId: write.requestId, replica, at, verdict, detail });
         try {
-          const { response } = await unary(client, 'GetUser', { id: write.userId }, { timeoutMs: READ_DEADLINE_MS, metadata: { 'users-min-cursor': write.cursor! } });
+          const { response } = await unary(
+            client,
+            'GetUser',
+            { id: write.userId },
+            { timeoutMs: READ_DEADLINE_MS, metadata: { 'users-min-cursor': write.cursor! } },
+          );
           const seen = Number(response.version);
           // A deleted user must not be found; any other write must be seen at its version or later.
           if (write.method === 'DeleteUser') push('stale', `found at version ${seen} after its deletion at ${write.version}`);

@@ -24,14 +24,25 @@ export interface LoggedEvent {
  */
 export async function readEventLog(brokers: string[], prefix: string, scratchDir: string): Promise<LoggedEvent[]> {
   const options = resolveOptions({ log: 'kafka', brokers: brokers.join(','), 'kafka-prefix': prefix, data: scratchDir }, {});
-  const log = await openLog(options, createLogger('error', () => {}));
+  const log = await openLog(
+    options,
+    createLogger('error', () => {}),
+  );
   const events: LoggedEvent[] = [];
   try {
     await readToEnd(log, EVENTS, Cursor.empty, (batch) => {
       for (const record of batch.records) {
         const event = decodeEvent(record);
         const user = userOf(event);
-        events.push({ requestId: event.request_id, commandId: event.command_id, kind: event.kind, userId: user?.id, version: user ? Number(user.version) : undefined, partition: record.partition, offset: record.offset });
+        events.push({
+          requestId: event.request_id,
+          commandId: event.command_id,
+          kind: event.kind,
+          userId: user?.id,
+          version: user ? Number(user.version) : undefined,
+          partition: record.partition,
+          offset: record.offset,
+        });
       }
     });
   } finally {

@@ -37,7 +37,10 @@ export function faultRow(window: FaultWindow, writes: WriteRecord[], cpuBusyPerc
   const firstFailure = inWindow.find((w) => !w.ok);
   const recovered = firstFailure && inWindow.filter((w) => w.ok && w.startedAt >= firstFailure.startedAt).sort((a, b) => a.endedAt - b.endedAt)[0];
   const unavailableMs = firstFailure ? (recovered?.endedAt ?? window.to) - firstFailure.startedAt : 0;
-  const after = inWindow.filter((w) => w.ok && w.startedAt < window.from + MINUTE_MS).map((w) => w.endedAt - w.startedAt).sort((a, b) => a - b);
+  const after = inWindow
+    .filter((w) => w.ok && w.startedAt < window.from + MINUTE_MS)
+    .map((w) => w.endedAt - w.startedAt)
+    .sort((a, b) => a - b);
   return {
     fault: window.name,
     unavailableS: Math.round(unavailableMs / 100) / 10,
@@ -55,7 +58,10 @@ export function table(rows: FaultRow[], verdict: SetVerdict, extra: string[]): s
   const lines = [
     '| fault | write unavailability (s) | slowest write (ms) | p50 / p99 write (ms), minute after | acked | failed | acked while forbidden | machine CPU busy |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.fault} | ${r.unavailableS} | ${r.maxLatencyMs} | ${r.p50Ms} / ${r.p99Ms} | ${r.acked} | ${r.failed} | ${r.forbiddenAcks} | ${r.cpuBusyPercent}% |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.fault} | ${r.unavailableS} | ${r.maxLatencyMs} | ${r.p50Ms} / ${r.p99Ms} | ${r.acked} | ${r.failed} | ${r.forbiddenAcks} | ${r.cpuBusyPercent}% |`,
+    ),
     '',
     `| acknowledged | lost | duplicated | indeterminate: absent | indeterminate: applied once | reads fresh | reads stale | reads failed |`,
     '|---:|---:|---:|---:|---:|---:|---:|---:|',

@@ -96,7 +96,8 @@ async function main(): Promise<number> {
       }
       // Each fault's row measures that fault alone: the next one waits until writes are steady.
       const undone = Date.now();
-      if (await settled(load, RECOVERY_LIMIT_MS)) progress(`  undone; writes steady ${((Date.now() - undone) / 1000).toFixed(1)} s later; ${settleMs / 1000} s of load before the next`);
+      if (await settled(load, RECOVERY_LIMIT_MS))
+        progress(`  undone; writes steady ${((Date.now() - undone) / 1000).toFixed(1)} s later; ${settleMs / 1000} s of load before the next`);
       else {
         progress(`  writes not steady ${RECOVERY_LIMIT_MS / 1000} s after the fault was undone`);
         unrecovered.push(`writes not steady ${RECOVERY_LIMIT_MS / 1000} s after "${fault.name}" was undone`);
@@ -113,7 +114,11 @@ async function main(): Promise<number> {
     const sums = await settledChecksums(replicas.addrs.map((_, i) => replicas.dataDir(i)));
     progress(`checksums: ${sums.map((s) => `${s.checksum.slice(0, 12)} (cursor ${s.cursor}, ${s.users} users)`).join('; ')}`);
     // A rebuild that fails is a finding (the log cannot be replayed), not the end of the checks.
-    const rebuilt = await rebuiltChecksum(kafkaArgs, runDir).catch((error: Error) => ({ checksum: `rebuild failed: ${error.message.trim()}`, cursor: '', users: 0 }));
+    const rebuilt = await rebuiltChecksum(kafkaArgs, runDir).catch((error: Error) => ({
+      checksum: `rebuild failed: ${error.message.trim()}`,
+      cursor: '',
+      users: 0,
+    }));
     const rebuiltText = rebuilt.cursor ? rebuilt.checksum.slice(0, 16) : rebuilt.checksum;
     progress(`fresh rebuild: ${rebuiltText} (cursor ${rebuilt.cursor}, ${rebuilt.users} users)`);
     const events = await readEventLog(cluster.brokers, prefix, path.join(runDir, 'log-reader'));
@@ -124,7 +129,11 @@ async function main(): Promise<number> {
 
     const identity = load.writes.find((w) => w.cursor)?.cursor?.split('@')[1];
     const partitions = [...new Set(events.map((e) => e.partition))];
-    const startCursor = `${[0, 1, 2, ...partitions].filter((p, i, all) => all.indexOf(p) === i).sort().map((p) => `${p}:0`).join(',')}${identity ? `@${identity}` : ''}`;
+    const startCursor = `${[0, 1, 2, ...partitions]
+      .filter((p, i, all) => all.indexOf(p) === i)
+      .sort()
+      .map((p) => `${p}:0`)
+      .join(',')}${identity ? `@${identity}` : ''}`;
     const expected = new Set(events.filter((e) => e.userId).map((e) => `${e.userId}@${e.version}`));
     for (const addr of replicas.addrs) verdict.findings.push(...(await checkFeed(addr, startCursor, expected)));
     verdict.findings.push(...unrecovered);

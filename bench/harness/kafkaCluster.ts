@@ -46,7 +46,8 @@ export class KafkaCluster {
   nodeOf(port: number | string): number {
     const value = typeof port === 'number' ? port : Number(port.slice(port.lastIndexOf(':') + 1));
     const n = (value - this.options.basePort) / 2 + 1;
-    if (!Number.isInteger(n) || n < 1 || n > this.options.nodes) throw new Error(`no node of this cluster listens on ${port} (brokers: ${this.brokers.join(', ')})`);
+    if (!Number.isInteger(n) || n < 1 || n > this.options.nodes)
+      throw new Error(`no node of this cluster listens on ${port} (brokers: ${this.brokers.join(', ')})`);
     return n;
   }
 
@@ -175,7 +176,14 @@ export class KafkaCluster {
     const order = [1, 2, 3].sort((a, b) => Number(this.faulty.has(a)) - Number(this.faulty.has(b)));
     let lastError: unknown;
     for (const n of order) {
-      const kafka = new Kafka({ clientId: 'kafka-cluster', brokers: [`127.0.0.1:${this.portOf(n)}`], logLevel: logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 3000, retry: { retries: 2, initialRetryTime: 100 } });
+      const kafka = new Kafka({
+        clientId: 'kafka-cluster',
+        brokers: [`127.0.0.1:${this.portOf(n)}`],
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: 1000,
+        requestTimeout: 3000,
+        retry: { retries: 2, initialRetryTime: 100 },
+      });
       const admin = kafka.admin();
       try {
         await admin.connect();

@@ -8,9 +8,20 @@ import type { LoadResult } from './h2load';
  * Drives `concurrency` calls in flight from `processes` client processes at once, started
  * together; throughput is every call over the span from the first start to the last end.
  */
-export async function clientFleet(task: Omit<WorkerTask, 'concurrency' | 'calls' | 'tag'>, concurrency: number, calls: number, processes: number, tag: string): Promise<LoadResult> {
+export async function clientFleet(
+  task: Omit<WorkerTask, 'concurrency' | 'calls' | 'tag'>,
+  concurrency: number,
+  calls: number,
+  processes: number,
+  tag: string,
+): Promise<LoadResult> {
   const workers = Array.from({ length: processes }, (_, i) => {
-    const share: WorkerTask = { ...task, concurrency: Math.max(1, Math.round(concurrency / processes)), calls: Math.round(calls / processes), tag: `${tag}-${i}` };
+    const share: WorkerTask = {
+      ...task,
+      concurrency: Math.max(1, Math.round(concurrency / processes)),
+      calls: Math.round(calls / processes),
+      tag: `${tag}-${i}`,
+    };
     return fork(path.join(__dirname, 'clientWorker.js'), [JSON.stringify(share)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   });
   const message = (worker: (typeof workers)[number], type: string) =>

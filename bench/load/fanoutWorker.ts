@@ -74,7 +74,9 @@ function messageReader(onMessage: (message: Buffer) => void): (chunk: Buffer) =>
 async function run(task: FanoutTask): Promise<void> {
   // The server allows 100 concurrent streams per connection; a connection per 50 subscribers stays under it.
   const sessions = Array.from({ length: Math.ceil(task.count / 50) }, () => http2.connect(`http://${task.addr}`));
-  const subscribe = grpcFrame((grpcDefinition()[SERVICE_NAME] as grpc.ServiceDefinition).SyncUsers.requestSerialize({ subscribe: { cursor: '', filter: `name : "${task.tag}"` } }));
+  const subscribe = grpcFrame(
+    (grpcDefinition()[SERVICE_NAME] as grpc.ServiceDefinition).SyncUsers.requestSerialize({ subscribe: { cursor: '', filter: `name : "${task.tag}"` } }),
+  );
   const latenciesMs: number[] = [];
   const tagged = `${task.tag} `;
   const streams: http2.ClientHttp2Stream[] = [];
@@ -102,7 +104,8 @@ async function run(task: FanoutTask): Promise<void> {
       );
       const status = (headers: http2.IncomingHttpHeaders) => {
         const code = headers['grpc-status'];
-        if (code !== undefined && code !== '0' && !stopping) reject(new Error(`SyncUsers ended with grpc-status ${code}: ${decodeURIComponent(String(headers['grpc-message'] ?? ''))}`));
+        if (code !== undefined && code !== '0' && !stopping)
+          reject(new Error(`SyncUsers ended with grpc-status ${code}: ${decodeURIComponent(String(headers['grpc-message'] ?? ''))}`));
       };
       stream.on('response', status);
       stream.on('trailers', status);

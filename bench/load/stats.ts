@@ -7,4 +7,3 @@ export function percentiles(samples: number[]): { p50: number; p99: number; max:
 }
 
 export const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
-

@@ -1,6 +1,7 @@
 import type { Measurement, Ratio } from '../suites/context';
 
-const num = (n: number | undefined, digits = 2) => (n === undefined || Number.isNaN(n) ? '' : n >= 100 ? Math.round(n).toLocaleString('en') : String(Number(n.toFixed(digits))));
+const num = (n: number | undefined, digits = 2) =>
+  n === undefined || Number.isNaN(n) ? '' : n >= 100 ? Math.round(n).toLocaleString('en') : String(Number(n.toFixed(digits)));
 
 /** The measurements as Markdown tables, one per group, and the targets with their verdicts. */
 export function markdownTables(measurements: Measurement[], ratios: Ratio[]): string {
@@ -12,7 +13,10 @@ export function markdownTables(measurements: Measurement[], ratios: Ratio[]): st
       '',
       '| what | rate | p50 ms | p99 ms | server CPU ms per item | load generator CPU ms per item | bytes per message | note |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
-      ...rows.map((m) => `| ${m.name} | ${num(m.rate)} ${m.unit} | ${num(m.p50ms)} | ${num(m.p99ms)} | ${num(m.serverCpuMs, 4)} | ${num(m.loadCpuMs, 4)} | ${num(m.bytesPerMessage, 1)} | ${m.note ?? ''} |`),
+      ...rows.map(
+        (m) =>
+          `| ${m.name} | ${num(m.rate)} ${m.unit} | ${num(m.p50ms)} | ${num(m.p99ms)} | ${num(m.serverCpuMs, 4)} | ${num(m.loadCpuMs, 4)} | ${num(m.bytesPerMessage, 1)} | ${m.note ?? ''} |`,
+      ),
     ];
     return lines.join('\n');
   });

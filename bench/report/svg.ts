@@ -18,7 +18,9 @@ export function barChart(title: string, rows: { label: string; value: number; te
       return `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(r.label)}</text><rect x="${left}" y="${y}" width="${Math.max(1, x(r.value) - left)}" height="${barHeight}" fill="${COLORS[i % COLORS.length]}"/><text x="${x(r.value) + 4}" y="${y + 15}">${esc(r.text)}</text>`;
     })
     .join('');
-  const line = target ? `<line x1="${x(target.value)}" x2="${x(target.value)}" y1="${top - 8}" y2="${height - 24}" stroke="#333" stroke-dasharray="4 3"/><text x="${x(target.value) + 3}" y="${top - 10}" font-size="11">${esc(target.label)}</text>` : '';
+  const line = target
+    ? `<line x1="${x(target.value)}" x2="${x(target.value)}" y1="${top - 8}" y2="${height - 24}" stroke="#333" stroke-dasharray="4 3"/><text x="${x(target.value) + 3}" y="${top - 10}" font-size="11">${esc(target.label)}</text>`
+    : '';
   return svg(width, height, title, bars + line);
 }
 
@@ -58,10 +60,15 @@ export function latencyCdf(title: string, series: { label: string; samples: numb
     for (const m of [1, 2, 5]) {
       const v = m * 10 ** e;
       if (Math.log10(v) < lo || Math.log10(v) > hi) continue;
-      ticks.push(`<line x1="${x(v)}" x2="${x(v)}" y1="${top}" y2="${height - bottom}" stroke="#eee"/><text x="${x(v)}" y="${height - bottom + 14}" text-anchor="middle" font-size="10">${v < 1 ? v.toFixed(2) : v}</text>`);
+      ticks.push(
+        `<line x1="${x(v)}" x2="${x(v)}" y1="${top}" y2="${height - bottom}" stroke="#eee"/><text x="${x(v)}" y="${height - bottom + 14}" text-anchor="middle" font-size="10">${v < 1 ? v.toFixed(2) : v}</text>`,
+      );
     }
   }
-  const quantiles = [0.5, 0.9, 0.99].map((q) => `<line x1="${left}" x2="${width - right}" y1="${y(q)}" y2="${y(q)}" stroke="#ddd" stroke-dasharray="3 3"/><text x="${left - 4}" y="${y(q) + 4}" text-anchor="end" font-size="10">p${Math.round(q * 100)}</text>`);
+  const quantiles = [0.5, 0.9, 0.99].map(
+    (q) =>
+      `<line x1="${left}" x2="${width - right}" y1="${y(q)}" y2="${y(q)}" stroke="#ddd" stroke-dasharray="3 3"/><text x="${left - 4}" y="${y(q) + 4}" text-anchor="end" font-size="10">p${Math.round(q * 100)}</text>`,
+  );
   const axis = `<text x="${(left + width - right) / 2}" y="${height - bottom + 28}" text-anchor="middle" font-size="11">latency, ms (log scale)</text>`;
   return svg(width, height + 14 + Math.ceil(series.length / 2) * 16, title, ticks.join('') + quantiles.join('') + curves + axis);
 }

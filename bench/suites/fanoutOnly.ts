@@ -16,9 +16,25 @@ export function fanoutTargets(measurements: Measurement[]): Ratio[] {
   for (const m of measurements.filter((x) => x.group === 'fan-out' && x.name.startsWith('SyncUsers'))) {
     const subscribers = Number(/(\d+) subscribers/.exec(m.name)?.[1]);
     const [seen, expected] = (m.note ?? '').match(/[\d,]+/g)?.map((n) => Number(n.replace(/,/g, ''))) ?? [NaN, NaN];
-    out.push({ name: `fan-out to ${subscribers} subscribers: deliveries seen / sent`, ours: m.name, baseline: 'writes × subscribers', value: seen / expected, target: 1, op: '>=' });
+    out.push({
+      name: `fan-out to ${subscribers} subscribers: deliveries seen / sent`,
+      ours: m.name,
+      baseline: 'writes × subscribers',
+      value: seen / expected,
+      target: 1,
+      op: '>=',
+    });
     const limit = P99_LIMIT_MS[subscribers];
-    if (limit !== undefined) out.push({ name: `fan-out to ${subscribers} subscribers: p99 write-to-delivery`, ours: m.name, baseline: '', value: m.p99ms ?? NaN, target: limit, op: '<', unit: 'ms' });
+    if (limit !== undefined)
+      out.push({
+        name: `fan-out to ${subscribers} subscribers: p99 write-to-delivery`,
+        ours: m.name,
+        baseline: '',
+        value: m.p99ms ?? NaN,
+        target: limit,
+        op: '<',
+        unit: 'ms',
+      });
   }
   return out;
 }
@@ -42,7 +58,9 @@ export async function fanoutOnly(quick: boolean, tag: string, profileDir?: strin
     for (let round = 0; round < rounds; round++) {
       progress(`fan-out round ${round + 1} of ${rounds}`);
       for (const subscribers of [100, 1000]) {
-        runs.push(await fanoutBenchmark({ addr: server.addr, pid: server.child.pid!, subscribers, writes: quick ? 50 : 200, tag: `${tag}r${round}`, nodeArgs }));
+        runs.push(
+          await fanoutBenchmark({ addr: server.addr, pid: server.child.pid!, subscribers, writes: quick ? 50 : 200, tag: `${tag}r${round}`, nodeArgs }),
+        );
         runs.push(await fanoutBenchmark({ addr: bare.grpc, pid: bare.pid, subscribers, writes: quick ? 50 : 200, tag: `${tag}r${round}b`, bare: true }));
       }
     }
@@ -56,9 +74,15 @@ export async function fanoutOnly(quick: boolean, tag: string, profileDir?: strin
   process.stdout.write(`${markdownTables(measurements, targets)}\n${targets.map(verdictLine).join('\n')}\n`);
   const outDir = path.join(packageRoot(), 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
-  const machine = `${os.cpus().length} cores, Node.js ${process.version}, load average ${os.loadavg().map((n) => n.toFixed(2)).join(' ')} at the end`;
+  const machine = `${os.cpus().length} cores, Node.js ${process.version}, load average ${os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')} at the end`;
   const command = `npm run bench -- --only fanout --rounds ${rounds}${quick ? ' --quick' : ''}`;
-  writeFileSync(path.join(outDir, 'fanout.json'), `${JSON.stringify({ date: new Date().toISOString(), command, machine, targets, measurements: measurements.map(({ latenciesMs: _l, ...m }) => m) }, null, 2)}\n`);
+  writeFileSync(
+    path.join(outDir, 'fanout.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), command, machine, targets, measurements: measurements.map(({ latenciesMs: _l, ...m }) => m) }, null, 2)}\n`,
+  );
   progress(`fan-out done in ${Math.round((Date.now() - started) / 1000)} s; bench/results/fanout.json written`);
 }
 

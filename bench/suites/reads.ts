@@ -9,9 +9,15 @@ const getUserBody = (id: string) => grpcFrame(encodeMessage(messageType('userser
  * Unary reads with h2load: bare grpc-js vs our GetUser (4 connections x 32 streams, the load of
  * issue 6's baseline), and bare Node http JSON vs our gateway's GET (64 HTTP/1.1 connections).
  */
-export async function readBenchmarks(env: { ours: { addr: string; httpAddr: string; pid: number }; bare: { grpc: string; http: string; pid: number }; id: string; requests: number }): Promise<Measurement[]> {
+export async function readBenchmarks(env: {
+  ours: { addr: string; httpAddr: string; pid: number };
+  bare: { grpc: string; http: string; pid: number };
+  id: string;
+  requests: number;
+}): Promise<Measurement[]> {
   const out: Measurement[] = [];
-  const grpcRun = (addr: string, requests: number) => h2load({ url: `http://${addr}/userservice.UserService/GetUser`, requests, clients: 4, streams: 32, body: getUserBody(env.id), headers: GRPC_HEADERS });
+  const grpcRun = (addr: string, requests: number) =>
+    h2load({ url: `http://${addr}/userservice.UserService/GetUser`, requests, clients: 4, streams: 32, body: getUserBody(env.id), headers: GRPC_HEADERS });
   const httpRun = (addr: string, path: string, requests: number) => h2load({ url: `http://${addr}${path}`, requests, clients: 64, streams: 1, h1: true });
   for (const [name, addr, pid] of [
     ['bare grpc-js unary', env.bare.grpc, env.bare.pid],

@@ -16,18 +16,32 @@ const BATCH = 10_000;
 
 /** Writes `count` UserCreated events straight onto the log (as the decider would), in batches. */
 export async function seedEvents(args: string[], count: number): Promise<void> {
-  const log = await openLog(resolveOptions(flagsOf(args)), createLogger('warn', () => {}));
+  const log = await openLog(
+    resolveOptions(flagsOf(args)),
+    createLogger('warn', () => {}),
+  );
   try {
     const started = Date.now();
     for (let done = 0; done < count; done += BATCH) {
       const records = Array.from({ length: Math.min(BATCH, count - done) }, (_, j) => {
         const i = done + j;
         const at = { seconds: 1_764_000_000 + i, nanos: 0 };
-        const user = { id: `u${String(i).padStart(20, '0')}`, email: `user${i}@replay.example`, name: `Replayed ${i}`, plan: 1 + (i % 3), created_at: at, updated_at: at, version: 1 };
+        const user = {
+          id: `u${String(i).padStart(20, '0')}`,
+          email: `user${i}@replay.example`,
+          name: `Replayed ${i}`,
+          plan: 1 + (i % 3),
+          created_at: at,
+          updated_at: at,
+          version: 1,
+        };
         return eventRecord({ command_id: `c${i}`, request_id: '', occurred_at: at, kind: 'user_created', user_created: { user } } as never);
       });
       await log.append(EVENTS, records);
-      if ((done / BATCH) % 20 === 0) progress(`  seeded ${done.toLocaleString('en')} of ${count.toLocaleString('en')} events (${Math.round(done / Math.max(0.001, (Date.now() - started) / 1000))}/s)`);
+      if ((done / BATCH) % 20 === 0)
+        progress(
+          `  seeded ${done.toLocaleString('en')} of ${count.toLocaleString('en')} events (${Math.round(done / Math.max(0.001, (Date.now() - started) / 1000))}/s)`,
+        );
     }
   } finally {
     await log.close();
@@ -55,16 +69,29 @@ export async function rebuild(label: string, args: string[], events: number): Pr
     child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`rebuild exited ${code}: ${text}`))));
   });
   const seconds = (Date.now() - started) / 1000;
-  const viewLine = stderr.trim().split('\n').filter((l) => l.startsWith('views:')).pop() ?? '';
+  const viewLine =
+    stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('views:'))
+      .pop() ?? '';
   const applied = Number(/views: (\d+) events applied/.exec(viewLine)?.[1]);
   if (applied !== events) throw new Error(`rebuild applied ${applied} events, not ${events}: ${stderr}`);
-  return { group: 'replay', name: `rebuild, ${label} (${events.toLocaleString('en')} events)`, rate: Number(/(\d+) events\/s/.exec(viewLine)?.[1]), unit: 'events/s', note: `events/s include the index build; whole command ${round(seconds, 1)} s${label === 'Kafka' ? ', the view copied to decider.db' : ''}` };
+  return {
+    group: 'replay',
+    name: `rebuild, ${label} (${events.toLocaleString('en')} events)`,
+    rate: Number(/(\d+) events\/s/.exec(viewLine)?.[1]),
+    unit: 'events/s',
+    note: `events/s include the index build; whole command ${round(seconds, 1)} s${label === 'Kafka' ? ', the view copied to decider.db' : ''}`,
+  };
 }
 
 /** Starts a server on a data directory and times spawn to its `listening` line; reports its RSS then. */
 export async function restartTime(dataDir: string, extra: string[]): Promise<{ seconds: number; rssBytes: number; viewBytes: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'serve', '--addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--data', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--data', dataDir, ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -17,12 +17,17 @@ export async function idleStreamMemory(streams: number): Promise<number> {
   progress(`memory per idle stream: ${streams} SyncUsers streams on a service in this process`);
   const collect = exposeGc();
   const dir = tempDir('bench-memory');
-  const service = await startService(resolveOptions({ data: dir, addr: '127.0.0.1:0', 'http-addr': '', 'log-level': 'warn' }), createLogger('warn', () => {}));
+  const service = await startService(
+    resolveOptions({ data: dir, addr: '127.0.0.1:0', 'http-addr': '', 'log-level': 'warn' }),
+    createLogger('warn', () => {}),
+  );
   try {
     const before = await settledHeap(collect);
     const processes = streams >= 200 ? 2 : 1;
     const workers = Array.from({ length: processes }, () =>
-      fork(path.join(__dirname, '..', 'load', 'fanoutWorker.js'), [JSON.stringify({ addr: service.addr, count: streams / processes, tag: 'idle' })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      fork(path.join(__dirname, '..', 'load', 'fanoutWorker.js'), [JSON.stringify({ addr: service.addr, count: streams / processes, tag: 'idle' })], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
     );
     const next = (worker: (typeof workers)[number], type: string) =>
       new Promise<void>((resolve, reject) => {

@@ -6,7 +6,14 @@ import { percentiles, round } from '../load/stats';
 import { progress, type Measurement } from './context';
 
 /** Streams one way: ImportUsers of `users` users, then ListUsers of all of them, against bare grpc-js streaming. */
-export async function bulkBenchmarks(env: { addr: string; pid: number; bareGrpc: string; barePid: number; users: number; tag: string }): Promise<Measurement[]> {
+export async function bulkBenchmarks(env: {
+  addr: string;
+  pid: number;
+  bareGrpc: string;
+  barePid: number;
+  users: number;
+  tag: string;
+}): Promise<Measurement[]> {
   const client = createClient(env.addr);
   const bare = createClient(env.bareGrpc);
   const out: Measurement[] = [];
@@ -18,7 +25,13 @@ export async function bulkBenchmarks(env: { addr: string; pid: number; bareGrpc:
     const imported = await clientStream<{ created: number; failed: number }>(client, 'ImportUsers', requests, { timeoutMs: 600_000 });
     let seconds = (performance.now() - started) / 1000;
     if (imported.created !== env.users) throw new Error(`ImportUsers created ${imported.created} of ${env.users}`);
-    out.push({ group: 'streams', name: `ImportUsers (${env.users.toLocaleString('en')} users)`, rate: Math.round(env.users / seconds), unit: 'users/s', serverCpuMs: round((processCpuMs(env.pid) - cpu) / env.users, 4) });
+    out.push({
+      group: 'streams',
+      name: `ImportUsers (${env.users.toLocaleString('en')} users)`,
+      rate: Math.round(env.users / seconds),
+      unit: 'users/s',
+      serverCpuMs: round((processCpuMs(env.pid) - cpu) / env.users, 4),
+    });
 
     for (const [name, target, pid, request] of [
       ['bare grpc-js server stream', bare, env.barePid, { page_size: env.users }],
@@ -31,7 +44,13 @@ export async function bulkBenchmarks(env: { addr: string; pid: number; bareGrpc:
       const listed = await serverStream(target, 'ListUsers', request, { timeoutMs: 600_000 });
       seconds = (performance.now() - started) / 1000;
       if (listed.messages.length < env.users) throw new Error(`${name} streamed ${listed.messages.length} users, not ${env.users}`);
-      out.push({ group: 'streams', name, rate: Math.round(listed.messages.length / seconds), unit: 'users/s', serverCpuMs: round((processCpuMs(pid) - cpu) / listed.messages.length, 5) });
+      out.push({
+        group: 'streams',
+        name,
+        rate: Math.round(listed.messages.length / seconds),
+        unit: 'users/s',
+        serverCpuMs: round((processCpuMs(pid) - cpu) / listed.messages.length, 5),
+      });
     }
   } finally {
     client.close();
@@ -45,13 +64,24 @@ export async function bulkBenchmarks(env: { addr: string; pid: number; bareGrpc:
  * at a steady rate; each delivery's latency runs from the writer's send to the subscriber's
  * receipt. With `bare`, the same against the bare grpc-js fan-out of the baselines process.
  */
-export async function fanoutBenchmark(env: { addr: string; pid: number; subscribers: number; writes: number; tag: string; nodeArgs?: string[]; bare?: boolean }): Promise<Measurement> {
+export async function fanoutBenchmark(env: {
+  addr: string;
+  pid: number;
+  subscribers: number;
+  writes: number;
+  tag: string;
+  nodeArgs?: string[];
+  bare?: boolean;
+}): Promise<Measurement> {
   const what = env.bare ? 'bare grpc-js fan-out' : 'SyncUsers fan-out';
   progress(`${what}: ${env.subscribers} subscribers, ${env.writes} writes at 50/s`);
   const tag = `${env.tag}fanout${env.subscribers}`;
   const processes = env.subscribers >= 200 ? 2 : 1;
   const workers = Array.from({ length: processes }, () =>
-    fork(path.join(__dirname, '..', 'load', 'fanoutWorker.js'), [JSON.stringify({ addr: env.addr, count: env.subscribers / processes, tag })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: env.nodeArgs ?? [] }),
+    fork(path.join(__dirname, '..', 'load', 'fanoutWorker.js'), [JSON.stringify({ addr: env.addr, count: env.subscribers / processes, tag })], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: env.nodeArgs ?? [],
+    }),
   );
   const next = (worker: (typeof workers)[number], type: string) =>
     new Promise<{ latenciesMs?: number[]; cpuMs?: number }>((resolve, reject) => {
@@ -74,7 +104,9 @@ export async function fanoutBenchmark(env: { addr: string; pid: number; subscrib
   const writeMs: number[] = [];
   for (let i = 0; i < env.writes; i++) {
     const sentAt = performance.timeOrigin + performance.now();
-    void unary(client, 'CreateUser', { email: `${tag}-${i}@fanout.example`, name: `${tag} ${sentAt}` }, { timeoutMs: 30_000 }).then(() => writeMs.push(performance.timeOrigin + performance.now() - sentAt));
+    void unary(client, 'CreateUser', { email: `${tag}-${i}@fanout.example`, name: `${tag} ${sentAt}` }, { timeoutMs: 30_000 }).then(() =>
+      writeMs.push(performance.timeOrigin + performance.now() - sentAt),
+    );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   await new Promise((resolve) => setTimeout(resolve, 2000)); // the last deliveries

@@ -19,13 +19,17 @@ export async function writeBenchmarks(targets: WriteTargets, calls: { one: numbe
     [64, calls.many, 2],
   ] as const) {
     progress(`${targets.label}: ${count} at ${concurrency} in flight from ${processes} client process(es)`);
-    const result = await withServerCpu(targets.pid, () => clientFleet({ kind: 'grpc', target: 'CreateUser', addr: targets.grpc }, concurrency, count, processes, `${runTag}-g${concurrency}`));
+    const result = await withServerCpu(targets.pid, () =>
+      clientFleet({ kind: 'grpc', target: 'CreateUser', addr: targets.grpc }, concurrency, count, processes, `${runTag}-g${concurrency}`),
+    );
     out.push(measurement(`writes, ${concurrency} in flight`, targets.label, result));
   }
   if (targets.http) {
     const http = targets.http;
     progress(`${http.label}: ${calls.many} POSTs at 64 in flight`);
-    const result = await withServerCpu(targets.pid, () => clientFleet({ kind: 'http', target: '/v1/users', addr: http.addr }, 64, calls.many, 2, `${runTag}-h64`));
+    const result = await withServerCpu(targets.pid, () =>
+      clientFleet({ kind: 'http', target: '/v1/users', addr: http.addr }, 64, calls.many, 2, `${runTag}-h64`),
+    );
     out.push(measurement('writes, 64 in flight', http.label, result));
   }
   return out;

@@ -38,7 +38,10 @@ export function checksumCommand(dataDir: string): number {
 /** `usersvc rebuild`: drops the view and replays the log into a new one (copied to decider.db on Kafka), showing progress. */
 export async function rebuildCommand(options: ServiceOptions): Promise<number> {
   const lock = lockDataDir(options.dataDir);
-  const log = await openLog(options, createLogger('warn', (line) => process.stderr.write(line)));
+  const log = await openLog(
+    options,
+    createLogger('warn', (line) => process.stderr.write(line)),
+  );
   try {
     const files = dataFiles(options.dataDir);
     // On the embedded log the decider folds into the view itself (runtime/openViews.ts); on Kafka it keeps decider.db.

@@ -25,7 +25,13 @@ export async function serveCommand(options: ServiceOptions): Promise<number> {
     await logger.drain(LAST_LINES_MS);
     throw error;
   });
-  logger.info(`listening on ${service.addr}`, { addr: service.addr, http: service.httpAddr, data: options.dataDir, log: options.log, metrics: service.metricsAddr });
+  logger.info(`listening on ${service.addr}`, {
+    addr: service.addr,
+    http: service.httpAddr,
+    data: options.dataDir,
+    log: options.log,
+    metrics: service.metricsAddr,
+  });
   logger.flush(); // whoever waits for this line gets it now
   const flusher = setInterval(() => logger.flush(), 200);
   const signal = await signals.first;
@@ -33,7 +39,10 @@ export async function serveCommand(options: ServiceOptions): Promise<number> {
   // Whatever holds the stop (a peer that never closes its connection, a log that does not close),
   // the process ends soon after the grace; unref'd, so it never keeps a finished process alive.
   const limitMs = options.shutdownGraceMs + STOP_MARGIN_MS;
-  setTimeout(() => exitNow(logger, `stop did not finish within ${limitMs} ms (--shutdown-grace-ms + ${STOP_MARGIN_MS} ms): exiting anyway`, EXIT.FAILED), limitMs).unref();
+  setTimeout(
+    () => exitNow(logger, `stop did not finish within ${limitMs} ms (--shutdown-grace-ms + ${STOP_MARGIN_MS} ms): exiting anyway`, EXIT.FAILED),
+    limitMs,
+  ).unref();
   await service.stop();
   clearInterval(flusher);
   logger.info('stopped');

@@ -28,7 +28,10 @@ export async function verifyCommand(options: ServiceOptions): Promise<number> {
   const lock = lockDataDir(options.dataDir);
   let log: EventLog | undefined;
   try {
-    log = await openLog(options, createLogger('warn', (line) => process.stderr.write(line)));
+    log = await openLog(
+      options,
+      createLogger('warn', (line) => process.stderr.write(line)),
+    );
     const problems: string[] = [];
     const counts: string[] = [];
     try {
@@ -38,8 +41,12 @@ export async function verifyCommand(options: ServiceOptions): Promise<number> {
       if (!(error instanceof DataLossError)) throw error;
       problems.push(error.message);
     }
-    const logName = options.log === 'embedded' ? path.join(options.dataDir, 'log.db') : `Kafka ${options.kafka.brokers.join(',')} (prefix "${options.kafka.prefix}")`;
-    report(logName, problems.length === 0 ? `ok (${counts.join(', ')} records read${options.log === 'embedded' ? ', each against its CRC' : ''})` : problems.join('; '));
+    const logName =
+      options.log === 'embedded' ? path.join(options.dataDir, 'log.db') : `Kafka ${options.kafka.brokers.join(',')} (prefix "${options.kafka.prefix}")`;
+    report(
+      logName,
+      problems.length === 0 ? `ok (${counts.join(', ')} records read${options.log === 'embedded' ? ', each against its CRC' : ''})` : problems.join('; '),
+    );
 
     const files = dataFiles(options.dataDir);
     const views = (options.log === 'kafka' ? [files.view, files.deciderState] : [files.view]).filter((file) => existsSync(file));
@@ -54,7 +61,9 @@ export async function verifyCommand(options: ServiceOptions): Promise<number> {
       if (found) problems.push(`${file} ${found}`);
     }
     if (problems.length > 0) {
-      throw new DataError(`the data directory is not whole (${problems.length} problem${problems.length > 1 ? 's' : ''} above); a view is rebuilt at the next start, a damaged log must be restored from a backup`);
+      throw new DataError(
+        `the data directory is not whole (${problems.length} problem${problems.length > 1 ? 's' : ''} above); a view is rebuilt at the next start, a damaged log must be restored from a backup`,
+      );
     }
     return 0;
   } finally {

@@ -1,5 +1,14 @@
 import { AlreadyExistsError, EmailTakenError, NotFoundError, ServiceError, WrongExpectedVersionError } from '../../lib/errors';
-import { commandUserId, type Command, type CommandRejected, type CreateUser, type DeleteUser, type UpdateUser, type User, type UserEvent } from '../../proto/messages';
+import {
+  commandUserId,
+  type Command,
+  type CommandRejected,
+  type CreateUser,
+  type DeleteUser,
+  type UpdateUser,
+  type User,
+  type UserEvent,
+} from '../../proto/messages';
 import { checkEmail, checkExpectedVersion, checkId, checkName, checkPaths, checkPlan } from './userRules';
 
 /** What deciding needs to know about the past: a fold of the events decided so far. */

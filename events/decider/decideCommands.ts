@@ -21,14 +21,20 @@ export const decideCommands: LogFunction = {
   async start({ deps, trigger }: LogFunctionContext) {
     const state = deps.deciderState;
     await readToEnd(deps.log, EVENTS, state.cursor(), (batch) => {
-      state.apply(positionedEvents(batch.records, (e) => deps.logger.error('decider state', { error: e })), batch.next);
+      state.apply(
+        positionedEvents(batch.records, (e) => deps.logger.error('decider state', { error: e })),
+        batch.next,
+      );
     });
     return deps.log.committed(trigger.group ?? DECIDER_GROUP, COMMANDS);
   },
 
   async handle(batch: LogBatch, { deps, trigger }: LogFunctionContext) {
     const commands = commandsOf(batch, deps.logger.error);
-    const events = decideBatch(deps.deciderState, commands.map((c) => c.command));
+    const events = decideBatch(
+      deps.deciderState,
+      commands.map((c) => c.command),
+    );
     const traces = new Map(commands.map((c) => [c.command.command_id, c.traceparent]));
     const records = events.map((event) => eventRecord(event, traces.get(event.command_id)));
     const positions = await deps.log.appendAndCommit(EVENTS, records, {

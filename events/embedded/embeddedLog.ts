@@ -63,17 +63,17 @@ export class EmbeddedLog implements EventLog {
     readonly file: string,
   ) {
     this.identity = readIdentity(db, file);
-    this.insertRecord = db.prepare(
-      'INSERT INTO records (topic, partition, offset, key, value, headers, timestamp, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    this.insertRecord = db.prepare('INSERT INTO records (topic, partition, offset, key, value, headers, timestamp, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.upsertPosition = db.prepare(
       `INSERT INTO consumer_positions (group_id, topic, partition, offset) VALUES (?, ?, ?, ?)
        ON CONFLICT (group_id, topic, partition) DO UPDATE SET offset = excluded.offset`,
     );
-    this.selectRecords = db.prepare(
-      `SELECT partition, offset, key, value, headers, timestamp, crc FROM records
+    this.selectRecords = db
+      .prepare(
+        `SELECT partition, offset, key, value, headers, timestamp, crc FROM records
        WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?`,
-    ).raw();
+      )
+      .raw();
   }
 
   /**
@@ -174,9 +174,10 @@ export class EmbeddedLog implements EventLog {
 
   async committed(group: string, topic: string): Promise<Cursor> {
     this.assertOpen();
-    const rows = this.db
-      .prepare('SELECT partition, offset FROM consumer_positions WHERE group_id = ? AND topic = ?')
-      .all(group, topic) as Array<{ partition: number; offset: number }>;
+    const rows = this.db.prepare('SELECT partition, offset FROM consumer_positions WHERE group_id = ? AND topic = ?').all(group, topic) as Array<{
+      partition: number;
+      offset: number;
+    }>;
     return Cursor.of(rows.map((r) => [r.partition, r.offset] as const));
   }
 
@@ -307,7 +308,9 @@ export class EmbeddedLog implements EventLog {
 }
 
 function corruptLog(file: string, detail: string): DataError {
-  return new DataError(`${file} is corrupt (${detail}); the log is the source of truth and cannot be rebuilt: restore it from a backup (the views are rebuilt from it on start)`);
+  return new DataError(
+    `${file} is corrupt (${detail}); the log is the source of truth and cannot be rebuilt: restore it from a backup (the views are rebuilt from it on start)`,
+  );
 }
 
 /** A record read back. Its headers are parsed on first use: a replay of millions never looks at them. */

@@ -68,6 +68,8 @@ const columnsOf = (db: Db) => (db.prepare('PRAGMA table_info(records)').all() as
 function checkColumns(db: Db, file: string): void {
   const columns = columnsOf(db);
   if (columns.join() !== RECORD_COLUMNS.join()) {
-    throw new DataError(`${file}: the records table has columns (${columns.join(', ')}), not those of log layout ${LOG_LAYOUT.current} (${RECORD_COLUMNS.join(', ')}); it was not written by this release. Restore log.db from a backup`);
+    throw new DataError(
+      `${file}: the records table has columns (${columns.join(', ')}), not those of log layout ${LOG_LAYOUT.current} (${RECORD_COLUMNS.join(', ')}); it was not written by this release. Restore log.db from a backup`,
+    );
   }
 }

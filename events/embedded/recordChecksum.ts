@@ -6,6 +6,14 @@ import { crc32 } from 'node:zlib';
  * instead of being served or replayed. SQLite checks its own page structure, not the bytes in
  * them: this is the check of the bytes (what Kafka's record batches carry as their CRC-32C).
  */
-export function recordChecksum(topic: string, partition: number, offset: number, key: string, value: Uint8Array, headers: string | null, timestamp: number): number {
+export function recordChecksum(
+  topic: string,
+  partition: number,
+  offset: number,
+  key: string,
+  value: Uint8Array,
+  headers: string | null,
+  timestamp: number,
+): number {
   return crc32(value, crc32(`${topic}\0${partition}\0${offset}\0${key}\0${headers ?? ''}\0${timestamp}`));
 }

@@ -85,28 +85,33 @@ export async function consumeAsGroup(log: KafkaContext, group: string, topic: st
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: ({ batch, isStale, resolveOffset }) => (inFlight = (async () => {
-        try {
-          if (prepared !== generation) return await takeOver();
-          if (isStale() || signal.aborted) return;
-          const records = batch.messages.map((m) => fromMessage(topic, batch.partition, m));
-          const next = Cursor.of([[batch.partition, Number(batch.lastOffset()) + 1]]);
-          await handlers.handle({ records, next });
-          resolveOffset(batch.lastOffset()); // kafkajs fetches from resolved offsets, not committed ones
-          log.reportSuccess(`consume:${group}`);
-          if (handlers.commitAfterHandle) await consumer.commitOffsets([{ topic: physical, partition: batch.partition, offset: String(next.get(batch.partition)) }]);
-          backoff = 100;
-        } catch (error) {
-          prepared = -1; // start over from the committed offsets, state prepared again
-          if (signal.aborted) return;
-          log.reportFailure(`consume:${group}`, unavailable(error, `consuming ${topic}`));
-          log.options.logger.error(`consuming ${topic} as ${group} failed; starting over in ${backoff} ms`);
-          await sleep(backoff, signal);
-          backoff = Math.min(backoff * 2, 5000);
-        }
-      })()),
+      eachBatch: ({ batch, isStale, resolveOffset }) =>
+        (inFlight = (async () => {
+          try {
+            if (prepared !== generation) return await takeOver();
+            if (isStale() || signal.aborted) return;
+            const records = batch.messages.map((m) => fromMessage(topic, batch.partition, m));
+            const next = Cursor.of([[batch.partition, Number(batch.lastOffset()) + 1]]);
+            await handlers.handle({ records, next });
+            resolveOffset(batch.lastOffset()); // kafkajs fetches from resolved offsets, not committed ones
+            log.reportSuccess(`consume:${group}`);
+            if (handlers.commitAfterHandle)
+              await consumer.commitOffsets([{ topic: physical, partition: batch.partition, offset: String(next.get(batch.partition)) }]);
+            backoff = 100;
+          } catch (error) {
+            prepared = -1; // start over from the committed offsets, state prepared again
+            if (signal.aborted) return;
+            log.reportFailure(`consume:${group}`, unavailable(error, `consuming ${topic}`));
+            log.options.logger.error(`consuming ${topic} as ${group} failed; starting over in ${backoff} ms`);
+            await sleep(backoff, signal);
+            backoff = Math.min(backoff * 2, 5000);
+          }
+        })()),
     });
-    await Promise.race([crashed, new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))]);
+    await Promise.race([
+      crashed,
+      new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }))),
+    ]);
   } catch (error) {
     throw unavailable(error, `consuming ${topic} as ${group}`);
   } finally {

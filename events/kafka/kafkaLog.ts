@@ -2,7 +2,18 @@ import { Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkaj
 import { Cursor } from '../../lib/cursor';
 import { UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
-import { COMMANDS, EVENTS, type AppendOptions, type ConsumedPosition, type ConsumeHandlers, type EventLog, type LogBatch, type NewRecord, type ReadOptions, type RecordPosition } from '../eventLog';
+import {
+  COMMANDS,
+  EVENTS,
+  type AppendOptions,
+  type ConsumedPosition,
+  type ConsumeHandlers,
+  type EventLog,
+  type LogBatch,
+  type NewRecord,
+  type ReadOptions,
+  type RecordPosition,
+} from '../eventLog';
 import type { KafkaContext } from './kafkaContext';
 import { consumeAsGroup } from './kafkaGroupConsumer';
 import { unavailable } from './kafkaErrors';
@@ -105,7 +116,9 @@ export class KafkaLog implements EventLog, KafkaContext {
       const sent = await Promise.all([...byPartition.values()].map((messages) => tx.send({ topic: this.physical(topic), acks: -1, messages })));
       const metadata = sent.flat();
       const offsets = consumed.cursor.entries().map(([partition, offset]) => ({ partition, offset: String(offset) }));
-      await whileTransactionEnds(() => tx.sendOffsets({ consumerGroupId: this.physical(consumed.group), topics: [{ topic: this.physical(consumed.topic), partitions: offsets }] }));
+      await whileTransactionEnds(() =>
+        tx.sendOffsets({ consumerGroupId: this.physical(consumed.group), topics: [{ topic: this.physical(consumed.topic), partitions: offsets }] }),
+      );
       await transaction.commit();
       return positionsOf([partitions], metadata, () => this.physical(topic))[0];
     } catch (error) {
@@ -253,7 +266,10 @@ export class KafkaLog implements EventLog, KafkaContext {
   private async ensure(topics: string[]): Promise<void> {
     const missing = [...new Set(topics)].filter((t) => !this.partitions.has(t));
     if (missing.length === 0) return;
-    await ensureTopics(this.admin, missing.map((t) => topicConfig(t, this.physical(t), this.options)));
+    await ensureTopics(
+      this.admin,
+      missing.map((t) => topicConfig(t, this.physical(t), this.options)),
+    );
     const { topics: metadata } = await this.admin.fetchTopicMetadata({ topics: missing.map((t) => this.physical(t)) });
     for (const t of missing) this.partitions.set(t, metadata.find((m) => m.name === this.physical(t))?.partitions.length ?? 1);
   }
@@ -286,4 +302,3 @@ export class KafkaLog implements EventLog, KafkaContext {
     if (producer) await producer.then((p) => p.disconnect()).catch(() => {});
   }
 }
-

@@ -20,7 +20,13 @@ export async function* readFromCursor(log: KafkaContext, topic: string, from: Cu
   const partitions = await log.partitionsOf(topic);
   const batches = new Channel<LogBatch>(2);
   let position = Cursor.of(partitions.map((p) => [p, from.get(p)] as const));
-  const consumer = log.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: FETCH_MAX_WAIT_MS, allowAutoTopicCreation: false, maxBytesPerPartition: MAX_BATCH_BYTES });
+  const consumer = log.kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+    allowAutoTopicCreation: false,
+    maxBytesPerPartition: MAX_BATCH_BYTES,
+  });
   const advance = (partition: number, lastOffset: string) => (position = position.max(Cursor.of([[partition, Number(lastOffset) + 1]])));
   // A fetch of nothing but transaction markers reaches no handler; it still moves the position.
   consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {

@@ -6,7 +6,13 @@ const partitioner = Partitioners.DefaultPartitioner();
 
 /** The partition Kafka's default partitioner gives `key` in a topic of `partitions` partitions. */
 export function partitionFor(topic: string, key: string, partitions: number): number {
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
   return partitioner({ topic, partitionMetadata, message: { key, value: null } });
 }
 

@@ -21,7 +21,18 @@ export async function handler(event: LambdaKafkaEvent): Promise<{ recorded: numb
       if (!change) continue;
       const { user } = change;
       const at = change.occurredAt ? Number(change.occurredAt.seconds) * 1000 + Math.floor(change.occurredAt.nanos / 1e6) : 0;
-      recorded += insert.run({ user_id: user.id, version: change.version, change: change.type, email: user.email, name: user.name, plan: user.plan, command_id: change.commandId, request_id: change.requestId, occurred_at_ms: at, position: change.position }).changes;
+      recorded += insert.run({
+        user_id: user.id,
+        version: change.version,
+        change: change.type,
+        email: user.email,
+        name: user.name,
+        plan: user.plan,
+        command_id: change.commandId,
+        request_id: change.requestId,
+        occurred_at_ms: at,
+        position: change.position,
+      }).changes;
     }
   })();
   return { recorded };

@@ -30,7 +30,8 @@ export function userChangeOf(record: LogRecord): UserChange | undefined {
   return {
     type,
     user,
-    previous: event.kind === 'user_updated' ? (event.user_updated.previous ?? null) : event.kind === 'user_deleted' ? (event.user_deleted.previous ?? null) : null,
+    previous:
+      event.kind === 'user_updated' ? (event.user_updated.previous ?? null) : event.kind === 'user_deleted' ? (event.user_deleted.previous ?? null) : null,
     version: Number(user.version),
     commandId: event.command_id,
     requestId: event.request_id,

@@ -15,8 +15,15 @@ import { requestBody, streamContent } from './mediaTypes';
 const ERRORS: Record<string, Record<string, string>> = {
   GetUser: { '404': 'No user with this id' },
   CreateUser: { '409': 'The email belongs to another user (ALREADY_EXISTS, ErrorInfo reason EMAIL_TAKEN)' },
-  UpdateUser: { '404': 'No user with this id', '409': 'expected_version does not match (ABORTED, ErrorInfo reason VERSION_MISMATCH with `expected` and `actual`), or the email is taken (ALREADY_EXISTS, EMAIL_TAKEN)' },
-  DeleteUser: { '404': 'No user with this id', '409': 'expected_version does not match (ABORTED, ErrorInfo reason VERSION_MISMATCH with `expected` and `actual`)' },
+  UpdateUser: {
+    '404': 'No user with this id',
+    '409':
+      'expected_version does not match (ABORTED, ErrorInfo reason VERSION_MISMATCH with `expected` and `actual`), or the email is taken (ALREADY_EXISTS, EMAIL_TAKEN)',
+  },
+  DeleteUser: {
+    '404': 'No user with this id',
+    '409': 'expected_version does not match (ABORTED, ErrorInfo reason VERSION_MISMATCH with `expected` and `actual`)',
+  },
 };
 
 /** What the document says about itself besides its paths (package.json's version and license). */
@@ -69,7 +76,13 @@ function operation(binding: HttpBinding, schemas: SchemaSet, status: Schema): Sc
     }
   }
   if (method.methodKind === 'server_streaming' && method.input.fields.some((f) => f.name === 'cursor')) {
-    parameters.push({ name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' }, description: 'Sent by EventSource on reconnect: resumes after this cursor (overrides `cursor`).' });
+    parameters.push({
+      name: 'Last-Event-ID',
+      in: 'header',
+      required: false,
+      schema: { type: 'string' },
+      description: 'Sent by EventSource on reconnect: resumes after this cursor (overrides `cursor`).',
+    });
   }
   parameters.push(...headerParameters(method));
   const streamingOut = method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming';
@@ -83,7 +96,10 @@ function operation(binding: HttpBinding, schemas: SchemaSet, status: Schema): Sc
     parameters,
     responses: {
       '200': answer('OK', streamingOut ? streamContent(method, output) : { 'application/json': { schema: output } }, true),
-      '400': answer('The request is invalid (INVALID_ARGUMENT, OUT_OF_RANGE, or FAILED_PRECONDITION with ErrorInfo reason REQUEST_ID_REUSED: the request_id was used for a different request); `details` name the field', error),
+      '400': answer(
+        'The request is invalid (INVALID_ARGUMENT, OUT_OF_RANGE, or FAILED_PRECONDITION with ErrorInfo reason REQUEST_ID_REUSED: the request_id was used for a different request); `details` name the field',
+        error,
+      ),
       ...Object.fromEntries(Object.entries(ERRORS[method.name] ?? {}).map(([code, description]) => [code, answer(description, error, true)])),
       default: answer('Any other error, as google.rpc.Status (401, 403, 429, 503 UNAVAILABLE, 504 DEADLINE_EXCEEDED)', error),
     },

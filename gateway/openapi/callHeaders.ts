@@ -14,32 +14,53 @@ const header = (name: string, description: string, schema: Schema): Schema => ({
 
 /** `components.parameters`, keyed by header name. */
 export const HEADER_PARAMETERS: Record<string, Schema> = {
-  'grpc-timeout': header('grpc-timeout', 'Deadline of the call, as gRPC writes it: up to 8 digits and a unit (H, M, S, m, u, n), e.g. `5S` or `250m`. Without it the server\'s default deadline applies; past it the call ends with 504 DEADLINE_EXCEEDED.', {
-    type: 'string',
-    pattern: '^[0-9]{1,8}[HMSmun]$',
-    example: '5S',
-  }),
-  'x-request-id': header('x-request-id', 'Names the call in the server\'s logs; sent back as the `x-request-id` response header (the server makes one up when absent).', { type: 'string' }),
+  'grpc-timeout': header(
+    'grpc-timeout',
+    "Deadline of the call, as gRPC writes it: up to 8 digits and a unit (H, M, S, m, u, n), e.g. `5S` or `250m`. Without it the server's default deadline applies; past it the call ends with 504 DEADLINE_EXCEEDED.",
+    {
+      type: 'string',
+      pattern: '^[0-9]{1,8}[HMSmun]$',
+      example: '5S',
+    },
+  ),
+  'x-request-id': header(
+    'x-request-id',
+    "Names the call in the server's logs; sent back as the `x-request-id` response header (the server makes one up when absent).",
+    { type: 'string' },
+  ),
   traceparent: header('traceparent', 'W3C trace context: logged with the call, and carried by a write on its command and event.', {
     type: 'string',
     example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
   }),
-  'users-min-cursor': header('users-min-cursor', 'A `users-cursor` from an earlier answer (of any instance): waits, within the deadline, until this instance\'s view has applied it (read-your-writes).', {
-    type: 'string',
-    example: '0:42',
-  }),
-  'users-consistency': header('users-consistency', '`strong`: waits, within the deadline, until this instance\'s view has applied everything the log held when the call arrived (writes made through any instance and already decided; a write not yet decided is not waited for). `local` (the default) answers from the view as it is. Combines with `users-min-cursor`.', {
-    type: 'string',
-    enum: ['local', 'strong'],
-    example: 'strong',
-  }),
+  'users-min-cursor': header(
+    'users-min-cursor',
+    "A `users-cursor` from an earlier answer (of any instance): waits, within the deadline, until this instance's view has applied it (read-your-writes).",
+    {
+      type: 'string',
+      example: '0:42',
+    },
+  ),
+  'users-consistency': header(
+    'users-consistency',
+    "`strong`: waits, within the deadline, until this instance's view has applied everything the log held when the call arrived (writes made through any instance and already decided; a write not yet decided is not waited for). `local` (the default) answers from the view as it is. Combines with `users-min-cursor`.",
+    {
+      type: 'string',
+      enum: ['local', 'strong'],
+      example: 'strong',
+    },
+  ),
 };
 
 /** `components.headers`: what answers carry as headers. */
 export const RESPONSE_HEADERS: Record<string, Schema> = {
-  'x-request-id': { description: 'The request\'s `x-request-id`, or the one the server made up for it: find the call in the logs by it.', required: true, schema: { type: 'string' } },
+  'x-request-id': {
+    description: "The request's `x-request-id`, or the one the server made up for it: find the call in the logs by it.",
+    required: true,
+    schema: { type: 'string' },
+  },
   'users-cursor': {
-    description: 'The log position just past this answer\'s event (a rejected write\'s too), or the view\'s for a read: send it as `users-min-cursor` to read your own write on any instance.',
+    description:
+      "The log position just past this answer's event (a rejected write's too), or the view's for a read: send it as `users-min-cursor` to read your own write on any instance.",
     required: true,
     schema: { type: 'string', example: '0:42' },
   },

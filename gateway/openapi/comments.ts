@@ -11,7 +11,12 @@ export function commentsOf(desc: Described): string | undefined {
   const path = pathOf(desc);
   const location = file.proto.sourceCodeInfo?.location.find((l) => l.path.length === path.length && l.path.every((p, i) => p === path[i]));
   const text = location?.leadingComments.trim();
-  return text ? text.split('\n').map((line) => line.trim()).join(' ') : undefined;
+  return text
+    ? text
+        .split('\n')
+        .map((line) => line.trim())
+        .join(' ')
+    : undefined;
 }
 
 /** The descriptor path of `desc` (FileDescriptorProto field numbers: 4 messages, 2 fields, 6 services, 2 methods). */

@@ -46,7 +46,11 @@ export class SchemaSet {
         if (field.listKind === 'scalar') return { type: 'array', items: scalarSchema(field.scalar) };
         return { type: 'array', items: field.listKind === 'enum' ? enumSchema(field.enum) : this.ref(field.message) };
       case 'map':
-        return { type: 'object', additionalProperties: field.mapKind === 'scalar' ? scalarSchema(field.scalar) : field.mapKind === 'enum' ? enumSchema(field.enum) : this.ref(field.message) };
+        return {
+          type: 'object',
+          additionalProperties:
+            field.mapKind === 'scalar' ? scalarSchema(field.scalar) : field.mapKind === 'enum' ? enumSchema(field.enum) : this.ref(field.message),
+        };
     }
   }
 }

@@ -19,7 +19,11 @@ export function requestBody(binding: HttpBinding, schemas: SchemaSet): Schema | 
     };
   }
   if (method.methodKind === 'bidi_streaming') {
-    return { description: 'NDJSON: one message per line, streamed while answers stream back on the same request', required: true, content: { 'application/x-ndjson': { schema } } };
+    return {
+      description: 'NDJSON: one message per line, streamed while answers stream back on the same request',
+      required: true,
+      content: { 'application/x-ndjson': { schema } },
+    };
   }
   return { required: true, content: { 'application/json': { schema } } };
 }
@@ -51,12 +55,18 @@ export function streamContent(method: DescMethod, output: Schema): Schema {
   content['application/x-ndjson'] = {
     schema: {
       type: 'object',
-      description: 'With `Accept: application/x-ndjson`: one line per message; `error` (google.rpc.Status) ends a stream that fails after it began. Cursor and page token come as HTTP trailers.',
+      description:
+        'With `Accept: application/x-ndjson`: one line per message; `error` (google.rpc.Status) ends a stream that fails after it began. Cursor and page token come as HTTP trailers.',
       properties: { result: output, error: STATUS_REF },
     },
   };
   if (method.methodKind === 'server_streaming' && !name.startsWith('List')) {
-    content['text/event-stream'] = { schema: { type: 'string', description: 'Server-Sent Events: `event:` is the oneof case set (e.g. `event`, `caughtUp`), `data:` its JSON, `id:` its cursor' } };
+    content['text/event-stream'] = {
+      schema: {
+        type: 'string',
+        description: 'Server-Sent Events: `event:` is the oneof case set (e.g. `event`, `caughtUp`), `data:` its JSON, `id:` its cursor',
+      },
+    };
   }
   return content;
 }

@@ -16,6 +16,8 @@ const EMAIL_REFUSED = /[\p{C}\p{Default_Ignorable_Code_Point}]/u;
  */
 const NAME_REFUSED = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\p{Bidi_Control}]|(?![\u200C\u200D])\p{Cf}/u;
 
+// A list of names reads best as a paragraph, not one name a line.
+// prettier-ignore
 const SCRIPTS = [
   'Latin', 'Greek', 'Cyrillic', 'Armenian', 'Hebrew', 'Arabic', 'Syriac', 'Thaana', 'Nko', 'Devanagari', 'Bengali',
   'Gurmukhi', 'Gujarati', 'Oriya', 'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Thai', 'Lao', 'Tibetan',
@@ -40,13 +42,17 @@ const ALLOWED_MIXES = [
 export function edgeEmail(email: string, field = 'email'): string {
   const normalized = email.normalize('NFKC').trim();
   const hidden = EMAIL_REFUSED.exec(normalized);
-  if (hidden) throw new InvalidArgumentError(field, `contains ${codePoint(hidden[0])}, an invisible, control or formatting character; type the address without it`);
+  if (hidden)
+    throw new InvalidArgumentError(field, `contains ${codePoint(hidden[0])}, an invisible, control or formatting character; type the address without it`);
   const at = normalized.lastIndexOf('@');
   const parts = at < 0 ? [normalized] : [normalized.slice(0, at), ...normalized.slice(at + 1).split('.')];
   for (const part of parts) {
     const scripts = scriptsOf(part);
     if (!mixAllowed(scripts)) {
-      throw new InvalidArgumentError(field, `mixes ${[...scripts].join(' and ')} letters in "${part}", the way look-alike addresses are made; write it in one script`);
+      throw new InvalidArgumentError(
+        field,
+        `mixes ${[...scripts].join(' and ')} letters in "${part}", the way look-alike addresses are made; write it in one script`,
+      );
     }
   }
   return normalized;
@@ -56,7 +62,11 @@ export function edgeEmail(email: string, field = 'email'): string {
 export function edgeName(name: string, field = 'name'): string {
   const trimmed = name.trim();
   const hidden = NAME_REFUSED.exec(trimmed);
-  if (hidden) throw new InvalidArgumentError(field, `contains ${codePoint(hidden[0])}, a control, invisible or bidirectional formatting character that can make the name display as something else; remove it`);
+  if (hidden)
+    throw new InvalidArgumentError(
+      field,
+      `contains ${codePoint(hidden[0])}, a control, invisible or bidirectional formatting character that can make the name display as something else; remove it`,
+    );
   return trimmed;
 }
 

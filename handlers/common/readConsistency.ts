@@ -34,7 +34,10 @@ export async function awaitReadConsistency(ctx: HandlerContext): Promise<void> {
 function targetOf(ctx: HandlerContext): Target {
   const level = ctx.metadata(CONSISTENCY_HEADER);
   if (level !== undefined && !LEVELS.includes(level)) {
-    throw new InvalidArgumentError(CONSISTENCY_HEADER, `must be "strong" (wait until this instance's view has applied the whole log as it was when the call arrived) or "local" (the default: answer from the view as it is); got "${level}"`);
+    throw new InvalidArgumentError(
+      CONSISTENCY_HEADER,
+      `must be "strong" (wait until this instance's view has applied the whole log as it was when the call arrived) or "local" (the default: answer from the view as it is); got "${level}"`,
+    );
   }
   const text = ctx.metadata(MIN_CURSOR_HEADER);
   return { strong: level === 'strong', minCursor: text ? ctx.deps.cursors.parse(text, MIN_CURSOR_HEADER) : undefined };
@@ -52,14 +55,23 @@ async function awaitView(target: Target, ctx: HandlerContext): Promise<void> {
   const logFailed = new Promise<never>((_, reject) => {
     stopListening = log.onFailure((error) => {
       failed = true;
-      reject(error instanceof DataLossError ? error : new UnavailableError(`the log is failing, so this instance's view may not catch up: ${error.message}; retry the read`, { cause: error }));
+      reject(
+        error instanceof DataLossError
+          ? error
+          : new UnavailableError(`the log is failing, so this instance's view may not catch up: ${error.message}; retry the read`, { cause: error }),
+      );
     });
   });
   logFailed.catch(() => {});
   let end: Cursor | undefined;
   try {
     if (target.strong) {
-      end = (await Promise.race([withDeadline(log.bounds(EVENTS), deadline, giveUp.signal, `asking the log where ${EVENTS} ends (${CONSISTENCY_HEADER}: strong)`), logFailed])).end;
+      end = (
+        await Promise.race([
+          withDeadline(log.bounds(EVENTS), deadline, giveUp.signal, `asking the log where ${EVENTS} ends (${CONSISTENCY_HEADER}: strong)`),
+          logFailed,
+        ])
+      ).end;
     }
     const cursor = (target.minCursor ?? Cursor.empty).max(end ?? Cursor.empty);
     await Promise.race([view.waitForCursor(cursor, deadline, giveUp.signal), logFailed]);
@@ -71,7 +83,9 @@ async function awaitView(target: Target, ctx: HandlerContext): Promise<void> {
     if (failed) {
       // As for a write (submitCommand): a retry within this deadline could only time out too.
       ctx.setTrailer(RETRY_PUSHBACK_TRAILER, '-1');
-      throw new UnavailableError(`the log is failing and this instance's view did not catch up in time (${waitedFor(target, end, ctx)}); retry the read`, { cause: error });
+      throw new UnavailableError(`the log is failing and this instance's view did not catch up in time (${waitedFor(target, end, ctx)}); retry the read`, {
+        cause: error,
+      });
     }
     throw new DeadlineExceededError(`deadline exceeded while ${waitedFor(target, end, ctx)}`);
   } finally {
@@ -85,7 +99,12 @@ async function awaitView(target: Target, ctx: HandlerContext): Promise<void> {
 function waitedFor(target: Target, end: Cursor | undefined, ctx: HandlerContext): string {
   const { cursors, view } = ctx.deps;
   const goals: string[] = [];
-  if (target.strong) goals.push(end ? `the end the log had when the call arrived (${cursors.format(end)}, ${CONSISTENCY_HEADER}: strong)` : `the log to say where ${EVENTS} ends (${CONSISTENCY_HEADER}: strong)`);
+  if (target.strong)
+    goals.push(
+      end
+        ? `the end the log had when the call arrived (${cursors.format(end)}, ${CONSISTENCY_HEADER}: strong)`
+        : `the log to say where ${EVENTS} ends (${CONSISTENCY_HEADER}: strong)`,
+    );
   if (target.minCursor) goals.push(`${MIN_CURSOR_HEADER} ${cursors.format(target.minCursor)}`);
   const reached = view.cursor().isEmpty() ? 'nothing yet' : `up to ${cursors.format(view.cursor())}`;
   return `waiting for this instance's view to apply ${goals.join(' and ')}; it has applied ${reached}`;

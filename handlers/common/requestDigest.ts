@@ -18,7 +18,10 @@ const ENCODING = 'request-digest/1';
  * the encoding below must not change its meaning.
  */
 export function requestDigest(command: Command): Uint8Array {
-  return createHash('sha256').update(JSON.stringify([ENCODING, ...canonicalFields(command)])).digest().subarray(0, DIGEST_BYTES);
+  return createHash('sha256')
+    .update(JSON.stringify([ENCODING, ...canonicalFields(command)]))
+    .digest()
+    .subarray(0, DIGEST_BYTES);
 }
 
 function canonicalFields(command: Command): Array<string | number | string[]> {

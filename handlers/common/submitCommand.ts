@@ -38,7 +38,9 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
   let stopListening = () => {};
   const logFailed = new Promise<never>((_, reject) => {
     // Damaged data is not an outage: a retry cannot help, so it is said as it is (DATA_LOSS).
-    stopListening = log.onFailure((error) => reject(error instanceof DataLossError ? error : new UnavailableError(`${error.message}; ${MAY_STILL_APPLY}`, { cause: error })));
+    stopListening = log.onFailure((error) =>
+      reject(error instanceof DataLossError ? error : new UnavailableError(`${error.message}; ${MAY_STILL_APPLY}`, { cause: error })),
+    );
   });
   logFailed.catch(() => {});
   try {

@@ -26,7 +26,8 @@ export async function followFeed(from: Cursor, subscription: Subscription): Prom
     skipped = undefined;
     lastSentAt = Date.now();
   };
-  const bookmark = (): SyncResult | undefined => (toldCaughtUp && skipped !== undefined && Date.now() - lastSentAt >= feed.bookmarkMs ? { progress: { cursor: cursors.format(skipped) } } : undefined);
+  const bookmark = (): SyncResult | undefined =>
+    toldCaughtUp && skipped !== undefined && Date.now() - lastSentAt >= feed.bookmarkMs ? { progress: { cursor: cursors.format(skipped) } } : undefined;
 
   const live: LiveReader = {
     position: from,

@@ -17,7 +17,10 @@ import { subscriptionOf, type FeedOutbox } from './subscription';
 export async function streamChanges(subscribe: SyncSubscribe, ctx: HandlerContext, outbox: FeedOutbox): Promise<void> {
   const subscription = subscriptionOf(subscribe, ctx, outbox);
   await awaitReadConsistency(ctx);
-  const resume: ResumePoint = subscribe.cursor === '' ? { cursor: Cursor.empty, snapshot: { afterId: '', filterKey: subscription.filterKey } } : await checkedResume(subscribe.cursor, subscription.filterKey, ctx);
+  const resume: ResumePoint =
+    subscribe.cursor === ''
+      ? { cursor: Cursor.empty, snapshot: { afterId: '', filterKey: subscription.filterKey } }
+      : await checkedResume(subscribe.cursor, subscription.filterKey, ctx);
   const from = resume.snapshot ? await sendSnapshot(resume.cursor, resume.snapshot.afterId, subscription) : resume.cursor;
   await followFeed(from, subscription);
 }
@@ -27,14 +30,19 @@ async function checkedResume(text: string, filterKey: string, ctx: HandlerContex
   const { cursors } = ctx.deps;
   const resume = cursors.parseResume(text, 'subscribe.cursor');
   if (resume.snapshot && resume.snapshot.filterKey !== filterKey) {
-    throw new InvalidArgumentError('subscribe.cursor', 'resumes a snapshot taken with another filter; resume with the filter it was sent for, or subscribe without a cursor for a fresh snapshot');
+    throw new InvalidArgumentError(
+      'subscribe.cursor',
+      'resumes a snapshot taken with another filter; resume with the filter it was sent for, or subscribe without a cursor for a fresh snapshot',
+    );
   }
   const { start, end } = await ctx.deps.log.bounds(EVENTS);
   if (!end.covers(resume.cursor)) {
     throw new OutOfRangeError(`subscribe.cursor "${text}" is beyond the end of the log ("${cursors.format(end)}"); resume from a cursor this service sent`);
   }
   if (!resume.cursor.covers(start)) {
-    throw new OutOfRangeError(`subscribe.cursor "${text}" is older than the log's start ("${cursors.format(start)}"); subscribe with an empty cursor for a fresh snapshot`);
+    throw new OutOfRangeError(
+      `subscribe.cursor "${text}" is older than the log's start ("${cursors.format(start)}"); subscribe with an empty cursor for a fresh snapshot`,
+    );
   }
   return resume;
 }

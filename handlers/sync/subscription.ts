@@ -30,7 +30,10 @@ export function subscriptionOf(subscribe: SyncSubscribe, ctx: HandlerContext, ou
     matches: filter ? filterToPredicate(filter) : undefined,
     where: filterToSql(filter),
     // Of the parsed filter, so spacing and parentheses that change nothing change nothing here either.
-    filterKey: createHash('sha256').update(JSON.stringify(filter ?? null)).digest('hex').slice(0, 8),
+    filterKey: createHash('sha256')
+      .update(JSON.stringify(filter ?? null))
+      .digest('hex')
+      .slice(0, 8),
     ctx,
     outbox,
   };

@@ -19,7 +19,13 @@ export type AnyHandler = (input: any, ctx: HandlerContext) => any; // eslint-dis
  * yield), the call is answered exactly once with a status from `toStatus`, and stream writes
  * wait for the client's flow control, so a slow reader never makes the server buffer.
  */
-export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call: AnyCall) => OpenCall, logger: Logger, actions: string[]): grpc.UntypedHandleCall {
+export function adaptHandler(
+  kind: MethodKind,
+  handler: AnyHandler,
+  open: (call: AnyCall) => OpenCall,
+  logger: Logger,
+  actions: string[],
+): grpc.UntypedHandleCall {
   /** Who may open the call at all, and (for streams) whether the caller has a stream slot left. */
   const admit = (call: OpenCall) => {
     if (call.refused) throw call.refused;
@@ -49,7 +55,10 @@ export function adaptHandler(kind: MethodKind, handler: AnyHandler, open: (call:
         };
         // The deadline (or shutdown) answers for a handler stuck in something that ignores its signal.
         open_.onAbort((reason) => answer(reason));
-        run(() => (admit(open_), handler(checked(call.request), open_.ctx))).then((value) => answer(null, value), (error) => answer(error));
+        run(() => (admit(open_), handler(checked(call.request), open_.ctx))).then(
+          (value) => answer(null, value),
+          (error) => answer(error),
+        );
       };
     case 'serverStream':
       return (call: grpc.ServerWritableStream<unknown, unknown>) => {

@@ -118,7 +118,13 @@ export function openCall(call: CallSource, env: CallEnv): OpenCall {
   const timer = Number.isFinite(deadline)
     ? setTimeout(() => abort(new DeadlineExceededError('the call ran past its deadline')), Math.max(0, deadline - Date.now()))
     : undefined;
-  const stopListening = call.onCancelled(() => abort(clientDeadlinePassed(call.deadline, opened) ? new DeadlineExceededError("the client's deadline passed") : new CancelledError('the client cancelled the call or went away')));
+  const stopListening = call.onCancelled(() =>
+    abort(
+      clientDeadlinePassed(call.deadline, opened)
+        ? new DeadlineExceededError("the client's deadline passed")
+        : new CancelledError('the client cancelled the call or went away'),
+    ),
+  );
   const { metadata } = call;
   let identity: string | undefined;
   // Without a policy callers have no names; the stream quota then counts per client connection,

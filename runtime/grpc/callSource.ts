@@ -1,6 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
 
-export type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
+export type AnyCall =
+  | grpc.ServerUnaryCall<unknown, unknown>
+  | grpc.ServerWritableStream<unknown, unknown>
+  | grpc.ServerReadableStream<unknown, unknown>
+  | grpc.ServerDuplexStream<unknown, unknown>;
 
 /** Which front door a call came through: the label that tells them apart in metrics. */
 export type Transport = 'grpc' | 'http';

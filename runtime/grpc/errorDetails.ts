@@ -13,7 +13,10 @@ const DOMAIN = 'userservice';
  */
 export function errorDetailsOf(error: unknown, code: Code): StatusDetails {
   if (error instanceof InvalidArgumentError) {
-    return { badRequest: { field_violations: [{ field: error.field, description: error.reason }] }, errorInfo: { reason: 'INVALID_ARGUMENT', domain: DOMAIN, metadata: { field: error.field } } };
+    return {
+      badRequest: { field_violations: [{ field: error.field, description: error.reason }] },
+      errorInfo: { reason: 'INVALID_ARGUMENT', domain: DOMAIN, metadata: { field: error.field } },
+    };
   }
   if (error instanceof ServiceError && error.info) {
     return { errorInfo: { reason: error.info.reason, domain: DOMAIN, metadata: { ...error.info.metadata } } };

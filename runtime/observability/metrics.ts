@@ -24,7 +24,12 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'usersvc_' });
   for (const name of GAUGES_NAMED_TOTAL) registry.removeSingleMetric(`usersvc_${name}`);
-  const calls = new Counter({ name: 'usersvc_rpc_calls_total', help: 'RPCs answered, by method, transport and status code', labelNames: ['method', 'transport', 'code'], registers: [registry] });
+  const calls = new Counter({
+    name: 'usersvc_rpc_calls_total',
+    help: 'RPCs answered, by method, transport and status code',
+    labelNames: ['method', 'transport', 'code'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'usersvc_rpc_call_seconds',
     help: 'RPC duration, by method and transport (streams: until their end)',
@@ -32,7 +37,12 @@ export function createMetrics() {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],
   });
-  const openStreams = new Gauge({ name: 'usersvc_rpc_open_streams', help: 'streaming RPCs open now, by method and transport', labelNames: ['method', 'transport'], registers: [registry] });
+  const openStreams = new Gauge({
+    name: 'usersvc_rpc_open_streams',
+    help: 'streaming RPCs open now, by method and transport',
+    labelNames: ['method', 'transport'],
+    registers: [registry],
+  });
   const appendLatency = new Histogram({
     name: 'usersvc_log_append_seconds',
     help: 'time for the log to acknowledge an append (durable)',
@@ -53,7 +63,7 @@ export function createMetrics() {
     countDroppedLogLines(droppedLines: () => number): void {
       new Counter({
         name: 'usersvc_log_lines_dropped_total',
-        help: 'log lines dropped because stdout\'s reader went away (EPIPE) or fell too far behind',
+        help: "log lines dropped because stdout's reader went away (EPIPE) or fell too far behind",
         registers: [registry],
         collect() {
           this.reset();
@@ -65,7 +75,7 @@ export function createMetrics() {
     watchLag(deps: ServiceDeps, deciderGroup = DECIDER_GROUP): void {
       new Gauge({
         name: 'usersvc_projector_lag_events',
-        help: 'events on the log this instance\'s view has not applied yet',
+        help: "events on the log this instance's view has not applied yet",
         registers: [registry],
         async collect() {
           this.set(lag((await deps.log.bounds(EVENTS)).end, deps.view.cursor()));

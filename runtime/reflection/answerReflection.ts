@@ -34,7 +34,12 @@ export interface ServedDescriptors {
  * stream has not been sent yet (`sent`), as grpc-go's server does; a failed lookup is an
  * error_response in the stream, which goes on.
  */
-export function answerReflection(served: ServedDescriptors, request: ReflectionRequest, sent: Set<string>, report: (error: unknown) => void): ReflectionResponse {
+export function answerReflection(
+  served: ServedDescriptors,
+  request: ReflectionRequest,
+  sent: Set<string>,
+  report: (error: unknown) => void,
+): ReflectionResponse {
   const { index, services } = served;
   const response: ReflectionResponse = { valid_host: request.host, original_request: request };
   const files = (name: string) => ({ file_descriptor_proto: index.encodedWithImports(name, sent) });

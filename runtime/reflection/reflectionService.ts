@@ -40,5 +40,11 @@ export function addReflectionService(server: grpc.Server, services: string[], lo
 
 /** The reflection services' own definition, from the same image that describes them. */
 function reflectionDefinition(): protoLoader.PackageDefinition {
-  return protoLoader.loadFileDescriptorSetFromBuffer(readFileSync(standardServicesImage()), { keepCase: true, longs: Number, enums: Number, defaults: true, oneofs: true });
+  return protoLoader.loadFileDescriptorSetFromBuffer(readFileSync(standardServicesImage()), {
+    keepCase: true,
+    longs: Number,
+    enums: Number,
+    defaults: true,
+    oneofs: true,
+  });
 }

@@ -64,7 +64,11 @@ function hashes(files) {
 }
 
 /** One fingerprint of a set of files: their names and contents, so an added or deleted file counts. */
-const fingerprint = (map) => crypto.createHash('sha256').update([...map].sort().join('\n')).digest('hex');
+const fingerprint = (map) =>
+  crypto
+    .createHash('sha256')
+    .update([...map].sort().join('\n'))
+    .digest('hex');
 
 /** Everything a build reads, hashed: the compiled folders (proto/ among them), other sources that
  * have an output, the configs, the package's version and dependencies, and these scripts. */
@@ -97,4 +101,17 @@ function contractFingerprint() {
 
 const contractIsBuiltFrom = (print) => read(contractStamp) === print && contractOutputs.every((f) => fs.existsSync(f));
 
-module.exports = { root, dist, stampFile, tsBuildInfo, contractStamp, sources, outputs, inputHashes, fingerprint, staleReason, contractFingerprint, contractIsBuiltFrom };
+module.exports = {
+  root,
+  dist,
+  stampFile,
+  tsBuildInfo,
+  contractStamp,
+  sources,
+  outputs,
+  inputHashes,
+  fingerprint,
+  staleReason,
+  contractFingerprint,
+  contractIsBuiltFrom,
+};

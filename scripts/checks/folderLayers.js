@@ -17,11 +17,14 @@ const root = path.join(__dirname, '..', '..');
 const layerOf = new Map(LAYERS.flatMap((folders, layer) => folders.map((folder) => [folder, layer])));
 
 (async () => {
-  const graph = await madge(LAYERS.flat().map((folder) => path.join(root, folder)), {
-    baseDir: root,
-    fileExtensions: ['ts'],
-    tsConfig: path.join(root, 'tsconfig.json'),
-  });
+  const graph = await madge(
+    LAYERS.flat().map((folder) => path.join(root, folder)),
+    {
+      baseDir: root,
+      fileExtensions: ['ts'],
+      tsConfig: path.join(root, 'tsconfig.json'),
+    },
+  );
   const broken = [];
   const known = new Set();
   for (const [file, imports] of Object.entries(graph.obj())) {

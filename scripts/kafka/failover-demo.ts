@@ -26,7 +26,13 @@ async function timeUntil(check: () => Promise<boolean>, timeoutMs = 120_000): Pr
 }
 
 function rssMiB(pid: number): number {
-  return Math.round(Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) / 1024);
+  return Math.round(
+    Number(
+      execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+        .toString()
+        .trim(),
+    ) / 1024,
+  );
 }
 
 async function main(): Promise<void> {
@@ -55,7 +61,9 @@ async function main(): Promise<void> {
     const cappedAfterKill = capped.send({ topic, acks: -1, messages: [{ value: 'during' }] }).then(() => Date.now() - started);
     const election = await timeUntil(async () => ![leader, -1].includes(await cluster.leaderOf(topic, 0)));
     const newLeader = await cluster.newLeaderOf(topic, 0, leader);
-    log(`new leader elected ${election} ms after the kill (first answer naming another node); node ${newLeader} in three answers in a row ${Date.now() - started} ms after; in sync now: ${(await cluster.inSyncOf(topic, 0)).join(',')}`);
+    log(
+      `new leader elected ${election} ms after the kill (first answer naming another node); node ${newLeader} in three answers in a row ${Date.now() - started} ms after; in sync now: ${(await cluster.inSyncOf(topic, 0)).join(',')}`,
+    );
     log(`a write sent right after the kill, retry backoff capped at 1 s: acked (acks=all, 2 of 3 nodes) ${await cappedAfterKill} ms after the kill`);
     log(`the same write with kafkajs's default backoff (doubling up to 30 s): acked ${await sendAfterKill} ms after the kill`);
     started = Date.now();

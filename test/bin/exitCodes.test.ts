@@ -38,21 +38,41 @@ it('a data directory in use: exit 3, naming the directory and its owner', async 
   const run = await refusedStart(['--addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--data', dir]);
   expect(run).toEqual({
     code: 3,
-    line: expect.objectContaining({ level: 'error', exit_code: 3, msg: expect.stringMatching(new RegExp(`^data directory ${dir} is in use by process ${server.child.pid} `)) }),
+    line: expect.objectContaining({
+      level: 'error',
+      exit_code: 3,
+      msg: expect.stringMatching(new RegExp(`^data directory ${dir} is in use by process ${server.child.pid} `)),
+    }),
     stderr: '',
   });
 });
 
 it('a port in use: exit 3, naming the flag and the address', async () => {
   const grpcTaken = await refusedStart(['--addr', server.addr, '--http-addr', '127.0.0.1:0', '--data', fresh()]);
-  expect(grpcTaken).toEqual({ code: 3, line: expect.objectContaining({ level: 'error', exit_code: 3, msg: expect.stringContaining(`--addr ${server.addr} is in use`) }), stderr: '' });
+  expect(grpcTaken).toEqual({
+    code: 3,
+    line: expect.objectContaining({ level: 'error', exit_code: 3, msg: expect.stringContaining(`--addr ${server.addr} is in use`) }),
+    stderr: '',
+  });
   const httpTaken = await refusedStart(['--addr', '127.0.0.1:0', '--http-addr', server.httpAddr, '--data', fresh()]);
-  expect(httpTaken).toEqual({ code: 3, line: expect.objectContaining({ level: 'error', exit_code: 3, msg: expect.stringContaining(`--http-addr ${server.httpAddr} is in use`) }), stderr: '' });
+  expect(httpTaken).toEqual({
+    code: 3,
+    line: expect.objectContaining({ level: 'error', exit_code: 3, msg: expect.stringContaining(`--http-addr ${server.httpAddr} is in use`) }),
+    stderr: '',
+  });
 });
 
 it('bad flags: exit 2, naming the flag', async () => {
   const unknown = await refusedStart(['--no-such-flag', '--data', fresh()]);
-  expect(unknown).toEqual({ code: 2, line: expect.objectContaining({ level: 'error', exit_code: 2, msg: expect.stringContaining("'--no-such-flag'") }), stderr: '' });
+  expect(unknown).toEqual({
+    code: 2,
+    line: expect.objectContaining({ level: 'error', exit_code: 2, msg: expect.stringContaining("'--no-such-flag'") }),
+    stderr: '',
+  });
   const badValue = await refusedStart(['--max-message-bytes', 'lots', '--data', fresh()]);
-  expect(badValue).toEqual({ code: 2, line: expect.objectContaining({ level: 'error', exit_code: 2, msg: '--max-message-bytes must be a whole number >= 0, got "lots"' }), stderr: '' });
+  expect(badValue).toEqual({
+    code: 2,
+    line: expect.objectContaining({ level: 'error', exit_code: 2, msg: '--max-message-bytes must be a whole number >= 0, got "lots"' }),
+    stderr: '',
+  });
 });

@@ -40,7 +40,8 @@ afterAll(async () => {
 
 it('keeps the PRO users in step across changes, filter transitions and a server restart', async () => {
   expect(example).toBeDefined();
-  const create = async (i: number, plan: number) => (await unary(client, 'CreateUser', { email: `r${i}@replica.example`, name: `R${i}`, plan })).response.id as string;
+  const create = async (i: number, plan: number) =>
+    (await unary(client, 'CreateUser', { email: `r${i}@replica.example`, name: `R${i}`, plan })).response.id as string;
   const ids = [];
   for (let i = 0; i < 20; i++) ids.push(await create(i, i % 2 ? PRO : FREE));
 
@@ -57,7 +58,13 @@ it('keeps the PRO users in step across changes, filter transitions and a server 
   });
   vm.runInContext(`${example!.replace('localhost:50051', `127.0.0.1:${port}`)}\nglobalThis.replica = { users, client };`, context);
   const replica = context.replica as { users: Map<string, { id: string; version: number }>; client: Client };
-  const expected = async () => new Map(((await serverStream(client, 'ListUsers', { filter: 'plan = PRO' })).messages as Array<{ id: string; version: number }>).map((u) => [u.id, Number(u.version)]));
+  const expected = async () =>
+    new Map(
+      ((await serverStream(client, 'ListUsers', { filter: 'plan = PRO' })).messages as Array<{ id: string; version: number }>).map((u) => [
+        u.id,
+        Number(u.version),
+      ]),
+    );
   const inStep = async (timeoutMs = 20_000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -7,12 +7,16 @@ async function unavailableServer(): Promise<{ addr: string; attempts: Record<str
   const attempts: Record<string, number> = {};
   const server = new grpc.Server();
   const service = grpcDefinition()[SERVICE_NAME] as grpc.ServiceDefinition;
-  const refuse = (method: string): grpc.handleUnaryCall<unknown, unknown> => (_call, callback) => {
-    attempts[method] = (attempts[method] ?? 0) + 1;
-    callback({ code: grpc.status.UNAVAILABLE, details: 'try later' });
-  };
+  const refuse =
+    (method: string): grpc.handleUnaryCall<unknown, unknown> =>
+    (_call, callback) => {
+      attempts[method] = (attempts[method] ?? 0) + 1;
+      callback({ code: grpc.status.UNAVAILABLE, details: 'try later' });
+    };
   server.addService(service, { GetUser: refuse('GetUser'), CreateUser: refuse('CreateUser') } as grpc.UntypedServiceImplementation);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   return { addr: `127.0.0.1:${port}`, attempts, close: () => server.forceShutdown() };
 }
 
@@ -22,7 +26,9 @@ describe('the client library', () => {
     const client = createClient(server.addr);
     await expect(unary(client, 'CreateUser', { email: 'a@b.co', name: 'A' }, { timeoutMs: 2000 })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
     expect(server.attempts.CreateUser).toBe(1);
-    await expect(unary(client, 'CreateUser', { email: 'a@b.co', name: 'A', request_id: 'r1' }, { timeoutMs: 1000 })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    await expect(unary(client, 'CreateUser', { email: 'a@b.co', name: 'A', request_id: 'r1' }, { timeoutMs: 1000 })).rejects.toMatchObject({
+      code: grpc.status.UNAVAILABLE,
+    });
     expect(server.attempts.CreateUser).toBeGreaterThan(3);
     // The service config's 5 attempts, then 5 more when the client sends it once again.
     await expect(unary(client, 'GetUser', { id: 'x' }, { timeoutMs: 5000 })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });

@@ -68,7 +68,14 @@ describe('bad input never crashes the server', () => {
     const metadata = new grpc.Metadata();
     metadata.set('x-request-id', 'x'.repeat(10_000));
     const status = await new Promise<grpc.StatusObject>((resolve) => {
-      const call = raw.makeUnaryRequest('/userservice.UserService/GetUser', (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0x0a, 1, 0x61]), metadata, () => {});
+      const call = raw.makeUnaryRequest(
+        '/userservice.UserService/GetUser',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from([0x0a, 1, 0x61]),
+        metadata,
+        () => {},
+      );
       call.on('status', resolve);
     });
     expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);

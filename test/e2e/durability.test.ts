@@ -36,7 +36,8 @@ describe('kill -9 during 1,000 concurrent CreateUser calls', () => {
           }
         },
         // Not acknowledged: cut off by the kill, or (queued while the channel reconnects) out of time.
-        (error: grpc.ServiceError) => expect([grpc.status.UNAVAILABLE, grpc.status.CANCELLED, grpc.status.INTERNAL, grpc.status.DEADLINE_EXCEEDED]).toContain(error.code),
+        (error: grpc.ServiceError) =>
+          expect([grpc.status.UNAVAILABLE, grpc.status.CANCELLED, grpc.status.INTERNAL, grpc.status.DEADLINE_EXCEEDED]).toContain(error.code),
       ),
     );
     await Promise.all(calls);
@@ -58,7 +59,9 @@ describe('kill -9 during 1,000 concurrent CreateUser calls', () => {
     expect(messages).toHaveLength(1000);
     expect(new Set(messages.map((u) => u.email)).size).toBe(1000);
     // The change feed, stitched from the log and from what the restarted server applied since: every creation once.
-    const feed = again.WatchUsers({ cursor: '0:0', filter: 'email : "crash-"' }, new grpc.Metadata(), { deadline: Date.now() + 20_000 }) as grpc.ClientReadableStream<{ event?: { user: { email: string } }; caught_up?: object }>;
+    const feed = again.WatchUsers({ cursor: '0:0', filter: 'email : "crash-"' }, new grpc.Metadata(), {
+      deadline: Date.now() + 20_000,
+    }) as grpc.ClientReadableStream<{ event?: { user: { email: string } }; caught_up?: object }>;
     const fed: string[] = [];
     await new Promise<void>((resolve, reject) => {
       feed.on('data', (m: { event?: { user: { email: string } }; caught_up?: object }) => (m.caught_up ? resolve() : fed.push(m.event!.user.email)));
@@ -92,7 +95,9 @@ describe('kill -9 during 1,000 concurrent CreateUser calls', () => {
     const after = createClient(rebuilt.addr);
     const [first] = acknowledged;
     expect((await unary(after, 'CreateUser', requests[first[0]], { timeoutMs: 20_000 })).response.id).toBe(first[1].id);
-    await expect(unary(after, 'CreateUser', { ...requests[first[0]], request_id: 'another' }, { timeoutMs: 20_000 })).rejects.toMatchObject({ code: grpc.status.ALREADY_EXISTS });
+    await expect(unary(after, 'CreateUser', { ...requests[first[0]], request_id: 'another' }, { timeoutMs: 20_000 })).rejects.toMatchObject({
+      code: grpc.status.ALREADY_EXISTS,
+    });
     after.close();
     expect(await rebuilt.stop()).toBe(0);
   });
@@ -104,7 +109,12 @@ describe('SIGTERM', () => {
     const server = await startServer(dir);
     const raw = new grpc.Client(server.addr, grpc.credentials.createInsecure());
     const statuses: number[] = [];
-    const watch = raw.makeServerStreamRequest('/grpc.health.v1.Health/Watch', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0));
+    const watch = raw.makeServerStreamRequest(
+      '/grpc.health.v1.Health/Watch',
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.alloc(0),
+    );
     watch.on('error', () => {});
     const notServing = new Promise<void>((resolve) =>
       watch.on('data', (b: Buffer) => {
@@ -133,7 +143,10 @@ describe('SIGTERM', () => {
         () => results.push(0),
         // A retry queued while the client reconnects to the stopped server ends on the client's own
         // timer ("Deadline exceeded after ..."): the server never saw it, so it is not a drain failure.
-        (error: grpc.ServiceError) => results.push(error.code === grpc.status.DEADLINE_EXCEEDED && error.details.startsWith('Deadline exceeded after') ? grpc.status.UNAVAILABLE : error.code),
+        (error: grpc.ServiceError) =>
+          results.push(
+            error.code === grpc.status.DEADLINE_EXCEEDED && error.details.startsWith('Deadline exceeded after') ? grpc.status.UNAVAILABLE : error.code,
+          ),
       ),
     );
     await new Promise((resolve) => setTimeout(resolve, 30));

@@ -28,7 +28,11 @@ afterAll(async () => {
   removeDir(dir);
 });
 
-const failure = (call: Promise<unknown>): Promise<grpc.ServiceError> => call.then(() => Promise.reject(new Error('the call succeeded')), (e: grpc.ServiceError) => e);
+const failure = (call: Promise<unknown>): Promise<grpc.ServiceError> =>
+  call.then(
+    () => Promise.reject(new Error('the call succeeded')),
+    (e: grpc.ServiceError) => e,
+  );
 const newUser = async () => (await unary(client, 'CreateUser', { email: email(), name: 'Ada' })).response;
 const reused = (requestId: string) => ({ reason: 'REQUEST_ID_REUSED', domain: 'userservice', metadata: { request_id: requestId } });
 const REUSED_MESSAGE = /^request_id "[^"]+" was already used for a different request; nothing was applied/;
@@ -46,7 +50,10 @@ async function changesDuring(attempts: () => Promise<void>): Promise<Array<{ typ
     await attempts();
     const marker = await newUser();
     await feed.until((s) => s.events().some((e) => e.user.id === marker.id));
-    return feed.received.slice(from).filter((m) => m.event && m.event.user.id !== marker.id).map((m) => m.event);
+    return feed.received
+      .slice(from)
+      .filter((m) => m.event && m.event.user.id !== marker.id)
+      .map((m) => m.event);
   } finally {
     feed.cancel();
   }
@@ -71,10 +78,20 @@ describe('VERSION_MISMATCH', () => {
     const user = await newUser();
     const patch = await request(base, 'PATCH', `/v1/users/${user.id}?updateMask=name&expectedVersion=7`, { body: { name: 'Late' } });
     expect(patch).toMatchObject({ status: 409, json: { code: 10, message: 'expected version 7 but the user is at version 1' } });
-    expect(patch.json.details).toContainEqual({ '@type': ERROR_INFO, reason: 'VERSION_MISMATCH', domain: 'userservice', metadata: { expected: '7', actual: '1' } });
+    expect(patch.json.details).toContainEqual({
+      '@type': ERROR_INFO,
+      reason: 'VERSION_MISMATCH',
+      domain: 'userservice',
+      metadata: { expected: '7', actual: '1' },
+    });
     const remove = await request(base, 'DELETE', `/v1/users/${user.id}?expectedVersion=3`);
     expect(remove.status).toBe(409);
-    expect(remove.json.details).toContainEqual({ '@type': ERROR_INFO, reason: 'VERSION_MISMATCH', domain: 'userservice', metadata: { expected: '3', actual: '1' } });
+    expect(remove.json.details).toContainEqual({
+      '@type': ERROR_INFO,
+      reason: 'VERSION_MISMATCH',
+      domain: 'userservice',
+      metadata: { expected: '3', actual: '1' },
+    });
   });
 
   it('a taken email says EMAIL_TAKEN, naming the email', async () => {
@@ -91,7 +108,11 @@ describe('REQUEST_ID_REUSED over gRPC', () => {
     const created = await unary(client, 'CreateUser', first);
     const other = email();
     const changes = await changesDuring(async () => {
-      for (const attempt of [{ ...first, email: other }, { ...first, email: first.email.toUpperCase() }, { ...first, name: 'Second' }]) {
+      for (const attempt of [
+        { ...first, email: other },
+        { ...first, email: first.email.toUpperCase() },
+        { ...first, name: 'Second' },
+      ]) {
         const error = await failure(unary(client, 'CreateUser', attempt));
         expect([attempt, error.code]).toEqual([attempt, grpc.status.FAILED_PRECONDITION]);
         expect(error.details).toMatch(REUSED_MESSAGE);
@@ -184,7 +205,13 @@ describe('REQUEST_ID_REUSED on SyncUsers writes and ImportUsers rows', () => {
       });
       expect(changes).toEqual([]);
       const [create, update, same, stale] = stream.results();
-      for (const result of [create, update]) expect(result).toMatchObject({ request_id: requestId, code: grpc.status.FAILED_PRECONDITION, message: expect.stringMatching(REUSED_MESSAGE), user: null });
+      for (const result of [create, update])
+        expect(result).toMatchObject({
+          request_id: requestId,
+          code: grpc.status.FAILED_PRECONDITION,
+          message: expect.stringMatching(REUSED_MESSAGE),
+          user: null,
+        });
       expect(same).toMatchObject({ request_id: requestId, code: 0, user });
       expect(stale).toMatchObject({ code: grpc.status.ABORTED, message: 'expected version 5 but the user is at version 1' });
     } finally {
@@ -201,7 +228,11 @@ describe('REQUEST_ID_REUSED on SyncUsers writes and ImportUsers rows', () => {
     const changes = await changesDuring(async () => {
       result = await clientStream(client, 'ImportUsers', [first, { ...first, email: email() }, { email: fresh, name: 'New' }]);
     });
-    expect(result).toMatchObject({ created: 2, failed: 1, errors: [{ index: 1, code: grpc.status.FAILED_PRECONDITION, message: expect.stringMatching(REUSED_MESSAGE) }] });
+    expect(result).toMatchObject({
+      created: 2,
+      failed: 1,
+      errors: [{ index: 1, code: grpc.status.FAILED_PRECONDITION, message: expect.stringMatching(REUSED_MESSAGE) }],
+    });
     // The retried first row changed nothing; only the new row reached the log.
     expect(changes.map((c) => c.user.email)).toEqual([fresh]);
   });

@@ -15,7 +15,8 @@ import { SyncStream } from '../support/syncStream';
 const freshDir = useTempDirs();
 
 const onKafka = process.env.USERSVC_TEST_LOG === 'kafka';
-const create = (client: Client, n: number) => unary(client, 'CreateUser', { email: `other-${n}@example.com`, name: `Other ${n}`, request_id: `other-${n}-${Date.now()}` });
+const create = (client: Client, n: number) =>
+  unary(client, 'CreateUser', { email: `other-${n}@example.com`, name: `Other ${n}`, request_id: `other-${n}-${Date.now()}` });
 
 /** Points the data directory at a new, empty log: the embedded file removed, or a Kafka prefix no one used. */
 function anotherLog(dir: string): string[] {
@@ -47,7 +48,9 @@ describe('a data directory pointed at another log', () => {
     const args = anotherLog(dir);
     // startServer adds this backend's flags first; the ones given here come last and win.
     server = await startServer(dir, args);
-    expect(server.output()).toMatch(/"reason":"was folded from another log \(log identity [\w-]+; this log is [\w-]+\)".*"msg":"view out of step with the log: rebuilding it before serving"/);
+    expect(server.output()).toMatch(
+      /"reason":"was folded from another log \(log identity [\w-]+; this log is [\w-]+\)".*"msg":"view out of step with the log: rebuilding it before serving"/,
+    );
     client = createClient(server.addr);
     await expect(unary(client, 'GetUser', { id: first.id })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     const { response: fresh, trailers: freshTrailers } = await create(client, 3);
@@ -59,10 +62,17 @@ describe('a data directory pointed at another log', () => {
       details: expect.stringMatching(/^users-min-cursor ".*" is a position in another log \(identity [\w-]+; this service's log is [\w-]+\)/),
     });
     const sync = new SyncStream(client).subscribe(oldCursor);
-    expect(await sync.ended()).toMatchObject({ code: grpc.status.OUT_OF_RANGE, details: expect.stringMatching(/^subscribe.cursor ".*" is a position in another log/) });
+    expect(await sync.ended()).toMatchObject({
+      code: grpc.status.OUT_OF_RANGE,
+      details: expect.stringMatching(/^subscribe.cursor ".*" is a position in another log/),
+    });
     // The new log's own cursor, and one written before cursors named their log, are taken.
-    await expect(unary(client, 'GetUser', { id: fresh.id }, { metadata: { 'users-min-cursor': newCursor } })).resolves.toMatchObject({ response: { id: fresh.id } });
-    await expect(unary(client, 'GetUser', { id: fresh.id }, { metadata: { 'users-min-cursor': newCursor.split('@')[0] } })).resolves.toMatchObject({ response: { id: fresh.id } });
+    await expect(unary(client, 'GetUser', { id: fresh.id }, { metadata: { 'users-min-cursor': newCursor } })).resolves.toMatchObject({
+      response: { id: fresh.id },
+    });
+    await expect(unary(client, 'GetUser', { id: fresh.id }, { metadata: { 'users-min-cursor': newCursor.split('@')[0] } })).resolves.toMatchObject({
+      response: { id: fresh.id },
+    });
     client.close();
     client = undefined;
     await server.stop();
@@ -99,7 +109,10 @@ describe('a cursor naming a partition the log does not have', () => {
   it('is INVALID_ARGUMENT in a SyncUsers cursor, however large', async () => {
     for (const cursor of ['999999999:0', '7:5']) {
       const sync = new SyncStream(client).subscribe(cursor);
-      expect(await sync.ended()).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/^subscribe.cursor: ".*" names partition \d+, which the log does not have/) });
+      expect(await sync.ended()).toMatchObject({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: expect.stringMatching(/^subscribe.cursor: ".*" names partition \d+, which the log does not have/),
+      });
     }
   });
 

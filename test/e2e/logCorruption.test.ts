@@ -92,7 +92,10 @@ async function startOrRefusal(dir: string): Promise<{ server: ServerProcess } | 
 /** The whole change feed from the log's start: its length, or the status it ended with. */
 function watchAll(addr: string): Promise<{ events: number } | { code: number; details: string }> {
   const client = createClient(addr);
-  const feed = client.WatchUsers({ cursor: '0:0' }, new grpc.Metadata(), { deadline: Date.now() + 30_000 }) as grpc.ClientReadableStream<{ event?: object; caught_up?: object }>;
+  const feed = client.WatchUsers({ cursor: '0:0' }, new grpc.Metadata(), { deadline: Date.now() + 30_000 }) as grpc.ClientReadableStream<{
+    event?: object;
+    caught_up?: object;
+  }>;
   let events = 0;
   return new Promise<{ events: number } | { code: number; details: string }>((resolve) => {
     feed.on('data', (m: { event?: object; caught_up?: object }) => (m.caught_up ? resolve({ events }) : events++));
@@ -163,7 +166,10 @@ describe('a damaged log.db', () => {
       const commands = await readCommands(copyDataDir(dir, 'logdmg-read'));
       if (typeof commands === 'string') expect(commands).toMatch(new RegExp(`log\\.db is damaged \\(record users\\.commands ${DAMAGED_RECORD}\\)`));
       else expect(commands).toBe(USERS);
-      detail = typeof commands === 'string' ? `served and replayed right; a read of every command finds ${commands.slice(commands.indexOf('record'), commands.indexOf(')'))}` : '';
+      detail =
+        typeof commands === 'string'
+          ? `served and replayed right; a read of every command finds ${commands.slice(commands.indexOf('record'), commands.indexOf(')'))}`
+          : '';
     } else {
       // A record failed its checksum or was missing from its place: the feed and the replay both stop there, naming the file and the offset.
       expect(fed).toMatchObject({ code: grpc.status.DATA_LOSS, details: expect.stringContaining(file) });

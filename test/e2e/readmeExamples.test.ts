@@ -13,7 +13,11 @@ const examples = readFileSync(path.join(packageRoot(), 'README.md'), 'utf8')
 const printed = /the first call prints:\n\n```json\n([\s\S]*?)```/.exec(readFileSync(path.join(packageRoot(), 'README.md'), 'utf8'))?.[1];
 
 /** The shell blocks the README marks as tested, in order. */
-const curlBlocks = [...readFileSync(path.join(packageRoot(), 'README.md'), 'utf8').matchAll(/<!-- test\/e2e\/readmeExamples\.test\.ts runs this block as written -->\n```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+const curlBlocks = [
+  ...readFileSync(path.join(packageRoot(), 'README.md'), 'utf8').matchAll(
+    /<!-- test\/e2e\/readmeExamples\.test\.ts runs this block as written -->\n```sh\n([\s\S]*?)```/g,
+  ),
+].map((m) => m[1]);
 
 /** Runs a README block with bash against our gateway (its address for the README's localhost:8080); `stopAfterMs` ends a feed. */
 function runBlock(block: string, httpAddr: string, stopAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {

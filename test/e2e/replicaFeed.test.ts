@@ -44,7 +44,15 @@ async function listed(filter = ''): Promise<Map<string, number>> {
 const update = (id: string, fields: object, paths: string[]) => unary(client, 'UpdateUser', { user: { id, ...fields }, update_mask: { paths } });
 
 /** Parses `0:4,1:7@identity` into offsets, to check that cursors never go backwards. */
-const offsets = (cursor: string) => new Map(cursor.split('@')[0].split('~')[0].split(',').filter(Boolean).map((pair) => pair.split(':').map(Number) as [number, number]));
+const offsets = (cursor: string) =>
+  new Map(
+    cursor
+      .split('@')[0]
+      .split('~')[0]
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => pair.split(':').map(Number) as [number, number]),
+  );
 const notBefore = (later: string, earlier: string) => [...offsets(earlier)].every(([p, o]) => (offsets(later).get(p) ?? 0) >= o);
 
 beforeAll(async () => {
@@ -82,7 +90,10 @@ it('tells a filtered subscriber when a user leaves and enters its filter, with t
   await all.until((s) => s.events().some((e) => e.type === DELETED && e.user.id === other.id));
   await pro.until((s) => s.events().some((e) => e.type === DELETED && e.user.id === other.id));
   const seen = (s: SyncStream, id: string) =>
-    s.events().filter((e) => e.user.id === id && e.type !== SNAPSHOT).map((e) => [e.type, Number(e.user.version), e.user.plan, e.previous ? Number(e.previous.version) : null, e.previous?.plan ?? null]);
+    s
+      .events()
+      .filter((e) => e.user.id === id && e.type !== SNAPSHOT)
+      .map((e) => [e.type, Number(e.user.version), e.user.plan, e.previous ? Number(e.previous.version) : null, e.previous?.plan ?? null]);
   expect(seen(pro, user.id)).toEqual([
     [LEFT_FILTER, 2, FREE, 1, PRO],
     [ENTERED_FILTER, 3, PRO, 2, FREE],
@@ -135,7 +146,8 @@ describe.each([
   it('ends with exactly ListUsers, each user sent once as SNAPSHOT, changes to sent users as changes', async () => {
     const tag = unique();
     const rows = Array.from({ length: 2000 }, (_, i) => ({ email: `s${i}-${tag}@snapshot.example`, name: `Snap ${i}`, plan: i % 2 ? PRO : FREE }));
-    for (let i = 0; i < rows.length; i += 500) expect((await clientStream(client, 'ImportUsers', rows.slice(i, i + 500), { timeoutMs: 60_000 })).created).toBe(500);
+    for (let i = 0; i < rows.length; i += 500)
+      expect((await clientStream(client, 'ImportUsers', rows.slice(i, i + 500), { timeoutMs: 60_000 })).created).toBe(500);
 
     const replica = new Map<string, number>();
     const snapshotIds: string[] = [];
@@ -171,7 +183,12 @@ describe.each([
     const last = open().subscribe(second, filter);
     await last.until((s) => s.received.some((m) => m.caught_up), 60_000);
     apply(replica, last.received);
-    snapshotIds.push(...last.events().filter((e) => e.type === SNAPSHOT).map((e) => e.user.id));
+    snapshotIds.push(
+      ...last
+        .events()
+        .filter((e) => e.type === SNAPSHOT)
+        .map((e) => e.user.id),
+    );
 
     expect(new Set(snapshotIds).size).toBe(snapshotIds.length);
     expect(replica).toEqual(await listed(filter));

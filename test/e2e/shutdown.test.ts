@@ -38,14 +38,31 @@ async function droppedLines(metricsAddr: string): Promise<number> {
  * after 1 ms, as older versions did silently). It is the only stderr line expected here.
  */
 const withoutKafkajsTimeoutWarning = (text: string) =>
-  text.replace(/\(node:\d+\) TimeoutNegativeWarning: -\d+ is a negative number\.\nTimeout duration was set to 1\.\n(\(Use `node --trace-warnings \.\.\.` to show where the warning was created\)\n)?/g, '');
+  text.replace(
+    /\(node:\d+\) TimeoutNegativeWarning: -\d+ is a negative number\.\nTimeout duration was set to 1\.\n(\(Use `node --trace-warnings \.\.\.` to show where the warning was created\)\n)?/g,
+    '',
+  );
 
 describe('stdout whose reader went away (a log shipper that died)', () => {
   it('drops and counts the lines, keeps answering, and SIGTERM still exits 0 within the grace', async () => {
     const dir = freshDir('brokenpipe');
     const grace = 2_000;
     // A real pipe(2) whose only reader is grep: it passes the listening line on, then exits.
-    const serve = [CLI, 'serve', '--addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--metrics-addr', '127.0.0.1:0', '--data', dir, '--shutdown-grace-ms', String(grace), ...backendArgs(dir)];
+    const serve = [
+      CLI,
+      'serve',
+      '--addr',
+      '127.0.0.1:0',
+      '--http-addr',
+      '127.0.0.1:0',
+      '--metrics-addr',
+      '127.0.0.1:0',
+      '--data',
+      dir,
+      '--shutdown-grace-ms',
+      String(grace),
+      ...backendArgs(dir),
+    ];
     const quoted = [process.execPath, ...serve].map((arg) => `'${arg}'`).join(' ');
     const child = spawn('bash', ['-c', `exec ${quoted} > >(exec grep -m 1 'listening on')`], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
@@ -61,7 +78,8 @@ describe('stdout whose reader went away (a log shipper that died)', () => {
 
     // Every failed call writes a log line (at info) into the broken pipe; the server keeps answering.
     const client = createClient(addr);
-    for (let i = 0; i < 20; i++) await expect(unary(client, 'GetUser', { id: `nobody-${i}` }, { timeoutMs: 2_000 })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    for (let i = 0; i < 20; i++)
+      await expect(unary(client, 'GetUser', { id: `nobody-${i}` }, { timeoutMs: 2_000 })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     let dropped = await droppedLines(metricsAddr);
     for (let tries = 0; dropped < 20 && tries < 50; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -85,7 +103,11 @@ describe('stdout whose reader stopped reading (a stuck log shipper)', () => {
     const answered = await Promise.all(
       Array.from({ length: 8 }, async (_, worker) => {
         let codes = 0;
-        for (let i = 0; i < 250; i++) codes += await unary(client, 'GetUser', { id: `stuck-${worker}-${i}` }, { timeoutMs: 2_000 }).then(() => 0, (e: grpc.ServiceError) => (e.code === grpc.status.NOT_FOUND ? 1 : 0));
+        for (let i = 0; i < 250; i++)
+          codes += await unary(client, 'GetUser', { id: `stuck-${worker}-${i}` }, { timeoutMs: 2_000 }).then(
+            () => 0,
+            (e: grpc.ServiceError) => (e.code === grpc.status.NOT_FOUND ? 1 : 0),
+          );
         return codes;
       }),
     );
@@ -139,7 +161,9 @@ describe('a second signal', () => {
     children.push(server.child);
     const client = createClient(server.addr);
     // Waits for a log position far ahead: in flight until its deadline, well past the test.
-    const held = unary(client, 'GetUser', { id: 'anyone' }, { metadata: { 'users-min-cursor': '0:99999999' }, timeoutMs: 30_000 }).catch((e: grpc.ServiceError) => e);
+    const held = unary(client, 'GetUser', { id: 'anyone' }, { metadata: { 'users-min-cursor': '0:99999999' }, timeoutMs: 30_000 }).catch(
+      (e: grpc.ServiceError) => e,
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     server.child.kill('SIGTERM');
     // A repeat within a second is the same signal delivered twice (a process group): only noted.

@@ -43,17 +43,24 @@ describe('strong reads on one server', () => {
   it('takes "local" as the default spelled out, and combines with users-min-cursor', async () => {
     const { response, trailers } = await unary(client, 'CreateUser', { email: `${unique()}@strong.example`, name: 'Both' });
     const cursor = String(trailers.get('users-cursor')[0]);
-    expect((await unary(client, 'GetUser', { id: response.id }, { metadata: { 'users-consistency': 'local', 'users-min-cursor': cursor } })).response).toEqual(response);
+    expect((await unary(client, 'GetUser', { id: response.id }, { metadata: { 'users-consistency': 'local', 'users-min-cursor': cursor } })).response).toEqual(
+      response,
+    );
     expect((await unary(client, 'GetUser', { id: response.id }, { metadata: { ...STRONG, 'users-min-cursor': cursor } })).response).toEqual(response);
     // Strong does not lift a min cursor the log has not reached: both are honoured.
-    const error = await unary(client, 'GetUser', { id: response.id }, { metadata: { ...STRONG, 'users-min-cursor': '0:99999999' }, timeoutMs: 2000 }).catch((e) => e);
+    const error = await unary(client, 'GetUser', { id: response.id }, { metadata: { ...STRONG, 'users-min-cursor': '0:99999999' }, timeoutMs: 2000 }).catch(
+      (e) => e,
+    );
     expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(error.details).toMatch(/users-consistency: strong\) and users-min-cursor 0:99999999/);
   });
 
   it.each(['STRONG', 'eventual', ''])('refuses users-consistency "%s" with INVALID_ARGUMENT naming the header and the accepted values', async (value) => {
     for (const method of ['GetUser', 'ListUsers']) {
-      const call = method === 'GetUser' ? unary(client, method, { id: 'x' }, { metadata: { 'users-consistency': value } }) : serverStream(client, method, {}, { metadata: { 'users-consistency': value } });
+      const call =
+        method === 'GetUser'
+          ? unary(client, method, { id: 'x' }, { metadata: { 'users-consistency': value } })
+          : serverStream(client, method, {}, { metadata: { 'users-consistency': value } });
       const error = await call.catch((e) => e);
       expect(error.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(error.details).toMatch(/^users-consistency: must be "strong" .* or "local" .*; got "/);

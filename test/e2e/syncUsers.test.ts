@@ -71,7 +71,12 @@ describe('SyncUsers', () => {
     writer.change({ request_id: 'w5', op: UPDATE, user: { id, name: 'Renamed' }, update_mask: { paths: ['name'] }, expected_version: 1 });
     writer.change({ request_id: 'w6', op: DELETE, user: { id }, expected_version: 2 });
     await writer.until((s) => s.results().length === 6);
-    expect(writer.results().slice(4).map((r) => r.code)).toEqual([0, 0]);
+    expect(
+      writer
+        .results()
+        .slice(4)
+        .map((r) => r.code),
+    ).toEqual([0, 0]);
     writer.halfClose();
     expect(await writer.ended()).toBeUndefined();
 

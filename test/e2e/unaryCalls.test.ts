@@ -82,7 +82,9 @@ describe('CreateUser and GetUser', () => {
     const retry = await unary(client, 'CreateUser', request);
     expect(retry.response).toEqual(first.response);
     // Another request under the same id is not a retry: it is refused, not answered with the first user.
-    await expect(unary(client, 'CreateUser', { ...request, email: `${unique()}@example.com` })).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
+    await expect(unary(client, 'CreateUser', { ...request, email: `${unique()}@example.com` })).rejects.toMatchObject({
+      code: grpc.status.FAILED_PRECONDITION,
+    });
   });
 });
 

@@ -22,8 +22,14 @@ const CASES: Array<{ name: string; damage: (file: string) => void }> = [
   { name: '3 pages overwritten with random bytes (seed 1)', damage: (f) => overwriteSome(f, 3, 1) },
   { name: '8 pages overwritten with random bytes (seed 2)', damage: (f) => overwriteSome(f, 8, 2) },
   { name: 'page 1, the header and schema, overwritten (seed 3)', damage: (f) => overwritePages(f, [1], seededRandom(3)) },
-  ...[1, 2, 3].map((seed) => ({ name: `20 bits flipped in the data area (seed ${seed})`, damage: (f: string) => void flipBits(f, 20, seededRandom(seed), wholeDataArea(f)) })),
-  ...[2, 4].map((seed) => ({ name: `3 bits flipped in the rows of the outcomes_command_id index (seed ${seed})`, damage: (f: string) => flipInTree(f, 'outcomes_command_id', 3, seed) })),
+  ...[1, 2, 3].map((seed) => ({
+    name: `20 bits flipped in the data area (seed ${seed})`,
+    damage: (f: string) => void flipBits(f, 20, seededRandom(seed), wholeDataArea(f)),
+  })),
+  ...[2, 4].map((seed) => ({
+    name: `3 bits flipped in the rows of the outcomes_command_id index (seed ${seed})`,
+    damage: (f: string) => flipInTree(f, 'outcomes_command_id', 3, seed),
+  })),
   { name: 'a page of the outcomes_command_id index overwritten (seed 5)', damage: (f) => overwriteTree(f, 'outcomes_command_id', 5) },
 ];
 
@@ -38,7 +44,15 @@ function flipInTree(file: string, tree: string, bits: number, seed: number): voi
 
 function overwriteTree(file: string, tree: string, seed: number): void {
   const random = seededRandom(seed);
-  overwritePages(file, pickPages(leafPagesOf(file, tree).map((l) => l.page), 1, random), random);
+  overwritePages(
+    file,
+    pickPages(
+      leafPagesOf(file, tree).map((l) => l.page),
+      1,
+      random,
+    ),
+    random,
+  );
 }
 
 let pristine: Pristine;

@@ -113,7 +113,12 @@ describe('one bit flipped in the values of a views.db row', () => {
     const file = path.join(dir, VIEW);
     flipInValue(file, 'users', pristine.users[7].email); // a value, not structure: SQLite's checks pass it
     const run = await runCli(['checksum', '--data', dir]);
-    expect(run).toMatchObject({ code: EXIT.DATA, stderr: expect.stringMatching(new RegExp(`^usersvc: ${escape(file)} is damaged \\(SQLite: the users row of ".*" fails its checksum\\); stop the server and run`)) });
+    expect(run).toMatchObject({
+      code: EXIT.DATA,
+      stderr: expect.stringMatching(
+        new RegExp(`^usersvc: ${escape(file)} is damaged \\(SQLite: the users row of ".*" fails its checksum\\); stop the server and run`),
+      ),
+    });
     const server = await startServer(dir);
     expect(logLines(server).find((line) => line.msg === REBUILDING)).toMatchObject({ file, reason: expect.stringMatching(/^was found damaged/) });
     await expectUsersAsCreated(server.addr, pristine);

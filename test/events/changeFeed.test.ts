@@ -37,7 +37,8 @@ async function take(feed: ChangeFeed, from: Cursor, count: number): Promise<Feed
   return out;
 }
 
-const ids = (messages: FeedMessage[]) => messages.map((m) => (m.kind === 'event' && m.event.kind === 'user_created' ? m.event.user_created.user.id : `caught_up@${m.cursor}`));
+const ids = (messages: FeedMessage[]) =>
+  messages.map((m) => (m.kind === 'event' && m.event.kind === 'user_created' ? m.event.user_created.user.id : `caught_up@${m.cursor}`));
 
 describe('ChangeFeed', () => {
   let dir: string;
@@ -77,7 +78,10 @@ describe('ChangeFeed', () => {
   });
 
   it('starts a feed whose view began mid-log from the log, not from memory', async () => {
-    await log.append(EVENTS, [0, 1, 2].map((i) => eventRecord(event(i))));
+    await log.append(
+      EVENTS,
+      [0, 1, 2].map((i) => eventRecord(event(i))),
+    );
     const feed = new ChangeFeed(log, Cursor.of([[0, 3]]), quiet, { capacity: 10 });
     await appendAndPublish(log, feed, 3, 2);
     expect(ids(await take(feed, Cursor.of([[0, 1]]), 5))).toEqual(['u1', 'u2', 'u3', 'u4', 'caught_up@0:5']);
@@ -130,6 +134,11 @@ describe('ChangeFeed', () => {
     // Reading on from there gives the refused event first: nothing is lost.
     expect(ids(await take(feed, reader.position, 2))).toEqual(['u5', 'caught_up@0:6']);
     // A reader behind the end is not taken live: it must read what it has not seen first.
-    expect(await Promise.race([feed.follow({ ...reader, position: Cursor.of([[0, 1]]) }, new AbortController().signal).then(() => 'returned'), new Promise((r) => setTimeout(() => r('waiting'), 50))])).toBe('returned');
+    expect(
+      await Promise.race([
+        feed.follow({ ...reader, position: Cursor.of([[0, 1]]) }, new AbortController().signal).then(() => 'returned'),
+        new Promise((r) => setTimeout(() => r('waiting'), 50)),
+      ]),
+    ).toBe('returned');
   });
 });

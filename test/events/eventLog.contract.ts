@@ -74,7 +74,10 @@ export function describeEventLogContract(backend: string, open: (topicPrefix: st
     });
 
     it('reads from a cursor, and reports the bounds', async () => {
-      const positions = await fixture.log.append(topic, ['1', '2', '3', '4'].map((t) => record('k', t)));
+      const positions = await fixture.log.append(
+        topic,
+        ['1', '2', '3', '4'].map((t) => record('k', t)),
+      );
       const from = Cursor.of([[positions[2].partition, positions[2].offset]]);
       const read = await readAll(fixture.log, topic, from, 2);
       expect(read.map((r) => r.value.toString())).toEqual(['3', '4']);
@@ -137,27 +140,38 @@ export function describeEventLogContract(backend: string, open: (topicPrefix: st
 
     it('consumes as a group: prepared first, each batch once in order, and a later member resumes where the last committed', async () => {
       const group = `${topic}-members`;
-      await fixture.log.append(topic, ['1', '2', '3'].map((t) => record('k', t)));
+      await fixture.log.append(
+        topic,
+        ['1', '2', '3'].map((t) => record('k', t)),
+      );
       /** One member's run until it has handled `count` records: what it saw, in order. */
       const member = async (count: number) => {
         const stop = new AbortController();
         const seen: string[] = [];
         const guard = setTimeout(() => stop.abort(), 30_000);
-        await fixture.log.consume(group, topic, {
-          prepare: async () => void seen.push('prepare'),
-          handle: async (batch) => {
-            seen.push(...batch.records.map((r) => r.value.toString()));
-            if (seen.filter((s) => s !== 'prepare').length >= count) stop.abort();
+        await fixture.log.consume(
+          group,
+          topic,
+          {
+            prepare: async () => void seen.push('prepare'),
+            handle: async (batch) => {
+              seen.push(...batch.records.map((r) => r.value.toString()));
+              if (seen.filter((s) => s !== 'prepare').length >= count) stop.abort();
+            },
+            commitAfterHandle: true,
           },
-          commitAfterHandle: true,
-        }, { signal: stop.signal });
+          { signal: stop.signal },
+        );
         clearTimeout(guard);
         return seen;
       };
       expect(await member(3)).toEqual(['prepare', '1', '2', '3']);
       const { end } = await fixture.log.bounds(topic);
       expect(await committedSoon(fixture.log, group, topic, end.toString())).toBe(end.toString());
-      await fixture.log.append(topic, ['4', '5'].map((t) => record('k', t)));
+      await fixture.log.append(
+        topic,
+        ['4', '5'].map((t) => record('k', t)),
+      );
       expect(await member(2)).toEqual(['prepare', '4', '5']);
     });
 

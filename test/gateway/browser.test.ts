@@ -55,7 +55,7 @@ it('shows changes made by other clients as they happen', async () => {
   await rowOf(email).waitFor({ state: 'detached', timeout: 10_000 });
 });
 
-it('shows the gateway\'s error message when the email is taken', async () => {
+it("shows the gateway's error message when the email is taken", async () => {
   const email = `${unique()}@twice.example`;
   await request(base, 'POST', '/v1/users', { body: { email, name: 'First' } });
   await page.fill('input[name=email]', email);

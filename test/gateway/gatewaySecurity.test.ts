@@ -17,7 +17,19 @@ beforeAll(() => {
   dirs.push(certDir);
   certs = makeCertificates(certDir);
   policy = path.join(certDir, 'authz.yml');
-  writeFileSync(policy, ['tokens:', `  reporting: ${sha256('reporting-token')}`, 'certificates:', '  billing.internal: billing', 'grants:', '  billing: [read, write]', '  reporting: [read]', ''].join('\n'));
+  writeFileSync(
+    policy,
+    [
+      'tokens:',
+      `  reporting: ${sha256('reporting-token')}`,
+      'certificates:',
+      '  billing.internal: billing',
+      'grants:',
+      '  billing: [read, write]',
+      '  reporting: [read]',
+      '',
+    ].join('\n'),
+  );
 });
 
 afterAll(async () => {
@@ -34,12 +46,27 @@ async function serve(args: string[]): Promise<string> {
 }
 
 /** One HTTPS request; resolves with the status and JSON body, rejects when the handshake fails. */
-function call(addr: string, method: string, urlPath: string, options: { body?: object; headers?: Record<string, string>; cert?: string }): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON body of any shape, read by path in the tests
+function call(
+  addr: string,
+  method: string,
+  urlPath: string,
+  options: { body?: object; headers?: Record<string, string>; cert?: string },
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON body of any shape, read by path in the tests
+): Promise<{ status: number; json: any }> {
   const [host, port] = [addr.slice(0, addr.lastIndexOf(':')), Number(addr.slice(addr.lastIndexOf(':') + 1))];
   const body = options.body ? JSON.stringify(options.body) : undefined;
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host, port, method, path: urlPath, ca: certs.pem('ca.pem'), ...(options.cert ? { cert: certs.pem(`${options.cert}.pem`), key: certs.pem(`${options.cert}.key`) } : {}), headers: { 'content-type': 'application/json', ...options.headers }, agent: false },
+      {
+        host,
+        port,
+        method,
+        path: urlPath,
+        ca: certs.pem('ca.pem'),
+        ...(options.cert ? { cert: certs.pem(`${options.cert}.pem`), key: certs.pem(`${options.cert}.key`) } : {}),
+        headers: { 'content-type': 'application/json', ...options.headers },
+        agent: false,
+      },
       (res) => {
         let text = '';
         res.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -54,14 +81,19 @@ function call(addr: string, method: string, urlPath: string, options: { body?: o
 it('serves HTTPS with the server certificate; bearer tokens map to identities and grants', async () => {
   const addr = await serve([]);
   expect(await call(addr, 'GET', '/v1/users?pageSize=1', { headers: { authorization: 'Bearer reporting-token' } })).toMatchObject({ status: 200 });
-  expect(await call(addr, 'POST', '/v1/users', { body: { email: 'r@tls.example', name: 'R' }, headers: { authorization: 'Bearer reporting-token' } })).toMatchObject({ status: 403, json: { code: 7 } });
+  expect(
+    await call(addr, 'POST', '/v1/users', { body: { email: 'r@tls.example', name: 'R' }, headers: { authorization: 'Bearer reporting-token' } }),
+  ).toMatchObject({ status: 403, json: { code: 7 } });
   expect(await call(addr, 'GET', '/v1/users?pageSize=1', {})).toMatchObject({ status: 401, json: { code: 16 } });
   expect(await call(addr, 'GET', '/v1/users?pageSize=1', { headers: { authorization: 'Bearer wrong' } })).toMatchObject({ status: 401, json: { code: 16 } });
 });
 
 it('with --require-client-cert, a client certificate from the CA is the identity; none, or a rogue one, fails the handshake', async () => {
   const addr = await serve(['--tls-ca', certs.file('ca.pem'), '--require-client-cert']);
-  expect(await call(addr, 'POST', '/v1/users', { body: { email: 'b@tls.example', name: 'B' }, cert: 'client' })).toMatchObject({ status: 200, json: { email: 'b@tls.example' } });
+  expect(await call(addr, 'POST', '/v1/users', { body: { email: 'b@tls.example', name: 'B' }, cert: 'client' })).toMatchObject({
+    status: 200,
+    json: { email: 'b@tls.example' },
+  });
   await expect(call(addr, 'GET', '/v1/users', {})).rejects.toThrow();
   await expect(call(addr, 'GET', '/v1/users', { cert: 'rogue' })).rejects.toThrow();
 });

@@ -60,9 +60,19 @@ const PROBES: Record<string, () => Promise<Probe>> = {
   'DeleteUser 409': async () => ({ method: 'DELETE', path: `/v1/users/${(await newUser()).id}?expectedVersion=9` }),
   'ListUsers 200': async () => ({ method: 'GET', path: '/v1/users?pageSize=2' }),
   'ListUsers 400': async () => ({ method: 'GET', path: '/v1/users?filter=plan%20%3D' }),
-  'ImportUsers 200': async () => ({ method: 'POST', path: '/v1/users:import', raw: `{"email":"${unique()}@openapi.example","name":"I"}\n`, headers: { 'content-type': 'application/x-ndjson' } }),
+  'ImportUsers 200': async () => ({
+    method: 'POST',
+    path: '/v1/users:import',
+    raw: `{"email":"${unique()}@openapi.example","name":"I"}\n`,
+    headers: { 'content-type': 'application/x-ndjson' },
+  }),
   'ImportUsers 400': async () => ({ method: 'POST', path: '/v1/users:import', raw: 'not json\n', headers: { 'content-type': 'application/x-ndjson' } }),
-  'SyncUsers 200': async () => ({ method: 'POST', path: '/v1/users:sync', raw: `{"change":{"op":"CHANGE_OP_CREATE","user":{"email":"${unique()}@openapi.example","name":"S"}}}\n`, headers: { 'content-type': 'application/x-ndjson' } }),
+  'SyncUsers 200': async () => ({
+    method: 'POST',
+    path: '/v1/users:sync',
+    raw: `{"change":{"op":"CHANGE_OP_CREATE","user":{"email":"${unique()}@openapi.example","name":"S"}}}\n`,
+    headers: { 'content-type': 'application/x-ndjson' },
+  }),
   'SyncUsers 400': async () => ({ method: 'POST', path: '/v1/users:sync', raw: '{"neither":{}}\n', headers: { 'content-type': 'application/x-ndjson' } }),
   'WatchUsers 200': async () => ({ method: 'GET', path: '/v1/users:watch', headers: { accept: 'application/x-ndjson' } }),
   'WatchUsers 400': async () => ({ method: 'GET', path: '/v1/users:watch?cursor=banana' }),
@@ -90,7 +100,8 @@ it('gets every documented status from the real gateway, and 200 bodies match the
     expect(probe.method).toBe(method.toUpperCase());
     expect(matchesTemplate(path, probe.path.split('?')[0])).toBe(true);
     const queryNames = op.parameters.filter((p: Schema) => p.in === 'query').map((p: Schema) => p.name);
-    for (const name of new URLSearchParams(probe.path.split('?')[1] ?? '').keys()) expect(`${key} ?${name}`).toBe(`${key} ?${queryNames.includes(name) ? name : 'undocumented'}`);
+    for (const name of new URLSearchParams(probe.path.split('?')[1] ?? '').keys())
+      expect(`${key} ?${name}`).toBe(`${key} ?${queryNames.includes(name) ? name : 'undocumented'}`);
     const answer = await send(probe);
     expect(`${key} → ${answer.status} ${answer.text.slice(0, 200)}`).toBe(`${key} → ${status} ${answer.text.slice(0, 200)}`);
     // A documented response header comes with the answer, and the answer brings no undocumented one of these.
@@ -127,7 +138,15 @@ function matchesTemplate(template: string, path: string): boolean {
 function violations(value: unknown, schema: Schema, at: string): string[] {
   if (schema.$ref) return violations(value, doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')], at);
   if (schema.allOf) return schema.allOf.flatMap((s: Schema) => violations(value, s, at));
-  const type = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : typeof value;
+  const type = Array.isArray(value)
+    ? 'array'
+    : value === null
+      ? 'null'
+      : typeof value === 'number'
+        ? Number.isInteger(value)
+          ? 'integer'
+          : 'number'
+        : typeof value;
   const fits = schema.type === type || (schema.type === 'number' && type === 'integer') || (schema.type === undefined && type === 'object');
   if (!fits) return [`${at}: ${JSON.stringify(value)} is not ${schema.type}`];
   if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} is not one of ${schema.enum}`];

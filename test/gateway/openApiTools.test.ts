@@ -96,7 +96,14 @@ it('generates types with openapi-typescript that a strict openapi-fetch program 
   const seen = JSON.parse(client.stdout);
   const id = seen.created.id as string;
   expect(seen).toEqual({
-    created: { id: expect.stringMatching(/^[\w-]{21}$/), email, plan: 'USER_PLAN_PRO', version: '1', requestId: 'openapi-fetch-create', cursor: expect.stringMatching(CURSOR) },
+    created: {
+      id: expect.stringMatching(/^[\w-]{21}$/),
+      email,
+      plan: 'USER_PLAN_PRO',
+      version: '1',
+      requestId: 'openapi-fetch-create',
+      cursor: expect.stringMatching(CURSOR),
+    },
     got: { status: 200, name: 'Ada' },
     updated: { status: 200, name: 'Ada Lovelace', version: '2' },
     list: { emails: [email], names: ['Ada Lovelace'], usersCursor: expect.stringMatching(CURSOR) },

@@ -27,7 +27,9 @@ const create = async (fields: Record<string, unknown> = {}) => {
 
 describe('unary routes and the proto3 JSON mapping', () => {
   it('POST /v1/users creates; names are lowerCamelCase, timestamps RFC 3339, enums names, int64 strings', async () => {
-    const answer = await request(base, 'POST', '/v1/users', { body: { email: `${unique()}@example.com`, name: 'Ada', plan: 'USER_PLAN_PRO', requestId: unique() } });
+    const answer = await request(base, 'POST', '/v1/users', {
+      body: { email: `${unique()}@example.com`, name: 'Ada', plan: 'USER_PLAN_PRO', requestId: unique() },
+    });
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('application/json');
     expect(answer.headers.get('users-cursor')).toMatch(/^\d+:\d+/);
@@ -62,7 +64,9 @@ describe('unary routes and the proto3 JSON mapping', () => {
     const camel = await request(base, 'PATCH', `/v1/users/${user.id}?updateMask=name&expectedVersion=1`, { body: { name: 'Renamed', plan: 'USER_PLAN_PRO' } });
     expect(camel.status).toBe(200);
     expect(camel.json).toMatchObject({ id: user.id, name: 'Renamed', plan: 'USER_PLAN_FREE', version: '2' });
-    const snake = await request(base, 'PATCH', `/v1/users/${user.id}?update_mask=plan,name&expected_version=2`, { body: { name: 'Again', plan: 'USER_PLAN_PRO' } });
+    const snake = await request(base, 'PATCH', `/v1/users/${user.id}?update_mask=plan,name&expected_version=2`, {
+      body: { name: 'Again', plan: 'USER_PLAN_PRO' },
+    });
     expect(snake.json).toMatchObject({ name: 'Again', plan: 'USER_PLAN_PRO', version: '3' });
   });
 
@@ -113,8 +117,15 @@ describe('ListUsers', () => {
 
 describe('streams in and out', () => {
   it('POST /v1/users:import takes NDJSON and answers counts and failures by index', async () => {
-    const lines = [{ email: `${unique()}@import.example`, name: 'I0' }, { email: 'bad', name: 'I1' }, { email: `${unique()}@import.example`, name: 'I2', plan: 'USER_PLAN_PRO' }];
-    const answer = await request(base, 'POST', '/v1/users:import', { raw: lines.map((l) => JSON.stringify(l)).join('\n'), headers: { 'content-type': 'application/x-ndjson' } });
+    const lines = [
+      { email: `${unique()}@import.example`, name: 'I0' },
+      { email: 'bad', name: 'I1' },
+      { email: `${unique()}@import.example`, name: 'I2', plan: 'USER_PLAN_PRO' },
+    ];
+    const answer = await request(base, 'POST', '/v1/users:import', {
+      raw: lines.map((l) => JSON.stringify(l)).join('\n'),
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({ created: 2, failed: 1, errors: [{ index: 1, code: 3 }] });
   });
@@ -190,9 +201,18 @@ describe('errors: google.rpc.Status bodies with the HTTP status of their code', 
   });
 
   it('a body that is not JSON is 400, a form post is 415, a huge body is 413', async () => {
-    expect(await request(base, 'POST', '/v1/users', { raw: '{"email": ', headers: { 'content-type': 'application/json' } })).toMatchObject({ status: 400, json: { code: 3 } });
-    expect(await request(base, 'POST', '/v1/users', { raw: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).toMatchObject({ status: 415, json: { code: 3 } });
-    const huge = await request(base, 'POST', '/v1/users', { raw: JSON.stringify({ email: 'a@b.co', name: 'x'.repeat(5 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } });
+    expect(await request(base, 'POST', '/v1/users', { raw: '{"email": ', headers: { 'content-type': 'application/json' } })).toMatchObject({
+      status: 400,
+      json: { code: 3 },
+    });
+    expect(await request(base, 'POST', '/v1/users', { raw: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).toMatchObject({
+      status: 415,
+      json: { code: 3 },
+    });
+    const huge = await request(base, 'POST', '/v1/users', {
+      raw: JSON.stringify({ email: 'a@b.co', name: 'x'.repeat(5 * 1024 * 1024) }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(huge).toMatchObject({ status: 413, json: { code: 8 } });
   });
 

@@ -28,12 +28,23 @@ const failure = { code: 14, message: 'the server is shutting down', details: [] 
 it('a JSON document ends with an "error" field instead of the trailers, and still parses', async () => {
   const { status, body } = await failAfterTwo('document');
   expect(status).toBe(200);
-  expect(JSON.parse(body)).toEqual({ users: [{ cursor: '0:1', name: 'a' }, { cursor: '0:2', name: 'b' }], error: failure });
+  expect(JSON.parse(body)).toEqual({
+    users: [
+      { cursor: '0:1', name: 'a' },
+      { cursor: '0:2', name: 'b' },
+    ],
+    error: failure,
+  });
 });
 
 it('NDJSON ends with an {"error": …} line', async () => {
   const { body } = await failAfterTwo('ndjson');
-  expect(body.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ result: { cursor: '0:1', name: 'a' } }, { result: { cursor: '0:2', name: 'b' } }, { error: failure }]);
+  expect(
+    body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line)),
+  ).toEqual([{ result: { cursor: '0:1', name: 'a' } }, { result: { cursor: '0:2', name: 'b' } }, { error: failure }]);
 });
 
 it('SSE ends with an `error` event', async () => {

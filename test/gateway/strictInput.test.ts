@@ -38,7 +38,9 @@ function statusLineAfterSending(head: string, bodyBytes = 0): Promise<string> {
     socket.pause();
     let answer = '';
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-    socket.on('error', (error) => reject(new Error(`${(error as NodeJS.ErrnoException).code} before the status line; got ${JSON.stringify(answer.slice(0, 80))}`)));
+    socket.on('error', (error) =>
+      reject(new Error(`${(error as NodeJS.ErrnoException).code} before the status line; got ${JSON.stringify(answer.slice(0, 80))}`)),
+    );
     socket.on('close', () => resolve(answer.split('\r\n')[0]));
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     let sent = 0;
@@ -61,7 +63,13 @@ describe('text that is not UTF-8 is refused, with the message gRPC gives', () =>
     const rest = await postBytes('/v1/users', Buffer.concat([Buffer.from('{"email":"'), email, Buffer.from('","name":"X"}')]));
     const grpcMessage = await new Promise<string>((resolve) => {
       const bytes = Buffer.concat([Buffer.from([0x0a, email.length]), email, Buffer.from([0x12, 1]), Buffer.from('X')]);
-      raw.makeUnaryRequest('/userservice.UserService/CreateUser', (b: Buffer) => b, (b: Buffer) => b, bytes, (error) => resolve(error?.details ?? 'accepted'));
+      raw.makeUnaryRequest(
+        '/userservice.UserService/CreateUser',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        bytes,
+        (error) => resolve(error?.details ?? 'accepted'),
+      );
     });
     expect(rest.status).toBe(400);
     expect(rest.json.message).toBe(`email: ${NOT_UTF8}`);
@@ -75,7 +83,11 @@ describe('text that is not UTF-8 is refused, with the message gRPC gives', () =>
 
   it('a PATCH body names the field inside the request (user.name)', async () => {
     const created = await request(base, 'POST', '/v1/users', { body: { email: `${unique()}@example.com`, name: 'Ada' } });
-    const response = await fetch(`${base}/v1/users/${created.json.id}?updateMask=name`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: Buffer.from([...Buffer.from('{"name":"'), 0xc3, 0x28, ...Buffer.from('"}')]) });
+    const response = await fetch(`${base}/v1/users/${created.json.id}?updateMask=name`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from([...Buffer.from('{"name":"'), 0xc3, 0x28, ...Buffer.from('"}')]),
+    });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { message: string }).message).toBe(`user.name: ${NOT_UTF8}`);
   });
@@ -91,11 +103,14 @@ describe('text that is not UTF-8 is refused, with the message gRPC gives', () =>
     const split = line.indexOf(Buffer.from('ë')) + 1; // between the two bytes of ë
     const url = new URL(`${base}/v1/users:import`);
     const result = await new Promise<unknown>((resolve, reject) => {
-      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/x-ndjson' } }, (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve(JSON.parse(text)));
-      });
+      const req = http.request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/x-ndjson' } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve(JSON.parse(text)));
+        },
+      );
       req.on('error', reject);
       req.write(line.subarray(0, split));
       setTimeout(() => req.end(line.subarray(split)), 100);
@@ -117,7 +132,13 @@ describe('duplicate JSON keys', () => {
   });
 
   it('the same key in different objects is fine', async () => {
-    const answer = await request(base, 'POST', '/v1/users:import', { raw: JSON.stringify([{ email: `${unique()}@example.com`, name: 'A' }, { email: `${unique()}@example.com`, name: 'B' }]), headers: { 'content-type': 'application/json' } });
+    const answer = await request(base, 'POST', '/v1/users:import', {
+      raw: JSON.stringify([
+        { email: `${unique()}@example.com`, name: 'A' },
+        { email: `${unique()}@example.com`, name: 'B' },
+      ]),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(answer).toMatchObject({ status: 200, json: { created: 2 } });
   });
 });

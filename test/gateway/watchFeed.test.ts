@@ -82,7 +82,15 @@ it('tells a filtered feed that a user left and entered the filter, and bookmarks
   expect((await feed.next())?.data).toMatchObject({ type: 'CHANGE_TYPE_CREATED', user: { id: user.id } });
   await request(base, 'PATCH', `/v1/users/${user.id}?updateMask=plan`, { body: { plan: 'USER_PLAN_FREE' } });
   const left = await feed.next();
-  expect(left).toMatchObject({ event: 'event', data: { type: 'CHANGE_TYPE_LEFT_FILTER', user: { plan: 'USER_PLAN_FREE', version: '2' }, previous: { plan: 'USER_PLAN_PRO', version: '1' }, changed: 'plan' } });
+  expect(left).toMatchObject({
+    event: 'event',
+    data: {
+      type: 'CHANGE_TYPE_LEFT_FILTER',
+      user: { plan: 'USER_PLAN_FREE', version: '2' },
+      previous: { plan: 'USER_PLAN_PRO', version: '1' },
+      changed: 'plan',
+    },
+  });
   await request(base, 'PATCH', `/v1/users/${user.id}?updateMask=plan`, { body: { plan: 'USER_PLAN_PRO' } });
   expect((await feed.next())?.data).toMatchObject({ type: 'CHANGE_TYPE_ENTERED_FILTER', previous: { plan: 'USER_PLAN_FREE' } });
   await create('skipped by the filter');

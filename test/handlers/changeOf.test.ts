@@ -3,7 +3,11 @@ import { ChangeType, type User, type UserEvent } from '../../proto/messages';
 
 const user = (plan: number, version: number): User => ({ id: 'u1', email: 'a@x.io', name: 'A', plan, created_at: null, updated_at: null, version });
 const head = { command_id: 'c', request_id: '', occurred_at: null };
-const updated = (before: User | null, after: User): UserEvent => ({ ...head, kind: 'user_updated', user_updated: { user: after, changed_paths: ['plan'], previous: before } });
+const updated = (before: User | null, after: User): UserEvent => ({
+  ...head,
+  kind: 'user_updated',
+  user_updated: { user: after, changed_paths: ['plan'], previous: before },
+});
 const deleted = (before: User | null, after: User): UserEvent => ({ ...head, kind: 'user_deleted', user_deleted: { user: after, previous: before } });
 const isPro = (u: User) => u.plan === 2;
 const typeOf = (event: UserEvent, matches?: (u: User) => boolean) => changeOf(event, matches)?.type;

@@ -31,7 +31,10 @@ describe('createUser handler', () => {
 
   it('refuses bad input before anything reaches the log', async () => {
     service = startInProcess({ runFunctions: false });
-    await expect(createUser({ email: 'nope', name: 'A', plan: 0, request_id: '' }, service.ctx())).rejects.toMatchObject({ code: Code.INVALID_ARGUMENT, field: 'email' });
+    await expect(createUser({ email: 'nope', name: 'A', plan: 0, request_id: '' }, service.ctx())).rejects.toMatchObject({
+      code: Code.INVALID_ARGUMENT,
+      field: 'email',
+    });
     expect((await service.deps.log.bounds('users.commands')).end.toString()).toBe('0:0');
   });
 });

@@ -53,7 +53,12 @@ describe('a broker outage during concurrent writes', () => {
       while (!stop) {
         const i = next++;
         const started = Date.now();
-        const { code, details } = await unary(client, 'CreateUser', { email: `w${i}@outage.example`, name: `W${i}`, request_id: `w${i}` }, { timeoutMs: DEADLINE_MS }).then(
+        const { code, details } = await unary(
+          client,
+          'CreateUser',
+          { email: `w${i}@outage.example`, name: `W${i}`, request_id: `w${i}` },
+          { timeoutMs: DEADLINE_MS },
+        ).then(
           () => ({ code: 0, details: undefined }),
           (error: grpc.ServiceError) => ({ code: error.code, details: error.details }),
         );
@@ -78,15 +83,25 @@ describe('a broker outage during concurrent writes', () => {
 
     const byPhase = (p: string) => calls.filter((c) => c.phase === p);
     const summary = Object.fromEntries(
-      ['before', 'outage', 'restarted'].map((p) => [p, { calls: byPhase(p).length, ok: byPhase(p).filter((c) => c.code === 0).length, unavailable: byPhase(p).filter((c) => c.code === grpc.status.UNAVAILABLE).length }]),
+      ['before', 'outage', 'restarted'].map((p) => [
+        p,
+        {
+          calls: byPhase(p).length,
+          ok: byPhase(p).filter((c) => c.code === 0).length,
+          unavailable: byPhase(p).filter((c) => c.code === grpc.status.UNAVAILABLE).length,
+        },
+      ]),
     );
-    process.stderr.write(`broker outage: ${JSON.stringify(summary)}; slowest call ${Math.max(...calls.map((c) => c.ms))} ms; deadlines: ${calls.filter((c) => c.code === grpc.status.DEADLINE_EXCEEDED).length} (${calls.filter(clientDeadlineHit).length} on the client's timer)\n`);
+    process.stderr.write(
+      `broker outage: ${JSON.stringify(summary)}; slowest call ${Math.max(...calls.map((c) => c.ms))} ms; deadlines: ${calls.filter((c) => c.code === grpc.status.DEADLINE_EXCEEDED).length} (${calls.filter(clientDeadlineHit).length} on the client's timer)\n`,
+    );
     // While the broker is down, a write fails fast with UNAVAILABLE (retry) or succeeds. Once it is
     // back, the log is healthy but catching up (the decider rejoins its group), so a write may also
     // run out of time: DEADLINE_EXCEEDED, as documented, from the server or the client's own timer.
     // On a starved machine an answer sent just before the deadline can also arrive after it: the
     // client's own timer then reports DEADLINE_EXCEEDED, whatever the server said (checked below).
-    const allowed = (c: Call) => c.code === 0 || c.code === grpc.status.UNAVAILABLE || clientDeadlineHit(c) || (c.phase === 'restarted' && c.code === grpc.status.DEADLINE_EXCEEDED);
+    const allowed = (c: Call) =>
+      c.code === 0 || c.code === grpc.status.UNAVAILABLE || clientDeadlineHit(c) || (c.phase === 'restarted' && c.code === grpc.status.DEADLINE_EXCEEDED);
     expect(calls.filter((c) => !allowed(c))).toEqual([]);
     // The server's own answers (its call log has every failed call): no other status, ever.
     const serverCodes = server
@@ -101,7 +116,9 @@ describe('a broker outage during concurrent writes', () => {
     expect(calls.slice(restartedAt).filter((c) => c.code === 0).length).toBeGreaterThanOrEqual(50);
 
     // Every request, retried with its request_id, ends up applied exactly once.
-    const retried = await Promise.all(calls.map((c) => unary(client, 'CreateUser', { email: `w${c.i}@outage.example`, name: `W${c.i}`, request_id: `w${c.i}` }, { timeoutMs: 20_000 })));
+    const retried = await Promise.all(
+      calls.map((c) => unary(client, 'CreateUser', { email: `w${c.i}@outage.example`, name: `W${c.i}`, request_id: `w${c.i}` }, { timeoutMs: 20_000 })),
+    );
     expect(retried.every((r) => r.response.version === 1)).toBe(true);
     const { messages } = await serverStream(client, 'ListUsers', { filter: 'email : "@outage.example"' }, { timeoutMs: 20_000 });
     expect(messages).toHaveLength(calls.length);

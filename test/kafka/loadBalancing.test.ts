@@ -17,7 +17,8 @@ describe('three replicas behind round_robin', () => {
   const servers: ServerProcess[] = [];
 
   beforeAll(async () => {
-    for (const dir of dirs) servers.push(await startServer(dir, ['--log', 'kafka', '--brokers', KAFKA_BROKERS.join(','), '--kafka-prefix', prefix, '--metrics-addr', '127.0.0.1:0']));
+    for (const dir of dirs)
+      servers.push(await startServer(dir, ['--log', 'kafka', '--brokers', KAFKA_BROKERS.join(','), '--kafka-prefix', prefix, '--metrics-addr', '127.0.0.1:0']));
   });
 
   afterAll(async () => {

@@ -19,9 +19,12 @@ describe('CursorText', () => {
     expect(cursors.parseResume('0:5@LOG1', 'subscribe.cursor').snapshot).toBeUndefined();
   });
 
-  it.each(['0:5~@LOG1', '0:5~dXNlcg~xyz@LOG1', '0:5~dXNlcg~0123abcd~more@LOG1', '0:5~***~0123abcd@LOG1'])('refuses the malformed snapshot cursor %j with INVALID_ARGUMENT', (text) => {
-    expect(() => cursors.parseResume(text, 'subscribe.cursor')).toThrow(expect.objectContaining({ code: Code.INVALID_ARGUMENT, field: 'subscribe.cursor' }));
-  });
+  it.each(['0:5~@LOG1', '0:5~dXNlcg~xyz@LOG1', '0:5~dXNlcg~0123abcd~more@LOG1', '0:5~***~0123abcd@LOG1'])(
+    'refuses the malformed snapshot cursor %j with INVALID_ARGUMENT',
+    (text) => {
+      expect(() => cursors.parseResume(text, 'subscribe.cursor')).toThrow(expect.objectContaining({ code: Code.INVALID_ARGUMENT, field: 'subscribe.cursor' }));
+    },
+  );
 
   it('refuses a snapshot cursor of another log with OUT_OF_RANGE', () => {
     const text = new CursorText('LOG2', new Set([0])).formatSnapshot(Cursor.parse('0:1'), { afterId: 'u', filterKey: '0123abcd' });

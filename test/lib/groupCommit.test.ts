@@ -15,7 +15,10 @@ describe('GroupCommit', () => {
     await new Promise((r) => setImmediate(r));
     const second = [4, 5].map((i) => commit.submit(i));
     expect(await Promise.all([...first, ...second])).toEqual(['ok 1', 'ok 2', 'ok 3', 'ok 4', 'ok 5']);
-    expect(writes).toEqual([[1, 2, 3], [4, 5]]);
+    expect(writes).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
   });
 
   it('rejects every item of a failed write, and goes on with the next', async () => {

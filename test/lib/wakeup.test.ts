@@ -37,7 +37,10 @@ it('a signal gets one abort listener however many times it waits', async () => {
   const controller = new AbortController();
   let listeners = 0;
   const add = controller.signal.addEventListener.bind(controller.signal);
-  controller.signal.addEventListener = ((...args: Parameters<AbortSignal['addEventListener']>) => (listeners++, add(...args))) as AbortSignal['addEventListener'];
+  controller.signal.addEventListener = ((...args: Parameters<AbortSignal['addEventListener']>) => (
+    listeners++,
+    add(...args)
+  )) as AbortSignal['addEventListener'];
   for (let i = 0; i < 100; i++) {
     const waiting = wakeup.wait(controller.signal);
     wakeup.wakeAll();

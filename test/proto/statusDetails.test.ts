@@ -15,7 +15,18 @@ const message = (name: string): DescMessage => {
   return desc;
 };
 
-const DETAIL_TYPES = ['ErrorInfo', 'RetryInfo', 'DebugInfo', 'QuotaFailure', 'PreconditionFailure', 'BadRequest', 'RequestInfo', 'ResourceInfo', 'Help', 'LocalizedMessage'];
+const DETAIL_TYPES = [
+  'ErrorInfo',
+  'RetryInfo',
+  'DebugInfo',
+  'QuotaFailure',
+  'PreconditionFailure',
+  'BadRequest',
+  'RequestInfo',
+  'ResourceInfo',
+  'Help',
+  'LocalizedMessage',
+];
 
 describe('google.rpc error details', () => {
   it('has every standard detail type of google/rpc/error_details.proto', () => {
@@ -50,6 +61,10 @@ describe('google.rpc error details', () => {
     expect(toJson(status, fromBinary(status, bytes), { registry })).toMatchObject({
       details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '1.500s' }, { '@type': 'type.googleapis.com/google.rpc.BadRequest' }],
     });
-    expect(decodeStatusDetails(bytes)).toEqual({ code: 14, message: 'try later', badRequest: { field_violations: [{ field: 'id', description: 'is required' }] } });
+    expect(decodeStatusDetails(bytes)).toEqual({
+      code: 14,
+      message: 'try later',
+      badRequest: { field_violations: [{ field: 'id', description: 'is required' }] },
+    });
   });
 });

@@ -7,7 +7,12 @@ const type = (name: string) => registry.getMessage(`userservice.${name}`)!;
 
 describe('checkWire', () => {
   it('passes what a real encoder writes: nested messages, lists, oneofs, an empty message', () => {
-    const update = create(type('UpdateUserRequest'), { user: { id: 'u1', email: 'zoë@example.com', name: '李小龍', plan: 2 }, updateMask: { paths: ['name', 'email'] }, expectedVersion: 3n, requestId: 'r' });
+    const update = create(type('UpdateUserRequest'), {
+      user: { id: 'u1', email: 'zoë@example.com', name: '李小龍', plan: 2 },
+      updateMask: { paths: ['name', 'email'] },
+      expectedVersion: 3n,
+      requestId: 'r',
+    });
     expect(checkWire(type('UpdateUserRequest'), toBinary(type('UpdateUserRequest'), update))).toBeUndefined();
     const change = create(type('UserUpdate'), { kind: { case: 'change', value: { requestId: 'r', op: 1, user: { email: 'a@b.co' } } } });
     expect(checkWire(type('UserUpdate'), toBinary(type('UserUpdate'), change))).toBeUndefined();
@@ -24,7 +29,10 @@ describe('checkWire', () => {
   it('names a nested field cut short, and a nested string that is not UTF-8', () => {
     // UpdateUserRequest{user: User{name: 5 bytes said, 2 sent}}
     const cut = Buffer.from([0x0a, 0x04, 0x1a, 0x05, 0x41, 0x64]);
-    expect(checkWire(type('UpdateUserRequest'), cut)).toEqual({ field: 'user.name', reason: expect.stringMatching(/^is cut short: its length says 5 bytes but only 2 remain/) });
+    expect(checkWire(type('UpdateUserRequest'), cut)).toEqual({
+      field: 'user.name',
+      reason: expect.stringMatching(/^is cut short: its length says 5 bytes but only 2 remain/),
+    });
     // UpdateUserRequest{update_mask: FieldMask{paths: [0xC3 0x28]}}
     const bad = Buffer.from([0x12, 0x04, 0x0a, 0x02, 0xc3, 0x28]);
     expect(checkWire(type('UpdateUserRequest'), bad)).toEqual({ field: 'update_mask.paths', reason: NOT_UTF8 });

@@ -64,7 +64,9 @@ describe('over gRPC', () => {
     expect(await callLine(server, streamId)).toMatchObject({ method: 'WatchUsers', transport: 'grpc', code: 'DEADLINE_EXCEEDED' });
 
     const unaryId = requestId('grpc-deadline-unary');
-    const failed = await unary(client, 'GetUser', { id: 'anyone' }, { metadata: { 'x-request-id': unaryId, ...NEVER }, timeoutMs: 300 }).catch((e: grpc.ServiceError) => e);
+    const failed = await unary(client, 'GetUser', { id: 'anyone' }, { metadata: { 'x-request-id': unaryId, ...NEVER }, timeoutMs: 300 }).catch(
+      (e: grpc.ServiceError) => e,
+    );
     expect((failed as grpc.ServiceError).code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(await callLine(server, unaryId)).toMatchObject({ method: 'GetUser', transport: 'grpc', code: 'DEADLINE_EXCEEDED' });
   });
@@ -72,7 +74,11 @@ describe('over gRPC', () => {
   it('a failed call logs the message its client got, and the peer as host:port', async () => {
     const id = requestId('grpc-missing');
     await expect(unary(client, 'GetUser', { id: 'missing' }, { metadata: { 'x-request-id': id } })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    expect(await callLine(server, id)).toMatchObject({ code: 'NOT_FOUND', message: 'User missing not found', peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    expect(await callLine(server, id)).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'User missing not found',
+      peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
   });
 });
 
@@ -94,7 +100,10 @@ describe('over the REST gateway', () => {
     // The client gives up just before the deadline it sent (its clock started first): the server
     // sees it leave before its own timer fires (or, on a starved machine, answers 504 first).
     const clientEnds = requestId('http-deadline-client');
-    const gaveUp = await fetch(`${base}/v1/users/anyone`, { headers: { 'x-request-id': clientEnds, 'grpc-timeout': '400m', ...NEVER }, signal: AbortSignal.timeout(330) }).catch((e: Error) => e);
+    const gaveUp = await fetch(`${base}/v1/users/anyone`, {
+      headers: { 'x-request-id': clientEnds, 'grpc-timeout': '400m', ...NEVER },
+      signal: AbortSignal.timeout(330),
+    }).catch((e: Error) => e);
     expect(gaveUp instanceof Response ? gaveUp.status : gaveUp.name).toMatch(/^(TimeoutError|504)$/);
     expect(await callLine(server, clientEnds)).toMatchObject({ method: 'GetUser', transport: 'http', code: 'DEADLINE_EXCEEDED' });
   });
@@ -103,7 +112,11 @@ describe('over the REST gateway', () => {
     const id = requestId('http-missing');
     const answer = await fetch(`${base}/v1/users/missing`, { headers: { 'x-request-id': id } });
     expect(answer.status).toBe(404);
-    expect(await callLine(server, id)).toMatchObject({ code: 'NOT_FOUND', message: 'User missing not found', peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    expect(await callLine(server, id)).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'User missing not found',
+      peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
   });
 });
 

@@ -144,7 +144,7 @@ describe('the last event a view applied', () => {
     client.close();
     await server.stop();
     const view = path.join(dir, 'views.db');
-    const newest = "(SELECT MAX(rowid) FROM outcomes)";
+    const newest = '(SELECT MAX(rowid) FROM outcomes)';
     // A bit flipped in its offset: the row's CRC no longer holds. (This once sent the check to read
     // past the log's end, where it waited on nothing and the process ended with exit code 0.)
     let db = new Database(view);
@@ -155,9 +155,18 @@ describe('the last event a view applied', () => {
     await server.stop();
     // The same with a CRC that holds (a view written by a bug rather than damaged): named as impossible.
     db = new Database(view);
-    const row = db.prepare(`SELECT * FROM outcomes WHERE rowid = ${newest}`).get() as { command_id: string; request_id: string | null; partition: number; offset: number; event: Buffer };
+    const row = db.prepare(`SELECT * FROM outcomes WHERE rowid = ${newest}`).get() as {
+      command_id: string;
+      request_id: string | null;
+      partition: number;
+      offset: number;
+      event: Buffer;
+    };
     const offset = row.offset + 4096;
-    db.prepare(`UPDATE outcomes SET offset = ?, crc = ? WHERE rowid = ${newest}`).run(offset, outcomeRowCrc(row.command_id, row.request_id, row.partition, offset, row.event));
+    db.prepare(`UPDATE outcomes SET offset = ?, crc = ? WHERE rowid = ${newest}`).run(
+      offset,
+      outcomeRowCrc(row.command_id, row.request_id, row.partition, offset, row.event),
+    );
     db.close();
     server = await startServer(dir);
     expect(warning(server.output())).toBe(`names 0:${offset} as the last event it applied, and the log has no such record (it ends at 0:3)`);

@@ -20,7 +20,12 @@ describe('observability', () => {
     const metricsAddr = /"metrics":"([^"]+)"/.exec(server.output())![1];
     const client = createClient(server.addr);
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const { response: created, trailers } = await unary(client, 'CreateUser', { email: 'o@example.com', name: 'O' }, { metadata: { 'x-request-id': 'req-42', traceparent } });
+    const { response: created, trailers } = await unary(
+      client,
+      'CreateUser',
+      { email: 'o@example.com', name: 'O' },
+      { metadata: { 'x-request-id': 'req-42', traceparent } },
+    );
     expect(trailers.get('x-request-id')).toEqual(['req-42']);
     const failed = (await unary(client, 'GetUser', { id: 'missing' }).catch((error: grpc.ServiceError) => error)) as grpc.ServiceError;
     expect(failed.code).toBe(grpc.status.NOT_FOUND);
@@ -52,7 +57,14 @@ describe('observability', () => {
       .output()
       .split('\n')
       .find((l) => l.includes('"request_id":"req-42"'));
-    expect(JSON.parse(line!)).toMatchObject({ level: 'debug', msg: 'call', method: 'CreateUser', transport: 'grpc', code: 'OK', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    expect(JSON.parse(line!)).toMatchObject({
+      level: 'debug',
+      msg: 'call',
+      method: 'CreateUser',
+      transport: 'grpc',
+      code: 'OK',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+    });
     expect(await callLine(server, String(madeUp))).toMatchObject({ level: 'info', method: 'GetUser', code: 'NOT_FOUND', message: 'User missing not found' });
     removeDir(dir);
   });

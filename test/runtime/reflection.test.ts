@@ -34,7 +34,10 @@ describe('buf curl with the schema from reflection alone', () => {
     expect(services.stdout.trim().split('\n')).toEqual(SERVICES);
     const methods = await bufCurl(['--list-methods', url()]);
     expect(methods).toMatchObject({ code: 0, stderr: '' });
-    const userMethods = methods.stdout.trim().split('\n').filter((line) => line.startsWith('userservice.UserService/'));
+    const userMethods = methods.stdout
+      .trim()
+      .split('\n')
+      .filter((line) => line.startsWith('userservice.UserService/'));
     expect(userMethods).toEqual(USER_METHODS.map((method) => `userservice.UserService/${method}`));
     expect(methods.stdout).toContain('grpc.health.v1.Health/Check');
     const health = await bufCurl(['-d', '{"service":"userservice.UserService"}', url('grpc.health.v1.Health/Check')]);
@@ -59,19 +62,27 @@ describe('buf curl with the schema from reflection alone', () => {
     const updated = await call('UpdateUser', { user: { id, name: 'Ada L.' }, updateMask: 'name', expectedVersion: '1' });
     expect(updated).toMatchObject({ code: 0, messages: [{ id, name: 'Ada L.', version: '2' }] });
 
-    const imported = await call('ImportUsers', [1, 2, 3].map((n) => ({ email: `${unique()}-${n}@example.com`, name: `Imported ${n}` })));
+    const imported = await call(
+      'ImportUsers',
+      [1, 2, 3].map((n) => ({ email: `${unique()}-${n}@example.com`, name: `Imported ${n}` })),
+    );
     expect(imported).toMatchObject({ code: 0, messages: [{ created: 3 }] });
     const listed = await call('ListUsers', { pageSize: 100 });
     expect(listed.code).toBe(0);
     expect(listed.messages.map((user) => user.name).sort()).toEqual(['Ada L.', 'Imported 1', 'Imported 2', 'Imported 3']);
 
     // SyncUsers with writes only ends once the client has closed its side and the writes are answered.
-    const synced = await call('SyncUsers', [{ change: { requestId: `sync-${unique()}`, op: 'CHANGE_OP_CREATE', user: { email: `${unique()}@example.com`, name: 'Synced' } } }]);
+    const synced = await call('SyncUsers', [
+      { change: { requestId: `sync-${unique()}`, op: 'CHANGE_OP_CREATE', user: { email: `${unique()}@example.com`, name: 'Synced' } } },
+    ]);
     expect(synced).toMatchObject({ code: 0, messages: [{ result: { user: { name: 'Synced', version: '1' } } }] });
     // WatchUsers is a feed that stays open: a 2 s deadline ends it, after the snapshot has come.
     const watched = await call('WatchUsers', { filter: `email : "${email}"` }, ['--timeout', '2s']);
     expect(watched.code).toBe(Code.DEADLINE_EXCEEDED << 3);
-    expect(watched.messages).toEqual([{ event: expect.objectContaining({ type: 'CHANGE_TYPE_SNAPSHOT', user: updated.messages[0] }) }, { caughtUp: { cursor: expect.any(String) } }]);
+    expect(watched.messages).toEqual([
+      { event: expect.objectContaining({ type: 'CHANGE_TYPE_SNAPSHOT', user: updated.messages[0] }) },
+      { caughtUp: { cursor: expect.any(String) } },
+    ]);
 
     const deleted = await call('DeleteUser', { id, expectedVersion: '2' });
     expect(deleted).toMatchObject({ code: 0, messages: [{ id, version: '3' }] });
@@ -111,9 +122,21 @@ describe.each<ReflectionVersion>(['v1', 'v1alpha'])('reflection %s read by a grp
     const described = descriptorPool([...files.values()], SERVICES);
     expect(described['userservice.UserService'].map((m) => m.name).sort()).toEqual(USER_METHODS);
     expect(described['userservice.UserService'].find((m) => m.name === 'SyncUsers')).toEqual({
-      name: 'SyncUsers', input: 'userservice.UserUpdate', output: 'userservice.SyncResult', client_streaming: true, server_streaming: true,
+      name: 'SyncUsers',
+      input: 'userservice.UserUpdate',
+      output: 'userservice.SyncResult',
+      client_streaming: true,
+      server_streaming: true,
     });
-    expect([...files.keys()]).toEqual(expect.arrayContaining(['user_service.proto', 'google/api/annotations.proto', 'google/api/http.proto', 'google/protobuf/descriptor.proto', 'grpc/health/v1/health.proto']));
+    expect([...files.keys()]).toEqual(
+      expect.arrayContaining([
+        'user_service.proto',
+        'google/api/annotations.proto',
+        'google/api/http.proto',
+        'google/protobuf/descriptor.proto',
+        'grpc/health/v1/health.proto',
+      ]),
+    );
     const userService = fromBinary(FileDescriptorProtoSchema, files.get('user_service.proto')!);
     expect(userService.dependency).toEqual(['google/api/annotations.proto', 'google/protobuf/field_mask.proto', 'google/protobuf/timestamp.proto']);
     expect(described['grpc.health.v1.Health'].map((m) => m.name)).toEqual(['Check', 'Watch', 'List']);
@@ -127,11 +150,18 @@ describe.each<ReflectionVersion>(['v1', 'v1alpha'])('reflection %s read by a grp
     const fileOf = async (request: Parameters<ReflectionClient['ask']>[0]) => (await filesOf(request))?.[0];
     // The first answer brings the imports too; later ones on the same stream only what is new.
     expect(await filesOf({ file_containing_symbol: 'userservice.UserService.GetUser' })).toEqual([
-      'user_service.proto', 'google/api/annotations.proto', 'google/api/http.proto', 'google/protobuf/descriptor.proto', 'google/protobuf/field_mask.proto', 'google/protobuf/timestamp.proto',
+      'user_service.proto',
+      'google/api/annotations.proto',
+      'google/api/http.proto',
+      'google/protobuf/descriptor.proto',
+      'google/protobuf/field_mask.proto',
+      'google/protobuf/timestamp.proto',
     ]);
     expect(await filesOf({ file_containing_symbol: 'userservice.UserEvent' })).toEqual(['user_log.proto']);
     expect(await fileOf({ file_containing_symbol: 'userservice.USER_PLAN_PRO' })).toBe('user_service.proto');
-    expect(await fileOf({ file_containing_extension: { containing_type: 'google.protobuf.MethodOptions', extension_number: 72295728 } })).toBe('google/api/annotations.proto');
+    expect(await fileOf({ file_containing_extension: { containing_type: 'google.protobuf.MethodOptions', extension_number: 72295728 } })).toBe(
+      'google/api/annotations.proto',
+    );
     const numbers = await client.ask({ all_extension_numbers_of_type: 'google.protobuf.MethodOptions' });
     expect(numbers.all_extension_numbers_response).toEqual({ base_type_name: 'google.protobuf.MethodOptions', extension_number: [72295728] });
     const unknown = await client.ask({ file_containing_symbol: 'userservice.Nope' });

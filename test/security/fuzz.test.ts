@@ -13,7 +13,7 @@ const CONCURRENCY = 50;
 /** A small seeded generator, so a failing run can be replayed with the same inputs. */
 function random(seed: number) {
   let s = seed >>> 0;
-  const next = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const next = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   return {
     int: (n: number) => Math.floor(next() * n),
     bytes: (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(next() * 256))),
@@ -75,7 +75,14 @@ describe('fuzzing the server with 10,000 malformed or random requests', () => {
     const metadata = () => {
       const md = new grpc.Metadata();
       const kind = rnd.int(4);
-      if (kind === 0) md.set('users-min-cursor', rnd.bytes(8).toString('latin1').replace(/[^\x20-\x7e]/g, 'x'));
+      if (kind === 0)
+        md.set(
+          'users-min-cursor',
+          rnd
+            .bytes(8)
+            .toString('latin1')
+            .replace(/[^\x20-\x7e]/g, 'x'),
+        );
       if (kind === 1) md.set('junk-bin', rnd.bytes(64));
       if (kind === 2) md.set('x-long', 'y'.repeat(4000));
       return md;
@@ -131,7 +138,9 @@ describe('fuzzing the server with 10,000 malformed or random requests', () => {
     const rssAtEnd = rssKb(server.child.pid!);
     session.close();
     raw.close();
-    process.stderr.write(`fuzz: ${TOTAL} calls, status counts ${JSON.stringify(Object.fromEntries(codes))}; server RSS ${rssAfterWarmup} kB after ${TOTAL / 2}, ${rssAtEnd} kB after ${TOTAL}\n`);
+    process.stderr.write(
+      `fuzz: ${TOTAL} calls, status counts ${JSON.stringify(Object.fromEntries(codes))}; server RSS ${rssAfterWarmup} kB after ${TOTAL / 2}, ${rssAtEnd} kB after ${TOTAL}\n`,
+    );
 
     expect([...codes.values()].reduce((a, b) => a + b, 0)).toBe(TOTAL);
     expect(codes.get(grpc.status.INTERNAL) ?? 0).toBe(0);

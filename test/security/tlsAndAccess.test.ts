@@ -98,11 +98,15 @@ describe('bearer tokens and per-method grants', () => {
   };
 
   beforeAll(async () => {
-    addr = (await serve(['--tls-cert', certs.file('server.pem'), '--tls-key', certs.file('server.key'), '--authz', policy, '--max-streams-per-identity', '2'])).addr;
+    addr = (await serve(['--tls-cert', certs.file('server.pem'), '--tls-key', certs.file('server.key'), '--authz', policy, '--max-streams-per-identity', '2']))
+      .addr;
   });
 
   it('answers UNAUTHENTICATED without credentials or with an unknown token', async () => {
-    await expect(unary(client(addr, tlsWith()), 'GetUser', { id: 'x' })).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: expect.stringMatching(/no credentials/) });
+    await expect(unary(client(addr, tlsWith()), 'GetUser', { id: 'x' })).rejects.toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+      details: expect.stringMatching(/no credentials/),
+    });
     await expect(unary(client(addr, tlsWith('guess')), 'GetUser', { id: 'x' })).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
     await expect(serverStream(client(addr, tlsWith('guess')), 'ListUsers', {})).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
   });

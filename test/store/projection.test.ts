@@ -5,7 +5,15 @@ import type { UserEvent } from '../../proto/messages';
 import { UserView } from '../../store/userView';
 import { removeDir, tempDir } from '../support/serverProcess';
 
-const user = (version: number, name: string) => ({ id: 'u1', email: 'a@x.io', name, plan: 1, created_at: { seconds: 1, nanos: 0 }, updated_at: { seconds: 2, nanos: 0 }, version });
+const user = (version: number, name: string) => ({
+  id: 'u1',
+  email: 'a@x.io',
+  name,
+  plan: 1,
+  created_at: { seconds: 1, nanos: 0 },
+  updated_at: { seconds: 2, nanos: 0 },
+  version,
+});
 const events: UserEvent[] = [
   { command_id: 'c1', request_id: 'r1', occurred_at: null, kind: 'user_created', user_created: { user: user(1, 'A') } },
   { command_id: 'c2', request_id: '', occurred_at: null, kind: 'user_updated', user_updated: { user: user(2, 'B'), changed_paths: ['name'] } },
@@ -32,8 +40,19 @@ describe('UserView projection', () => {
 
   it('passes over a second event of a command already applied, in the same batch or a later one, as every replica does', () => {
     // What kafkajs once wrote: c2's event again after a later update (c4), and c1's again in the next batch.
-    const c4: UserEvent = { command_id: 'c4', request_id: 'r4', occurred_at: null, kind: 'user_updated', user_updated: { user: user(3, 'C'), changed_paths: ['name'] } };
-    const log = [...events, c4, events[1], events[0]].map((event, offset) => ({ event, partition: 0, offset, bytes: encodeMessage(messageType('userservice.UserEvent'), event) }));
+    const c4: UserEvent = {
+      command_id: 'c4',
+      request_id: 'r4',
+      occurred_at: null,
+      kind: 'user_updated',
+      user_updated: { user: user(3, 'C'), changed_paths: ['name'] },
+    };
+    const log = [...events, c4, events[1], events[0]].map((event, offset) => ({
+      event,
+      partition: 0,
+      offset,
+      bytes: encodeMessage(messageType('userservice.UserEvent'), event),
+    }));
     const view = UserView.open(`${dir}/dup.db`, 'test-log');
     const first = view.apply(log.slice(0, 5));
     const second = view.apply(log.slice(5));
@@ -98,7 +117,13 @@ describe('UserView projection', () => {
     const u = (id: string, version: number, name: string) => ({ id, email: `${id}@x.io`, name, plan: 1, created_at: at, updated_at: at, version });
     const script: UserEvent[] = [];
     const add = (kind: 'user_created' | 'user_updated' | 'user_deleted', user: ReturnType<typeof u>) =>
-      script.push({ command_id: `k${script.length}`, request_id: script.length % 3 === 0 ? `r${script.length}` : '', occurred_at: at, kind, [kind]: kind === 'user_updated' ? { user, changed_paths: ['name'] } : { user } } as unknown as UserEvent);
+      script.push({
+        command_id: `k${script.length}`,
+        request_id: script.length % 3 === 0 ? `r${script.length}` : '',
+        occurred_at: at,
+        kind,
+        [kind]: kind === 'user_updated' ? { user, changed_paths: ['name'] } : { user },
+      } as unknown as UserEvent);
     for (let i = 0; i < 150; i++) add('user_created', u(`u${i}`, 1, 'first'));
     for (let i = 0; i < 120; i++) add('user_updated', u(`u${i}`, 2, 'second'));
     add('user_deleted', u('u7', 3, 'second'));

@@ -16,11 +16,21 @@ function damagedView(dir: string, count: number): { file: string; ids: string[] 
   const ids = Array.from({ length: count }, (_, i) => `u${String(i).padStart(5, '0')}`);
   const events = ids.map((id, offset): UserEvent => {
     const at = { seconds: 1_764_000_000 + offset, nanos: 0 };
-    return { command_id: `c${offset}`, request_id: '', occurred_at: at, kind: 'user_created', user_created: { user: { id, email: `${id}@x.io`, name: `Name ${offset}`, plan: 1, created_at: at, updated_at: at, version: 1 } } };
+    return {
+      command_id: `c${offset}`,
+      request_id: '',
+      occurred_at: at,
+      kind: 'user_created',
+      user_created: { user: { id, email: `${id}@x.io`, name: `Name ${offset}`, plan: 1, created_at: at, updated_at: at, version: 1 } },
+    };
   });
   view.apply(events.map((event, offset) => ({ event, partition: 0, offset, bytes: encodeMessage(messageType('userservice.UserEvent'), event) })));
   view.close(); // the last connection checkpoints the WAL into the file
-  overwritePages(file, leafPagesOf(file, 'users').map((l) => l.page), seededRandom(7));
+  overwritePages(
+    file,
+    leafPagesOf(file, 'users').map((l) => l.page),
+    seededRandom(7),
+  );
   return { file, ids };
 }
 
@@ -49,6 +59,8 @@ describe('a SQLite error names its file', () => {
     const { file } = damagedView(dir, 500);
     const run = await runCli(['checksum', '--data', dir]);
     expect(run.code).toBe(4);
-    expect(run.stderr).toBe(`usersvc: ${file} is damaged (SQLite: database disk image is malformed); stop the server and run \`usersvc rebuild --data ${dir}\` (a server also rebuilds it when it starts)\n`);
+    expect(run.stderr).toBe(
+      `usersvc: ${file} is damaged (SQLite: database disk image is malformed); stop the server and run \`usersvc rebuild --data ${dir}\` (a server also rebuilds it when it starts)\n`,
+    );
   });
 });

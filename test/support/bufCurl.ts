@@ -35,7 +35,8 @@ export function bufCurl(args: string[], stdin = ''): Promise<BufCurlResult> {
 }
 
 /** The messages buf curl printed: indented JSON documents, each starting at a line's first column. */
-export function jsonMessages(stdout: string): Array<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON messages of any shape, read by path in the tests
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON messages of any shape, read by path in the tests
+export function jsonMessages(stdout: string): Array<Record<string, any>> {
   return stdout
     .split(/\n(?=\{)/)
     .filter((text) => text.trim() !== '')

@@ -38,7 +38,12 @@ export async function makePristine(label: string, count: number): Promise<Pristi
   const backend = backendArgs(dir);
   const server = await startServer(dir);
   const client = createClient(server.addr);
-  const requests = Array.from({ length: count }, (_, i) => ({ email: `${label}-${i}@example.com`, name: `User ${i} of ${label}`, plan: 1 + (i % 3), request_id: `${label}-${i}` }));
+  const requests = Array.from({ length: count }, (_, i) => ({
+    email: `${label}-${i}@example.com`,
+    name: `User ${i} of ${label}`,
+    plan: 1 + (i % 3),
+    request_id: `${label}-${i}`,
+  }));
   const imported = await clientStream(client, 'ImportUsers', requests, { timeoutMs: 60_000 });
   if (Number(imported.created) !== count) throw new Error(`import created ${imported.created} of ${count}: ${JSON.stringify(imported.errors)}`);
   const { messages: users } = await serverStream(client, 'ListUsers', {});

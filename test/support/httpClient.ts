@@ -9,7 +9,12 @@ export interface HttpAnswer {
 }
 
 /** A plain fetch against the gateway at `base` (http://host:port), answering status, headers and JSON. */
-export async function request(base: string, method: string, path: string, options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+export async function request(
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
   const headers: Record<string, string> = { ...options.headers };
   let body: string | undefined = options.raw;
   if (options.body !== undefined) {
@@ -69,7 +74,8 @@ export function duplex(base: string, path: string, headers: Record<string, strin
     send: (message: unknown) => req.write(`${JSON.stringify(message)}\n`),
     end: () => req.end(),
     /** Waits until `count` lines have come (or the response ended); returns them parsed. */
-    async lines(count: number, timeoutMs = 10_000): Promise<any[]> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON lines of any shape, read by path in the tests
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON lines of any shape, read by path in the tests
+    async lines(count: number, timeoutMs = 10_000): Promise<any[]> {
       const deadline = Date.now() + timeoutMs;
       while (lines.length < count && !ended) {
         if (Date.now() > deadline) throw new Error(`only ${lines.length} of ${count} lines in ${timeoutMs} ms: ${lines.join('\n')}`);

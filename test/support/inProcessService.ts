@@ -30,7 +30,16 @@ export function startInProcess(options: { runFunctions?: boolean } = {}): InProc
   const views = openViews(dir, true, log.identity, logger);
   const { view, deciderState } = views;
   let n = 0;
-  const deps: ServiceDeps = { log, view, deciderState, feed: new ChangeFeed(log, view.cursor(), logger), cursors: new CursorText(log.identity, new Set([0])), logger, clock: Date.now, newId: () => `id-${n++}` };
+  const deps: ServiceDeps = {
+    log,
+    view,
+    deciderState,
+    feed: new ChangeFeed(log, view.cursor(), logger),
+    cursors: new CursorText(log.identity, new Set([0])),
+    logger,
+    clock: Date.now,
+    newId: () => `id-${n++}`,
+  };
   const stop = new AbortController();
   const runners =
     options.runFunctions === false
@@ -40,7 +49,15 @@ export function startInProcess(options: { runFunctions?: boolean } = {}): InProc
     deps,
     ctx(timeoutMs = 5000, metadata = {}) {
       const trailers = new Map<string, string>();
-      return { deps, deadline: Date.now() + timeoutMs, signal: new AbortController().signal, metadata: (k) => metadata[k], setTrailer: (k, v) => trailers.set(k, v), authorize: () => {}, trailers };
+      return {
+        deps,
+        deadline: Date.now() + timeoutMs,
+        signal: new AbortController().signal,
+        metadata: (k) => metadata[k],
+        setTrailer: (k, v) => trailers.set(k, v),
+        authorize: () => {},
+        trailers,
+      };
     },
     async close() {
       stop.abort();

@@ -45,7 +45,10 @@ export function recordCell(cells: RecordCell[], topic: string, offset: number): 
 function pagesOf(file: string): Array<{ page: number; leaf: boolean }> {
   const db = new Database(file, { readonly: true });
   try {
-    const rows = db.prepare("SELECT pageno, pagetype FROM dbstat WHERE name = 'records' AND pagetype IN ('leaf', 'internal')").all() as Array<{ pageno: number; pagetype: string }>;
+    const rows = db.prepare("SELECT pageno, pagetype FROM dbstat WHERE name = 'records' AND pagetype IN ('leaf', 'internal')").all() as Array<{
+      pageno: number;
+      pagetype: string;
+    }>;
     return rows.map((r) => ({ page: r.pageno, leaf: r.pagetype === 'leaf' }));
   } finally {
     db.close();
@@ -57,7 +60,7 @@ function readCell(bytes: Buffer, start: number, childPointer: number): RecordCel
   const [payload, afterSize] = varint(bytes, start + childPointer);
   const [headerSize, afterHeaderSize] = varint(bytes, afterSize);
   const types: number[] = [];
-  for (let at = afterHeaderSize; at < afterSize + headerSize; ) {
+  for (let at = afterHeaderSize; at < afterSize + headerSize;) {
     const [type, next] = varint(bytes, at);
     types.push(type);
     at = next;

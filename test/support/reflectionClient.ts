@@ -31,7 +31,15 @@ export interface ReflectionClient {
  * @grpc/reflection (not the server's own image), one bidirectional stream, answers in order.
  */
 export function createReflectionClient(addr: string, version: ReflectionVersion): ReflectionClient {
-  const protoFile = path.join(path.dirname(require.resolve('@grpc/reflection/package.json')), 'build', 'proto', 'grpc', 'reflection', version, 'reflection.proto');
+  const protoFile = path.join(
+    path.dirname(require.resolve('@grpc/reflection/package.json')),
+    'build',
+    'proto',
+    'grpc',
+    'reflection',
+    version,
+    'reflection.proto',
+  );
   const definition = protoLoader.loadSync(protoFile, { keepCase: true, longs: Number, defaults: true, oneofs: true });
   const Client = grpc.makeClientConstructor(definition[`grpc.reflection.${version}.ServerReflection`] as grpc.ServiceDefinition, 'ServerReflection');
   const client = new Client(addr, grpc.credentials.createInsecure()) as unknown as grpc.Client & {

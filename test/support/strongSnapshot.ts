@@ -5,7 +5,10 @@ import type { Client } from '../../client/userServiceClient';
 export function strongSnapshot(client: Client, filter: string): Promise<object[]> {
   const metadata = new grpc.Metadata();
   metadata.set('users-consistency', 'strong');
-  const call = client.WatchUsers({ filter }, metadata, { deadline: Date.now() + 20_000 }) as grpc.ClientReadableStream<{ event?: { type: number; user: object }; caught_up?: object }>;
+  const call = client.WatchUsers({ filter }, metadata, { deadline: Date.now() + 20_000 }) as grpc.ClientReadableStream<{
+    event?: { type: number; user: object };
+    caught_up?: object;
+  }>;
   const users: object[] = [];
   return new Promise((resolve, reject) => {
     call.on('data', (message) => {

@@ -32,11 +32,13 @@ export class SyncStream {
     return this;
   }
 
-  events(): any[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- SyncUsers messages as proto-loader decodes them, read by path (untyped until issue 15 step 1)
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SyncUsers messages as proto-loader decodes them, read by path (untyped until issue 15 step 1)
+  events(): any[] {
     return this.received.filter((m) => m.event).map((m) => m.event);
   }
 
-  results(): any[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- SyncUsers messages as proto-loader decodes them, read by path (untyped until issue 15 step 1)
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SyncUsers messages as proto-loader decodes them, read by path (untyped until issue 15 step 1)
+  results(): any[] {
     return this.received.filter((m) => m.result).map((m) => m.result);
   }
 

@@ -24,7 +24,12 @@ describe('usersvc call', () => {
     const viaGateway = await (await fetch(`http://${server.httpAddr}/v1/users/${user.id}`)).json();
     expect(user).toEqual(viaGateway);
     const listed = await call('ListUsers', '{"filter":"email : \\"lin@\\""}');
-    expect(listed.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([viaGateway]);
+    expect(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([viaGateway]);
   });
 
   it('reads proto field names and lowerCamelCase alike, with proto3 JSON values', async () => {

@@ -32,7 +32,9 @@ describe('usersvc verify', () => {
   it('says ok for a whole directory, file by file', async () => {
     const run = await runCli(['verify', '--data', dir]);
     expect(run.code).toBe(EXIT.OK);
-    expect(run.stdout).toBe(`${path.join(dir, 'log.db')}: ok (5 users.commands, 5 users.events records read, each against its CRC)\n${path.join(dir, 'views.db')}: ok\n`);
+    expect(run.stdout).toBe(
+      `${path.join(dir, 'log.db')}: ok (5 users.commands, 5 users.events records read, each against its CRC)\n${path.join(dir, 'views.db')}: ok\n`,
+    );
   });
 
   it('finds a damaged command that was decided long ago, naming log.db and the record', async () => {
@@ -56,7 +58,9 @@ describe('usersvc verify', () => {
     expect(run.code).toBe(EXIT.DATA);
     expect(run.stdout).toMatch(new RegExp(`views\\.db: is damaged \\(the users row of ".*" fails its checksum\\)`));
     const server = await startServer(dir);
-    expect(logLines(server).find((line) => line.msg === 'view out of step with the log: rebuilding it before serving')).toMatchObject({ reason: expect.stringMatching(/^was found damaged/) });
+    expect(logLines(server).find((line) => line.msg === 'view out of step with the log: rebuilding it before serving')).toMatchObject({
+      reason: expect.stringMatching(/^was found damaged/),
+    });
     await server.stop();
     expect(await runCli(['verify', '--data', dir])).toMatchObject({ code: EXIT.OK });
   });

@@ -16,7 +16,11 @@ function stateWith(users: User[] = [], requests: string[] = []): DeciderState {
 const at = { seconds: 1_700_000_000, nanos: 0 };
 let n = 0;
 const head = (request_id = '') => ({ command_id: `c${n++}`, request_id, issued_at: at });
-const create = (user_id: string, email: string, request_id = ''): Command => ({ ...head(request_id), kind: 'create_user', create_user: { user_id, email, name: `N ${user_id}`, plan: 0 } });
+const create = (user_id: string, email: string, request_id = ''): Command => ({
+  ...head(request_id),
+  kind: 'create_user',
+  create_user: { user_id, email, name: `N ${user_id}`, plan: 0 },
+});
 const update = (user_id: string, fields: Partial<{ email: string; name: string; plan: number }>, expected_version = 0): Command => ({
   ...head(),
   kind: 'update_user',
@@ -28,7 +32,10 @@ const rejection = (event: UserEvent) => (event.kind === 'command_rejected' ? [ev
 describe('decide', () => {
   it('creates a user at version 1 with the command time and a FREE default plan', () => {
     const [event] = decideBatch(stateWith(), [create('u1', ' A@x.io ')]);
-    expect(event).toMatchObject({ kind: 'user_created', user_created: { user: { id: 'u1', email: 'A@x.io', plan: 1, version: 1, created_at: at, updated_at: at } } });
+    expect(event).toMatchObject({
+      kind: 'user_created',
+      user_created: { user: { id: 'u1', email: 'A@x.io', plan: 1, version: 1, created_at: at, updated_at: at } },
+    });
   });
 
   it('sees earlier commands of the same batch: a second claim of an email is rejected', () => {
@@ -73,13 +80,21 @@ describe('decide', () => {
   it('records the image before each update and deletion, so subscribers can tell what a user was', () => {
     const [created, updated, deleted] = decideBatch(stateWith(), [create('u1', 'a@x.io'), update('u1', { name: 'Z', plan: 2 }), remove('u1')]);
     const first = created.kind === 'user_created' ? created.user_created.user : undefined;
-    expect(updated).toMatchObject({ kind: 'user_updated', user_updated: { user: { version: 2, name: 'Z' }, previous: first, changed_paths: ['name', 'plan'] } });
+    expect(updated).toMatchObject({
+      kind: 'user_updated',
+      user_updated: { user: { version: 2, name: 'Z' }, previous: first, changed_paths: ['name', 'plan'] },
+    });
     expect(deleted).toMatchObject({ kind: 'user_deleted', user_deleted: { user: { version: 3, name: 'Z' }, previous: { version: 2, name: 'Z', plan: 2 } } });
   });
 
   it('records the ErrorInfo of a rejection: VERSION_MISMATCH with both versions, EMAIL_TAKEN with the email', () => {
     const user: User = { id: 'u1', email: 'a@x.io', name: 'A', plan: 1, created_at: at, updated_at: at, version: 4 };
-    const [stale, staleDelete, taken, missing] = decideBatch(stateWith([user]), [update('u1', { name: 'B' }, 3), remove('u1', 9), create('u2', 'A@X.io'), remove('nope')]);
+    const [stale, staleDelete, taken, missing] = decideBatch(stateWith([user]), [
+      update('u1', { name: 'B' }, 3),
+      remove('u1', 9),
+      create('u2', 'A@X.io'),
+      remove('nope'),
+    ]);
     expect(stale).toMatchObject({ command_rejected: { code: Code.ABORTED, error_reason: 'VERSION_MISMATCH', error_metadata: { expected: '3', actual: '4' } } });
     expect(staleDelete).toMatchObject({ command_rejected: { error_reason: 'VERSION_MISMATCH', error_metadata: { expected: '9', actual: '4' } } });
     expect(taken).toMatchObject({ command_rejected: { code: Code.ALREADY_EXISTS, error_reason: 'EMAIL_TAKEN', error_metadata: { email: 'A@X.io' } } });

@@ -59,6 +59,8 @@ describe('EmbeddedLog', () => {
   });
 
   it('refuses a second owner of the data directory in the same process too', () => {
-    expect(() => EmbeddedLog.open(dir)).toThrow(expect.objectContaining({ code: Code.UNAVAILABLE, message: expect.stringMatching(/is in use by another process/) }));
+    expect(() => EmbeddedLog.open(dir)).toThrow(
+      expect.objectContaining({ code: Code.UNAVAILABLE, message: expect.stringMatching(/is in use by another process/) }),
+    );
   });
 });

@@ -24,7 +24,10 @@ beforeEach(async () => {
   dir = tempDir('loggap');
   file = path.join(dir, 'log.db');
   const log = EmbeddedLog.open(dir);
-  await log.append(TOPIC, Array.from({ length: COUNT }, (_, i) => ({ key: `key-${i}`, value: Buffer.from(`value ${i}`) })));
+  await log.append(
+    TOPIC,
+    Array.from({ length: COUNT }, (_, i) => ({ key: `key-${i}`, value: Buffer.from(`value ${i}`) })),
+  );
   await log.close();
 });
 afterEach(() => removeDir(dir));
@@ -76,7 +79,9 @@ describe('a record of the embedded log hidden or misplaced by damage', () => {
     // check a read stopped short of it and the next found nothing, waiting for ever.
     damage(cellOf(5) + TOPIC.indexOf('v'), (byte) => byte ^ 0x80);
     expect(() => EmbeddedLog.open(dir)).toThrow(DataError);
-    expect(() => EmbeddedLog.open(dir)).toThrow(`${file} is corrupt (records of topic users.e\ufffdents partition 0: 1 at offsets 5 to 5, where the log holds offsets 0, 1, 2... of partition 0 without a gap)`);
+    expect(() => EmbeddedLog.open(dir)).toThrow(
+      `${file} is corrupt (records of topic users.e\ufffdents partition 0: 1 at offsets 5 to 5, where the log holds offsets 0, 1, 2... of partition 0 without a gap)`,
+    );
   });
 
   it("a record's offset cell overwritten (5 becomes 50): the log refuses to open", () => {

@@ -2,7 +2,13 @@ import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import { whileTransactionEnds } from '../../../events/kafka/concurrentTransactions';
 
 /** kafkajs's error for the coordinator's CONCURRENT_TRANSACTIONS answer, bare and wrapped once its retries ran out. */
-const concurrent = () => new KafkaJSProtocolError({ type: 'CONCURRENT_TRANSACTIONS', code: 51, retriable: true, message: 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing' } as never);
+const concurrent = () =>
+  new KafkaJSProtocolError({
+    type: 'CONCURRENT_TRANSACTIONS',
+    code: 51,
+    retriable: true,
+    message: 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing',
+  } as never);
 const wrapped = () => new KafkaJSNumberOfRetriesExceeded(concurrent(), { retryCount: 4, retryTime: 100 });
 
 describe('whileTransactionEnds', () => {

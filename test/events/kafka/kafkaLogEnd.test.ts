@@ -25,7 +25,11 @@ describe('the end of a Kafka topic written in transactions', () => {
     const producer = log.kafka.producer({ transactionalId: `${log.physical('test')}-${Math.random()}`, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const transaction = await producer.transaction();
-    await transaction.send({ topic: log.physical(EVENTS), acks: -1, messages: Array.from({ length: count }, (_, i) => ({ key, value: `${label}${i}`, partition: 0 })) });
+    await transaction.send({
+      topic: log.physical(EVENTS),
+      acks: -1,
+      messages: Array.from({ length: count }, (_, i) => ({ key, value: `${label}${i}`, partition: 0 })),
+    });
     return {
       commit: async () => (await transaction.commit(), await producer.disconnect()),
       abort: async () => (await transaction.abort(), await producer.disconnect()),

@@ -16,9 +16,28 @@ describe('strong reads while the view is behind the log', () => {
   afterEach(() => service.close());
   const STRONG = { 'users-consistency': 'strong' };
 
-  const user: User = { id: 'u-1', email: 'behind@example.com', name: 'Behind', plan: 1, created_at: { seconds: 1, nanos: 0 }, updated_at: { seconds: 1, nanos: 0 }, version: 1 };
-  const appendCreated = () => service.deps.log.append(EVENTS, [eventRecord({ command_id: 'c-1', request_id: '', occurred_at: { seconds: 1, nanos: 0 }, kind: 'user_created', user_created: { user } })]);
-  const project = () => readToEnd(service.deps.log, EVENTS, service.deps.view.cursor(), (batch) => service.deps.view.apply(positionedEvents(batch.records, (e) => { throw e; }), batch.next));
+  const user: User = {
+    id: 'u-1',
+    email: 'behind@example.com',
+    name: 'Behind',
+    plan: 1,
+    created_at: { seconds: 1, nanos: 0 },
+    updated_at: { seconds: 1, nanos: 0 },
+    version: 1,
+  };
+  const appendCreated = () =>
+    service.deps.log.append(EVENTS, [
+      eventRecord({ command_id: 'c-1', request_id: '', occurred_at: { seconds: 1, nanos: 0 }, kind: 'user_created', user_created: { user } }),
+    ]);
+  const project = () =>
+    readToEnd(service.deps.log, EVENTS, service.deps.view.cursor(), (batch) =>
+      service.deps.view.apply(
+        positionedEvents(batch.records, (e) => {
+          throw e;
+        }),
+        batch.next,
+      ),
+    );
 
   it('ends a tiny deadline with DEADLINE_EXCEEDED, naming the end it waited for and where the view is', async () => {
     service = startInProcess({ runFunctions: false });
@@ -55,7 +74,10 @@ describe('strong reads while the view is behind the log', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const started = Date.now();
     listeners.forEach((listener) => listener(new Error('the broker is gone')));
-    await expect(read).rejects.toMatchObject({ code: Code.UNAVAILABLE, message: expect.stringMatching(/^the log is failing, so this instance's view may not catch up: the broker is gone; retry the read/) });
+    await expect(read).rejects.toMatchObject({
+      code: Code.UNAVAILABLE,
+      message: expect.stringMatching(/^the log is failing, so this instance's view may not catch up: the broker is gone; retry the read/),
+    });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 

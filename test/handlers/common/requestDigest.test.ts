@@ -9,7 +9,12 @@ const ctx = { deps: { newId: () => `id-${n++}`, clock: () => 1_700_000_000_000 +
 const hex = (command: Command) => Buffer.from(command.request_digest ?? []).toString('hex');
 
 const create = { email: 'ada@example.com', name: 'Ada', plan: 2, request_id: 'r-1' };
-const update = { user: { id: 'u1', email: 'b@example.com', name: 'B', plan: 2, created_at: null, updated_at: null, version: 0 }, update_mask: { paths: ['name', 'plan', 'email'] }, expected_version: 3, request_id: 'r-1' };
+const update = {
+  user: { id: 'u1', email: 'b@example.com', name: 'B', plan: 2, created_at: null, updated_at: null, version: 0 },
+  update_mask: { paths: ['name', 'plan', 'email'] },
+  expected_version: 3,
+  request_id: 'r-1',
+};
 const remove = { id: 'u1', expected_version: 3, request_id: 'r-1' };
 
 describe('requestDigest', () => {

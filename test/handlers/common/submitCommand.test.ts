@@ -20,7 +20,10 @@ describe('submitCommand and request ids', () => {
     service = startInProcess();
     const [first, second] = await Promise.allSettled([createUser(request('a@x.io', 'r'), service.ctx()), createUser(request('b@x.io', 'r'), service.ctx())]);
     expect(first).toMatchObject({ status: 'fulfilled', value: { email: 'a@x.io' } });
-    expect(second).toMatchObject({ status: 'rejected', reason: { code: Code.FAILED_PRECONDITION, info: { reason: 'REQUEST_ID_REUSED', metadata: { request_id: 'r' } } } });
+    expect(second).toMatchObject({
+      status: 'rejected',
+      reason: { code: Code.FAILED_PRECONDITION, info: { reason: 'REQUEST_ID_REUSED', metadata: { request_id: 'r' } } },
+    });
     expect(await endOf(service, COMMANDS)).toBe('0:2');
     expect(await endOf(service, EVENTS)).toBe('0:1');
     expect(service.deps.view.emailOwner('b@x.io')).toBeUndefined();
@@ -37,10 +40,16 @@ describe('submitCommand and request ids', () => {
     service = startInProcess();
     const user = await createUser(request('a@x.io', 'c'), service.ctx());
     const stale = { user: { ...user, name: 'B' }, update_mask: { paths: ['name'] }, expected_version: 7, request_id: 'u' };
-    await expect(updateUser(stale, service.ctx())).rejects.toMatchObject({ code: Code.ABORTED, info: { reason: 'VERSION_MISMATCH', metadata: { expected: '7', actual: '1' } } });
+    await expect(updateUser(stale, service.ctx())).rejects.toMatchObject({
+      code: Code.ABORTED,
+      info: { reason: 'VERSION_MISMATCH', metadata: { expected: '7', actual: '1' } },
+    });
     // The same stale request again gets the first outcome, VERSION_MISMATCH as recorded; another one is REQUEST_ID_REUSED.
     await expect(updateUser(stale, service.ctx())).rejects.toMatchObject({ code: Code.ABORTED, info: { reason: 'VERSION_MISMATCH' } });
-    await expect(updateUser({ ...stale, expected_version: 1 }, service.ctx())).rejects.toMatchObject({ code: Code.FAILED_PRECONDITION, info: { reason: 'REQUEST_ID_REUSED' } });
+    await expect(updateUser({ ...stale, expected_version: 1 }, service.ctx())).rejects.toMatchObject({
+      code: Code.FAILED_PRECONDITION,
+      info: { reason: 'REQUEST_ID_REUSED' },
+    });
     expect(service.deps.view.getUser(user.id)).toEqual(user);
     expect(await endOf(service, EVENTS)).toBe('0:2');
   });

@@ -9,7 +9,15 @@ const definition = () => grpcDefinition()[SERVICE_NAME] as grpc.ServiceDefinitio
 const change = () => ({
   event: {
     type: 2,
-    user: { id: 'u-1', email: 'ada@example.com', name: 'Ada', plan: 2, created_at: { seconds: 1_700_000_000, nanos: 5 }, updated_at: { seconds: 1_700_000_001, nanos: 0 }, version: 3 },
+    user: {
+      id: 'u-1',
+      email: 'ada@example.com',
+      name: 'Ada',
+      plan: 2,
+      created_at: { seconds: 1_700_000_000, nanos: 5 },
+      updated_at: { seconds: 1_700_000_001, nanos: 0 },
+      version: 3,
+    },
     cursor: '0:41@log-1',
   },
 });
@@ -60,19 +68,25 @@ it('50 subscribers of one change over gRPC: one encode, every subscriber receive
   const value = change();
   const waiting: grpc.ServerWritableStream<unknown, unknown>[] = [];
   const server = new grpc.Server();
-  server.addService({ WatchUsers: method }, {
-    WatchUsers: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-      waiting.push(call);
-      if (waiting.length < SUBSCRIBERS) return;
-      for (const subscriber of waiting) {
-        subscriber.write(value);
-        subscriber.end();
-      }
+  server.addService(
+    { WatchUsers: method },
+    {
+      WatchUsers: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        waiting.push(call);
+        if (waiting.length < SUBSCRIBERS) return;
+        for (const subscriber of waiting) {
+          subscriber.write(value);
+          subscriber.end();
+        }
+      },
     },
-  });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   const Client = grpc.makeClientConstructor(definition(), SERVICE_NAME);
-  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (request: object) => grpc.ClientReadableStream<unknown>>;
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as grpc.Client &
+    Record<string, (request: object) => grpc.ClientReadableStream<unknown>>;
   try {
     const received = await Promise.all(
       Array.from({ length: SUBSCRIBERS }, () => {
@@ -83,7 +97,13 @@ it('50 subscribers of one change over gRPC: one encode, every subscriber receive
       }),
     );
     expect(calls.n).toBe(1);
-    for (const messages of received) expect(messages).toEqual([{ event: expect.objectContaining({ type: 2, cursor: '0:41@log-1', user: expect.objectContaining({ id: 'u-1', name: 'Ada', version: 3 }) }), kind: 'event' }]);
+    for (const messages of received)
+      expect(messages).toEqual([
+        {
+          event: expect.objectContaining({ type: 2, cursor: '0:41@log-1', user: expect.objectContaining({ id: 'u-1', name: 'Ada', version: 3 }) }),
+          kind: 'event',
+        },
+      ]);
   } finally {
     client.close();
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));

@@ -14,7 +14,11 @@ describe('errorDetailsOf', () => {
   });
 
   it("gives an error's own reason, else its code's name", () => {
-    expect(detailsOf(new RequestIdReusedError('r-1')).errorInfo).toEqual({ reason: 'REQUEST_ID_REUSED', domain: 'userservice', metadata: { request_id: 'r-1' } });
+    expect(detailsOf(new RequestIdReusedError('r-1')).errorInfo).toEqual({
+      reason: 'REQUEST_ID_REUSED',
+      domain: 'userservice',
+      metadata: { request_id: 'r-1' },
+    });
     expect(detailsOf(new NotFoundError('User u not found')).errorInfo).toEqual({ reason: 'NOT_FOUND', domain: 'userservice', metadata: {} });
   });
 

@@ -15,7 +15,12 @@ it('at SIGTERM sends NOT_SERVING to an open Watch, ends it, and drains without w
   const dir = tempDir('health-watch');
   const server = await startServer(dir, ['--shutdown-grace-ms', String(GRACE_MS)]);
   const raw = new grpc.Client(server.addr, grpc.credentials.createInsecure());
-  const watch = raw.makeServerStreamRequest('/grpc.health.v1.Health/Watch', (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0));
+  const watch = raw.makeServerStreamRequest(
+    '/grpc.health.v1.Health/Watch',
+    (b: Buffer) => b,
+    (b: Buffer) => b,
+    Buffer.alloc(0),
+  );
   const received: number[][] = [];
   watch.on('error', () => {}); // its status is what the test reads
   const ended = new Promise<grpc.StatusObject>((resolve) => watch.on('status', resolve));
@@ -23,7 +28,9 @@ it('at SIGTERM sends NOT_SERVING to an open Watch, ends it, and drains without w
   expect(received).toEqual([SERVING]);
   // A real call in flight at SIGTERM: the drain waits for its answer (at its deadline, 1 s on).
   const client = createClient(server.addr);
-  const inFlight = unary(client, 'GetUser', { id: 'anyone' }, { metadata: { 'users-min-cursor': '0:99999999' }, timeoutMs: 1000 }).catch((e: grpc.ServiceError) => e);
+  const inFlight = unary(client, 'GetUser', { id: 'anyone' }, { metadata: { 'users-min-cursor': '0:99999999' }, timeoutMs: 1000 }).catch(
+    (e: grpc.ServiceError) => e,
+  );
   await new Promise((resolve) => setTimeout(resolve, 100));
 
   const signalled = Date.now();

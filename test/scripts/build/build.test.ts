@@ -11,7 +11,8 @@ import { removeDir, tempDir } from '../../support/serverProcess';
  */
 const root = packageRoot();
 let copy: string;
-const build = (...args: string[]) => execFileSync(process.execPath, [path.join(copy, 'scripts', 'build', 'build.js'), ...args], { cwd: copy, encoding: 'utf8', stdio: 'pipe' });
+const build = (...args: string[]) =>
+  execFileSync(process.execPath, [path.join(copy, 'scripts', 'build', 'build.js'), ...args], { cwd: copy, encoding: 'utf8', stdio: 'pipe' });
 const dist = (file: string) => path.join(copy, 'dist', file);
 
 beforeAll(() => {
