@@ -1,3 +1,5 @@
+import { answered } from './kafkaErrors';
+
 /** How long a transactional request is repeated while the previous transaction is still ending. */
 const BUDGET_MS = 5000;
 
@@ -17,16 +19,10 @@ export async function whileTransactionEnds<T>(request: () => Promise<T>, budgetM
     try {
       return await request();
     } catch (error) {
-      if (!concurrentTransactions(error) || Date.now() + pause > deadline) throw error;
+      if (!answered(error, CONCURRENT) || Date.now() + pause > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 }
 
-/** kafkajs's error for the coordinator's answer, also when wrapped (`cause`) once its own retries ran out. */
-function concurrentTransactions(error: unknown): boolean {
-  for (let e = error as { type?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.type === 'CONCURRENT_TRANSACTIONS') return true;
-  }
-  return false;
-}
+const CONCURRENT = new Set(['CONCURRENT_TRANSACTIONS']);

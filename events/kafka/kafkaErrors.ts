@@ -9,3 +9,11 @@ export function unavailable(error: unknown, what: string): ServiceError {
   const message = error instanceof Error ? error.message : String(error);
   return new UnavailableError(`Kafka ${what} failed: ${message}`, { cause: error });
 }
+
+/** Whether a broker answered with one of `types`: kafkajs's protocol error, also wrapped (`cause`) once its own retries ran out. */
+export function answered(error: unknown, types: ReadonlySet<string>): boolean {
+  for (let e = error as { type?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.type !== undefined && types.has(e.type)) return true;
+  }
+  return false;
+}

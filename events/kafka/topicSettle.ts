@@ -1,3 +1,5 @@
+import { answered } from './kafkaErrors';
+
 /** How long a start waits for topics it (or another replica) just created to be known to every broker. */
 const SETTLE_MS = 30_000;
 
@@ -15,18 +17,11 @@ export async function whileTopicsSettle<T>(step: () => Promise<T>, settleMs = SE
     try {
       return await step();
     } catch (error) {
-      if (!unsettledTopic(error) || Date.now() > deadline) throw error;
+      if (!answered(error, UNSETTLED) || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
 }
 
-/** What a broker answers about a topic it has not learnt of yet; kafkajs wraps it (`cause`) when its own retries ran out. */
+/** What a broker answers about a topic it has not learnt of yet. */
 const UNSETTLED = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
-
-function unsettledTopic(error: unknown): boolean {
-  for (let e = error as { type?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.type !== undefined && UNSETTLED.has(e.type)) return true;
-  }
-  return false;
-}
