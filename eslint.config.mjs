@@ -7,7 +7,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'coverage/', 'data/', '.tmp/', '.serverless/'] },
+  { ignores: ['dist/', 'proto/generated/', 'coverage/', 'data/', '.tmp/', '.serverless/'] },
   // A disable that no longer silences anything fails, so none outlives its reason.
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,

@@ -31,7 +31,7 @@ const ALPHABET = 'useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzri
 function user(i: number): User {
   const at = { seconds: 1_764_000_000 + Math.floor(random() * 1e7), nanos: Math.floor(random() * 1000) * 1_000_000 };
   const id = Array.from({ length: 21 }, () => ALPHABET[Math.floor(random() * 64)]).join('');
-  return { id, email: `user${i}@example.com`, name: `User Number ${i}`, plan: UserPlan.PRO, created_at: at, updated_at: at, version: 1 + (i % 5) };
+  return { id, email: `user${i}@example.com`, name: `User Number ${i}`, plan: UserPlan.USER_PLAN_PRO, created_at: at, updated_at: at, version: 1 + (i % 5) };
 }
 
 const protobuf = (u: User) => getUser.GetUser.responseSerialize(u) as Buffer;

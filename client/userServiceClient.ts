@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import type { UserServiceClient, UserServiceDefinition } from '../proto/generated/userservice/UserService';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { decodeStatusDetails, type StatusDetails } from '../proto/statusDetails';
 
@@ -6,7 +8,21 @@ import { decodeStatusDetails, type StatusDetails } from '../proto/statusDetails'
  * A small client of the UserService over grpc-js: every call carries a deadline (10 s unless
  * told otherwise), and unary calls hand back the trailing metadata (`users-cursor`) too.
  */
-export type Client = grpc.Client & Record<string, (...args: any[]) => any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the methods come from the .proto at run time (proto-loader) and are called by name; issue 15 step 1 generates their types
+export type Client = UserServiceClient;
+
+/** The service's RPCs by name (the generated interfaces also carry grpc-js's index signature). */
+type Rpc = keyof { [M in keyof UserServiceDefinition as string extends M ? never : M]: true };
+/** What the generated client's method returns tells the kind: a stream that reads, writes, both or neither. */
+type CallOf<M extends Rpc> = ReturnType<UserServiceClient[M]>;
+type Reads<M extends Rpc> = CallOf<M> extends grpc.ClientReadableStream<unknown> ? true : false;
+type Writes<M extends Rpc> = CallOf<M> extends grpc.ClientWritableStream<never> ? true : false;
+type RpcWhere<R, W> = { [M in Rpc]: [Reads<M>, Writes<M>] extends [R, W] ? M : never }[Rpc];
+export type UnaryRpc = RpcWhere<false, false>;
+export type ServerStreamRpc = RpcWhere<true, false>;
+export type ClientStreamRpc = RpcWhere<false, true>;
+/** What a call of `M` sends (the permissive shape: fields may be left out) and gets back (every field present). */
+export type RequestOf<M extends Rpc> = UserServiceDefinition[M] extends MethodDefinition<infer Req, object, object, object> ? Req : never;
+export type ResponseOf<M extends Rpc> = UserServiceDefinition[M] extends MethodDefinition<object, object, object, infer Res> ? Res : never;
 
 /** Reads are idempotent: grpc-js retries them on UNAVAILABLE by itself, with backoff. */
 const SERVICE_CONFIG = {
@@ -28,6 +44,7 @@ const SERVICE_CONFIG = {
 export function createClient(target: string, credentials = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}): Client {
   const loaded = grpc.loadPackageDefinition(grpcDefinition()) as unknown as Record<string, Record<string, grpc.ServiceClientConstructor>>;
   const [pkg, name] = SERVICE_NAME.split('.');
+  // The constructor proto-loader made from the same .proto files the types were generated from.
   return new loaded[pkg][name](target, credentials, { 'grpc.service_config': JSON.stringify(SERVICE_CONFIG), ...options }) as unknown as Client;
 }
 
@@ -41,16 +58,16 @@ export interface CallOptions {
 
 /** Writes are retried on UNAVAILABLE only when they carry a request_id: the service then
  * applies them once however often they arrive. */
-const WRITES = new Set(['CreateUser', 'UpdateUser', 'DeleteUser']);
+const WRITES = new Set<Rpc>(['CreateUser', 'UpdateUser', 'DeleteUser']);
 
 /** Reads are sent once more here: grpc-js's retry policy stops once the answer's headers arrived
  * (the call is committed), so a replica killed between its headers and its status leaves a read
  * UNAVAILABLE that another replica would answer. Only once: a server that refuses every attempt
  * (a TLS handshake it rejects) should be reported as UNAVAILABLE, not waited on until the deadline. */
-const READS = new Set(['GetUser']);
+const READS = new Set<Rpc>(['GetUser']);
 
 /** How often a call that met UNAVAILABLE is sent again by `unary` (besides grpc-js's own retries). */
-function resendsOf(method: string, request: object): number {
+function resendsOf(method: Rpc, request: unknown): number {
   if (READS.has(method)) return 1;
   return WRITES.has(method) && (request as { request_id?: string }).request_id ? Infinity : 0;
 }
@@ -73,13 +90,17 @@ const deadlineOf = (options: CallOptions) => new Date(options.deadline ?? Date.n
  * field at fault). Resolves with trailers too. A write with a request_id that meets UNAVAILABLE is
  * sent again, with backoff, until it gets an answer or the deadline passes; a read once more.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- messages are plain objects as proto-loader decodes them, untyped until issue 15 step 1 generates types
-export async function unary<T = any>(client: Client, method: string, request: object, options: CallOptions = {}): Promise<UnaryResult<T>> {
+export async function unary<M extends UnaryRpc>(
+  client: Client,
+  method: M,
+  request: RequestOf<M>,
+  options: CallOptions = {},
+): Promise<UnaryResult<ResponseOf<M>>> {
   let resends = resendsOf(method, request);
   const deadline = deadlineOf(options).getTime();
   for (let backoff = 50; ; backoff = Math.min(backoff * 2, 1000)) {
     try {
-      return await unaryOnce<T>(client, method, request, { ...options, deadline });
+      return await unaryOnce(client, method, request, { ...options, deadline });
     } catch (error) {
       if (resends-- <= 0 || (error as grpc.ServiceError).code !== grpc.status.UNAVAILABLE || Date.now() + backoff >= deadline) throw error;
       await new Promise((r) => setTimeout(r, backoff));
@@ -87,7 +108,16 @@ export async function unary<T = any>(client: Client, method: string, request: ob
   }
 }
 
-function unaryOnce<T>(client: Client, method: string, request: object, options: CallOptions): Promise<UnaryResult<T>> {
+/** grpc-js's generic call of a unary method: the generated overloads cannot be called through a union of names. */
+type UnaryCallOf<Req, Res> = (
+  request: Req,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, value?: Res) => void,
+) => grpc.ClientUnaryCall;
+
+function unaryOnce<M extends UnaryRpc>(client: Client, method: M, request: RequestOf<M>, options: CallOptions): Promise<UnaryResult<ResponseOf<M>>> {
+  type T = ResponseOf<M>;
   return new Promise((resolve, reject) => {
     let trailers = new grpc.Metadata();
     let response: T | undefined;
@@ -95,7 +125,8 @@ function unaryOnce<T>(client: Client, method: string, request: object, options: 
     const done = () => {
       if (++settled === 2) resolve({ response: response as T, trailers });
     };
-    const call = client[method](request, metadataOf(options.metadata), { deadline: deadlineOf(options) }, (error: grpc.ServiceError | null, value: T) => {
+    const start = (client[method] as unknown as UnaryCallOf<RequestOf<M>, T>).bind(client);
+    const call = start(request, metadataOf(options.metadata), { deadline: deadlineOf(options) }, (error, value) => {
       if (error) return reject(error);
       response = value;
       done();
@@ -113,11 +144,17 @@ export interface StreamResult<T> {
 }
 
 /** Calls a server-streaming method and collects everything it sends. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- messages are plain objects as proto-loader decodes them, untyped until issue 15 step 1 generates types
-export function serverStream<T = any>(client: Client, method: string, request: object, options: CallOptions = {}): Promise<StreamResult<T>> {
+export function serverStream<M extends ServerStreamRpc>(
+  client: Client,
+  method: M,
+  request: RequestOf<M>,
+  options: CallOptions = {},
+): Promise<StreamResult<ResponseOf<M>>> {
+  type T = ResponseOf<M>;
+  type Start = (request: RequestOf<M>, metadata: grpc.Metadata, options: grpc.CallOptions) => grpc.ClientReadableStream<T>;
   return new Promise((resolve, reject) => {
     const messages: T[] = [];
-    const call = client[method](request, metadataOf(options.metadata), { deadline: deadlineOf(options) });
+    const call = (client[method] as unknown as Start).call(client, request, metadataOf(options.metadata), { deadline: deadlineOf(options) });
     call.on('data', (m: T) => messages.push(m));
     call.on('error', reject);
     call.on('status', (status: grpc.StatusObject) => {
@@ -127,11 +164,21 @@ export function serverStream<T = any>(client: Client, method: string, request: o
 }
 
 /** Calls a client-streaming method with the given requests. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- messages are plain objects as proto-loader decodes them, untyped until issue 15 step 1 generates types
-export function clientStream<T = any>(client: Client, method: string, requests: object[], options: CallOptions = {}): Promise<T> {
+export function clientStream<M extends ClientStreamRpc>(
+  client: Client,
+  method: M,
+  requests: RequestOf<M>[],
+  options: CallOptions = {},
+): Promise<ResponseOf<M>> {
+  type T = ResponseOf<M>;
+  type Start = (
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, value?: T) => void,
+  ) => grpc.ClientWritableStream<RequestOf<M>>;
   return new Promise((resolve, reject) => {
-    const call = client[method](metadataOf(options.metadata), { deadline: deadlineOf(options) }, (error: grpc.ServiceError | null, value: T) =>
-      error ? reject(error) : resolve(value),
+    const call = (client[method] as unknown as Start).call(client, metadataOf(options.metadata), { deadline: deadlineOf(options) }, (error, value) =>
+      error ? reject(error) : resolve(value as T),
     );
     for (const request of requests) call.write(request);
     call.end();

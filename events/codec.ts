@@ -1,4 +1,6 @@
 import { decodeMessage, encodeMessage, messageType } from '../proto/schema';
+import type { Command__Output } from '../proto/generated/userservice/Command';
+import type { UserEvent__Output } from '../proto/generated/userservice/UserEvent';
 import { commandUserId, userOf, type Command, type UserEvent } from '../proto/messages';
 import type { PositionedEvent } from '../store/projection';
 import type { LogRecord, NewRecord } from './eventLog';
@@ -25,8 +27,11 @@ export function commandRecord(command: Command, traceparent?: string): NewRecord
   };
 }
 
+/** A command as the decider may read it: what the service writes, one member set (see proto/messages.ts). */
 export function decodeCommand(record: LogRecord): Command {
-  return decodeMessage<Command>(commandType(), record.value);
+  const command = decodeMessage<Command__Output>(commandType(), record.value);
+  if (!command.kind) throw new Error('the command names no create_user, update_user or delete_user');
+  return command as Command;
 }
 
 /** An event as a log record: key = user id, value = protobuf `userservice.UserEvent`. */
@@ -38,8 +43,12 @@ export function eventRecord(event: UserEvent, traceparent?: string): NewRecord {
   };
 }
 
+/** An event as views and subscribers may read it: one member set, and a change carries its user. */
 export function decodeEvent(record: LogRecord): UserEvent {
-  return decodeMessage<UserEvent>(eventType(), record.value);
+  const event = decodeMessage<UserEvent__Output>(eventType(), record.value);
+  if (!event.kind) throw new Error('the event names no user_created, user_updated, user_deleted or command_rejected');
+  if (event.kind !== 'command_rejected' && !event[event.kind]?.user) throw new Error(`the ${event.kind} event carries no user`);
+  return event as UserEvent;
 }
 
 /** Decodes a batch of event records with their positions. A record that does not decode is a

@@ -1,181 +1,110 @@
 /**
- * TypeScript shapes of the messages in proto/, as proto-loader and protobufjs hand them over with
- * our options: snake_case names, enums and int64 as numbers, defaults filled in, and a `kind`
- * field naming the member set in each oneof.
+ * The messages of proto/ as the service's code names them. Every shape comes from
+ * proto/generated/ (proto-loader-gen-types, run by `npm run build`), in the options the runtime
+ * decodes with: snake_case names, enums and int64 as numbers, defaults filled in, and a `kind`
+ * field naming the member set in each oneof. Nothing here restates a field: a change to a
+ * .proto changes these types, and the compiler shows every place it touches.
+ *
+ * The `__Output` shapes (every field present) are the ones used throughout: a handler receives
+ * them, and the service builds complete messages. Only the oneofs are reshaped, into unions
+ * that TypeScript narrows on `kind`.
  */
-import type { Timestamp } from '../lib/timestamp';
+import type { ChangeEvent__Output } from './generated/userservice/ChangeEvent';
+import { ChangeOp as ChangeOpValues, type ChangeOp__Output } from './generated/userservice/ChangeOp';
+import { ChangeType as ChangeTypeValues, type ChangeType__Output } from './generated/userservice/ChangeType';
+import type { Command__Output } from './generated/userservice/Command';
+import type { CommandRejected__Output } from './generated/userservice/CommandRejected';
+import type { CreateUser__Output } from './generated/userservice/CreateUser';
+import type { CreateUserRequest__Output } from './generated/userservice/CreateUserRequest';
+import type { DeleteUser__Output } from './generated/userservice/DeleteUser';
+import type { DeleteUserRequest__Output } from './generated/userservice/DeleteUserRequest';
+import type { DeleteUserResponse__Output } from './generated/userservice/DeleteUserResponse';
+import type { GetUserRequest__Output } from './generated/userservice/GetUserRequest';
+import type { ImportError__Output } from './generated/userservice/ImportError';
+import type { ImportUsersResponse__Output } from './generated/userservice/ImportUsersResponse';
+import type { ListUsersRequest__Output } from './generated/userservice/ListUsersRequest';
+import type { SyncResult } from './generated/userservice/SyncResult';
+import type { SyncSubscribe__Output } from './generated/userservice/SyncSubscribe';
+import type { UpdateUser__Output } from './generated/userservice/UpdateUser';
+import type { UpdateUserRequest__Output } from './generated/userservice/UpdateUserRequest';
+import type { User__Output } from './generated/userservice/User';
+import type { UserChange__Output } from './generated/userservice/UserChange';
+import type { UserCreated__Output } from './generated/userservice/UserCreated';
+import type { UserDeleted__Output } from './generated/userservice/UserDeleted';
+import type { UserEvent__Output } from './generated/userservice/UserEvent';
+import type { UserUpdated__Output } from './generated/userservice/UserUpdated';
+import { UserPlan as UserPlanValues, type UserPlan__Output } from './generated/userservice/UserPlan';
+import type { UserUpdate__Output } from './generated/userservice/UserUpdate';
+import type { WriteResult__Output } from './generated/userservice/WriteResult';
+import type { FieldMask__Output } from './generated/google/protobuf/FieldMask';
 
-export enum UserPlan {
-  UNSPECIFIED = 0,
-  FREE = 1,
-  PRO = 2,
-  ENTERPRISE = 3,
-}
+/** The members a oneof's `kind` can name. */
+type Members<T, K extends keyof T> = Extract<NonNullable<T[K]>, keyof T>;
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  plan: UserPlan;
-  created_at: Timestamp | null;
-  updated_at: Timestamp | null;
-  version: number;
-}
+/**
+ * A message with a oneof as a union with one variant per member: `kind` names it, and that member
+ * is present (never null). proto-loader's shape has every member optional, which narrows nothing.
+ */
+export type OneOf<T, K extends keyof T> = {
+  [M in Members<T, K>]: Omit<T, K | Members<T, K>> & { [P in K]: M } & { [P in M]: NonNullable<T[M]> };
+}[Members<T, K>];
 
-export interface FieldMask {
-  paths: string[];
-}
+/** The same, for a message whose oneof a client may leave unset. */
+export type MaybeOneOf<T, K extends keyof T> = OneOf<T, K> | (Omit<T, K | Members<T, K>> & { [P in K]?: undefined });
 
-export interface GetUserRequest {
-  id: string;
-}
+/**
+ * Fields that appeared after the first records were written. The service leaves them out when
+ * they are empty rather than write an empty value: protobufjs encodes every field an object
+ * holds, so an empty one would add bytes to each record (and change what the log has held).
+ */
+type Sparse<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 
-export interface CreateUserRequest {
-  email: string;
-  name: string;
-  plan: UserPlan;
-  request_id: string;
-}
+/** A change event's member: the decider always writes the user, and the codec refuses one without. */
+type Changed<T> = Omit<T, 'user'> & { user: User };
 
-export interface UpdateUserRequest {
-  user: User | null;
-  update_mask: FieldMask | null;
-  expected_version: number;
-  request_id: string;
-}
+export const UserPlan = UserPlanValues;
+export type UserPlan = UserPlan__Output;
+export const ChangeOp = ChangeOpValues;
+export type ChangeOp = ChangeOp__Output;
+export const ChangeType = ChangeTypeValues;
+export type ChangeType = ChangeType__Output;
 
-export interface DeleteUserRequest {
-  id: string;
-  expected_version: number;
-  request_id: string;
-}
-
-export interface DeleteUserResponse {
-  id: string;
-  version: number;
-}
-
-export interface ListUsersRequest {
-  page_size: number;
-  filter: string;
-  page_token: string;
-}
-
-export interface ImportError {
-  index: number;
-  code: number;
-  message: string;
-}
-
-export interface ImportUsersResponse {
-  created: number;
-  failed: number;
-  errors: ImportError[];
-}
-
-export enum ChangeOp {
-  UNSPECIFIED = 0,
-  CREATE = 1,
-  UPDATE = 2,
-  DELETE = 3,
-}
-
-export interface UserChange {
-  request_id: string;
-  op: ChangeOp;
-  user: User | null;
-  update_mask: FieldMask | null;
-  expected_version: number;
-}
-
-export interface SyncSubscribe {
-  cursor: string;
-  filter: string;
-}
-
-export type UserUpdate = { kind: 'subscribe'; subscribe: SyncSubscribe } | { kind: 'change'; change: UserChange } | { kind?: undefined };
-
-export enum ChangeType {
-  UNSPECIFIED = 0,
-  SNAPSHOT = 1,
-  CREATED = 2,
-  UPDATED = 3,
-  DELETED = 4,
-  LEFT_FILTER = 5,
-  ENTERED_FILTER = 6,
-}
-
-export interface ChangeEvent {
-  type: ChangeType;
-  user: User;
-  cursor: string;
-  previous?: User | null;
-  changed?: FieldMask | null;
-}
-
-export interface WriteResult {
-  request_id: string;
-  code: number;
-  message: string;
-  user: User | null;
-  cursor: string;
-}
-
-export type SyncResult = { event: ChangeEvent } | { caught_up: { cursor: string } } | { result: WriteResult } | { progress: { cursor: string } };
+export type User = User__Output;
+export type FieldMask = FieldMask__Output;
+export type GetUserRequest = GetUserRequest__Output;
+export type CreateUserRequest = CreateUserRequest__Output;
+export type UpdateUserRequest = UpdateUserRequest__Output;
+export type DeleteUserRequest = DeleteUserRequest__Output;
+export type DeleteUserResponse = DeleteUserResponse__Output;
+export type ListUsersRequest = ListUsersRequest__Output;
+export type ImportError = ImportError__Output;
+export type ImportUsersResponse = ImportUsersResponse__Output;
+export type UserChange = UserChange__Output;
+export type SyncSubscribe = SyncSubscribe__Output;
+export type UserUpdate = MaybeOneOf<UserUpdate__Output, 'kind'>;
+export type ChangeEvent = ChangeEvent__Output;
+export type WriteResult = WriteResult__Output;
+/** What SyncUsers sends: the input shape, so a message names only the member it carries. */
+export type { SyncResult };
 
 // ---- the log ----
 
-export interface CreateUser {
-  user_id: string;
-  email: string;
-  name: string;
-  plan: UserPlan;
-}
-
-export interface UpdateUser {
-  user_id: string;
-  email: string;
-  name: string;
-  plan: UserPlan;
-  paths: string[];
-  expected_version: number;
-}
-
-export interface DeleteUser {
-  user_id: string;
-  expected_version: number;
-}
-
-export type Command = {
-  command_id: string;
-  request_id: string;
-  issued_at: Timestamp | null;
-  /** Empty on commands written before it existed (and decoded as an empty buffer). */
-  request_digest?: Uint8Array;
-} & ({ kind: 'create_user'; create_user: CreateUser } | { kind: 'update_user'; update_user: UpdateUser } | { kind: 'delete_user'; delete_user: DeleteUser });
-
-export interface CommandRejected {
-  code: number;
-  reason: string;
-  user_id: string;
-  field: string;
-  /** Empty on rejections written before it existed: the code's name stands in. */
-  error_reason?: string;
-  error_metadata?: Record<string, string>;
-}
-
-export type UserEvent = {
-  command_id: string;
-  request_id: string;
-  occurred_at: Timestamp | null;
-  request_digest?: Uint8Array;
-} & (
-  | { kind: 'user_created'; user_created: { user: User } }
-  /** `previous` is null on events written before the decider recorded before-images. */
-  | { kind: 'user_updated'; user_updated: { user: User; changed_paths: string[]; previous?: User | null } }
-  | { kind: 'user_deleted'; user_deleted: { user: User; previous?: User | null } }
-  | { kind: 'command_rejected'; command_rejected: CommandRejected }
-);
+export type CreateUser = CreateUser__Output;
+export type UpdateUser = UpdateUser__Output;
+export type DeleteUser = DeleteUser__Output;
+/** The decider only reads commands the service wrote, each with one member set (the codec checks). */
+export type Command = OneOf<Sparse<Command__Output, 'request_digest'>, 'kind'>;
+export type CommandRejected = Sparse<CommandRejected__Output, 'error_reason' | 'error_metadata'>;
+export type UserUpdated = Changed<UserUpdated__Output>;
+export type UserDeleted = Changed<UserDeleted__Output>;
+type EventMembers = {
+  user_created?: Changed<UserCreated__Output> | null;
+  user_updated?: UserUpdated | null;
+  user_deleted?: UserDeleted | null;
+  command_rejected?: CommandRejected | null;
+};
+/** An event as the decider writes it and every reader gets it: one member set (the codec checks). */
+export type UserEvent = OneOf<Sparse<Omit<UserEvent__Output, keyof EventMembers>, 'request_digest'> & EventMembers, 'kind'>;
 
 /** The user an event is about: the after-image of a change, undefined for a rejection. */
 export function userOf(event: UserEvent): User | undefined {

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { ServiceDeps } from '../events/serviceDeps';
 import { loadContract } from '../proto/contract';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
-import { adaptHandler, type AnyHandler, type MethodKind } from './grpc/adaptHandler';
+import { adaptHandler, type AnyHandler } from './grpc/adaptHandler';
 import { encodeOnce, FEED_METHODS } from './grpc/encodeOnce';
 import { callEnvFor, openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
 import { grpcCallSource } from './grpc/callSource';
@@ -28,23 +28,12 @@ export interface GrpcOptions {
   slowReaderMs: number;
 }
 
-/** The RPCs of the service and their kinds, read from the proto. */
-export function serviceMethods(): Map<string, MethodKind> {
-  const service = grpcDefinition()[SERVICE_NAME] as grpc.ServiceDefinition;
-  return new Map(Object.entries(service).map(([name, m]) => [name, kindOf(m)]));
-}
-
 /**
  * How a method's responses are encoded. Feed methods keep each object's bytes (`encodeOnce`);
  * the others write distinct objects, where a cache would only cost a WeakMap entry per message.
  */
 export function responseSerializer(name: string, method: grpc.MethodDefinition<unknown, unknown>): grpc.serialize<unknown> {
   return FEED_METHODS.has(name) ? encodeOnce(method.responseSerialize) : method.responseSerialize;
-}
-
-function kindOf(method: grpc.MethodDefinition<unknown, unknown>): MethodKind {
-  if (method.requestStream) return method.responseStream ? 'bidi' : 'clientStream';
-  return method.responseStream ? 'serverStream' : 'unary';
 }
 
 /**

@@ -6,6 +6,7 @@ import type { LogFunction, LogTrigger } from '../events/logFunction';
 import type { LambdaKafkaEvent } from '../events/subscribers/lambdaKafkaEvent';
 import { parseStartPosition, type StartPosition } from '../events/subscribers/positionGroup';
 import type { MethodKind } from './grpc/adaptHandler';
+import { HANDLERS_FILE, type ServiceMethod } from './serviceMethods';
 
 export interface RpcBinding {
   function: string;
@@ -50,9 +51,10 @@ interface FunctionSpec {
  * Reads serverless.yml and resolves every function to its code. A handler names its built file as
  * it lies in the package (`dist/<file>.<export>`); `codeRoot` is where this process finds that build
  * (`dist/` itself, or the sources when tests run the TypeScript). `methods` are the service's RPCs
- * (name to kind): each must be bound exactly once, and nothing may name a method that is not there.
+ * with their handlers (handlers/userService.ts): each must be bound exactly once, by a function
+ * naming that very handler, and nothing may name a method that is not there.
  */
-export function loadWiring(file: string, codeRoot: string, methods: Map<string, MethodKind>): Wiring {
+export function loadWiring(file: string, codeRoot: string, methods: Map<string, ServiceMethod>): Wiring {
   const doc = parse(readFileSync(file, 'utf8')) as { functions?: Record<string, FunctionSpec> } | null;
   const functions = doc?.functions;
   if (!functions || typeof functions !== 'object') throw new ServerlessConfigError(`${file}: no "functions" map`);
@@ -68,9 +70,13 @@ export function loadWiring(file: string, codeRoot: string, methods: Map<string, 
     else if (type === 'kafka') wiring.subscribers.push(subscriberBinding(name, code, config ?? {}, where));
     else throw new ServerlessConfigError(`${where}: unknown trigger "${type}" (known: grpc, log, kafka)`);
   }
-  for (const method of methods.keys()) {
+  for (const [method, { handlerName }] of methods) {
     const bound = wiring.rpcs.filter((r) => r.method === method).length;
-    if (bound !== 1) throw new ServerlessConfigError(`${path.basename(file)}: RPC ${method} is bound to ${bound} functions; it needs exactly one`);
+    if (bound === 0)
+      throw new ServerlessConfigError(
+        `${path.basename(file)}: RPC ${method} (handler ${handlerName} in ${HANDLERS_FILE}) has no function; add one with a grpc trigger`,
+      );
+    if (bound > 1) throw new ServerlessConfigError(`${path.basename(file)}: RPC ${method} is bound to ${bound} functions; it needs exactly one`);
   }
   return wiring;
 }
@@ -105,13 +111,20 @@ function checkKeys(type: string, config: Record<string, unknown>, known: string[
   if (unknown !== undefined) throw new ServerlessConfigError(`${where}: a ${type} trigger has no "${unknown}" (known: ${known.join(', ')})`);
 }
 
-function grpcBinding(name: string, code: unknown, config: Record<string, unknown>, methods: Map<string, MethodKind>, where: string): RpcBinding {
+function grpcBinding(name: string, code: unknown, config: Record<string, unknown>, methods: Map<string, ServiceMethod>, where: string): RpcBinding {
   checkKeys('grpc', config, ['method', 'timeoutMs'], where);
   const method = config.method;
-  const kind = typeof method === 'string' ? methods.get(method) : undefined;
-  if (!kind)
+  const served = typeof method === 'string' ? methods.get(method) : undefined;
+  if (!served)
     throw new ServerlessConfigError(`${where}: grpc method ${JSON.stringify(method)} is not in the service (it has: ${[...methods.keys()].join(', ')})`);
   if (typeof code !== 'function') throw new ServerlessConfigError(`${where}: the handler of a grpc trigger must be a function`);
+  // The deployed function and the local runtime must run the same code for the same RPC.
+  if (code !== served.handler) {
+    throw new ServerlessConfigError(
+      `${where}: its handler (${code.name || 'anonymous'}) is not the one ${HANDLERS_FILE} declares for ${method} (${served.handlerName})`,
+    );
+  }
+  const kind = served.kind;
   const timeoutMs = config.timeoutMs;
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || timeoutMs < 0)) throw new ServerlessConfigError(`${where}: timeoutMs must be a number >= 0`);
   return { function: name, method: method as string, kind, handler: code as RpcBinding['handler'], timeoutMs };

@@ -1,5 +1,5 @@
 import { millisFromTimestamp, timestampFromMillis } from '../lib/timestamp';
-import type { User } from '../proto/messages';
+import type { User, UserPlan } from '../proto/messages';
 import { DamagedRowError, userRowCrc } from './rowChecksum';
 
 /** A row of the `users` table. Times are ms since the epoch so filters compare them as numbers. */
@@ -8,7 +8,8 @@ export interface UserRow {
   email: string;
   email_lower: string;
   name: string;
-  plan: number;
+  /** Written from a plan the decider checked; a row whose checksum holds still has it. */
+  plan: UserPlan;
   created_at: number;
   updated_at: number;
   version: number;

@@ -7,7 +7,7 @@ export function benchUser(i: number): User {
     id: `V1StGXR8_Z5jdHi6B-${String(i % 1000).padStart(3, '0')}`,
     email: `user${i}@example.com`,
     name: `User Number ${i}`,
-    plan: UserPlan.PRO,
+    plan: UserPlan.USER_PLAN_PRO,
     created_at: at,
     updated_at: at,
     version: 1,

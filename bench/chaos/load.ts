@@ -93,16 +93,17 @@ export class Load {
     const pick = users.length > 0 ? Math.floor(Math.random() * users.length) : -1;
     const method = users.length < 5 || roll < 0.3 ? 'CreateUser' : roll < 0.9 ? 'UpdateUser' : 'DeleteUser';
     const target = method === 'CreateUser' ? undefined : users[pick];
-    const request =
+    const options = { timeoutMs: WRITE_DEADLINE_MS };
+    const send = () =>
       method === 'CreateUser'
-        ? { email: `${requestId}@chaos.test`, name: `chaos ${requestId}`, plan: 1, request_id: requestId }
+        ? unary(this.client, method, { email: `${requestId}@chaos.test`, name: `chaos ${requestId}`, plan: 1, request_id: requestId }, options)
         : method === 'UpdateUser'
-          ? { user: { id: target!.id, name: `n ${requestId}` }, update_mask: { paths: ['name'] }, request_id: requestId }
-          : { id: target!.id, request_id: requestId };
+          ? unary(this.client, method, { user: { id: target!.id, name: `n ${requestId}` }, update_mask: { paths: ['name'] }, request_id: requestId }, options)
+          : unary(this.client, method, { id: target!.id, request_id: requestId }, options);
     const startedAt = Date.now();
     const base = { requestId, method, userId: target?.id, startedAt } as const;
     try {
-      const { response, trailers } = await unary(this.client, method, request, { timeoutMs: WRITE_DEADLINE_MS });
+      const { response, trailers } = await send();
       const version = Number(response.version);
       const userId = method === 'DeleteUser' ? target!.id : (response.id as string);
       if (method === 'CreateUser') users.push({ id: userId, version });

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { clientStream, createClient, serverStream, unary } from '../../client/userServiceClient';
 import { processCpuMs } from '../load/processCpu';
 import { percentiles, round } from '../load/stats';
+import { UserPlan } from '../../proto/messages';
 import { progress, type Measurement } from './context';
+
+const PLANS = [UserPlan.USER_PLAN_FREE, UserPlan.USER_PLAN_PRO, UserPlan.USER_PLAN_ENTERPRISE];
 
 /** Streams one way: ImportUsers of `users` users, then ListUsers of all of them, against bare grpc-js streaming. */
 export async function bulkBenchmarks(env: {
@@ -19,10 +22,10 @@ export async function bulkBenchmarks(env: {
   const out: Measurement[] = [];
   try {
     progress(`ImportUsers: ${env.users} users on one client stream`);
-    const requests = Array.from({ length: env.users }, (_, i) => ({ email: `${env.tag}-${i}@import.example`, name: `Imported ${i}`, plan: 1 + (i % 3) }));
+    const requests = Array.from({ length: env.users }, (_, i) => ({ email: `${env.tag}-${i}@import.example`, name: `Imported ${i}`, plan: PLANS[i % 3] }));
     let cpu = processCpuMs(env.pid);
     let started = performance.now();
-    const imported = await clientStream<{ created: number; failed: number }>(client, 'ImportUsers', requests, { timeoutMs: 600_000 });
+    const imported = await clientStream(client, 'ImportUsers', requests, { timeoutMs: 600_000 });
     let seconds = (performance.now() - started) / 1000;
     if (imported.created !== env.users) throw new Error(`ImportUsers created ${imported.created} of ${env.users}`);
     out.push({

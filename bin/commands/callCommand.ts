@@ -1,11 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import type { JsonValue } from '@bufbuild/protobuf';
-import { createClient, serverStream, unary } from '../../client/userServiceClient';
+import { createClient, serverStream, unary, type RequestOf, type UnaryRpc } from '../../client/userServiceClient';
 import { loadContract } from '../../proto/contract';
 import { transcoderFor, type MethodTranscoder } from '../../gateway/transcoder';
 import { InvalidArgumentError } from '../../lib/errors';
 
-const UNARY = ['GetUser', 'CreateUser', 'UpdateUser', 'DeleteUser'];
+const UNARY: UnaryRpc[] = ['GetUser', 'CreateUser', 'UpdateUser', 'DeleteUser'];
+const isUnary = (method: string): method is UnaryRpc => (UNARY as string[]).includes(method);
 
 /**
  * `usersvc call <Method> [json]`: one call from the command line, for people without grpcurl.
@@ -15,15 +16,16 @@ const UNARY = ['GetUser', 'CreateUser', 'UpdateUser', 'DeleteUser'];
  * Prints the response (ListUsers: one user a line) on stdout and the trailers on stderr.
  */
 export async function callCommand(addr: string, method: string | undefined, json: string | undefined, metadata: string[], timeoutMs: number): Promise<number> {
-  if (!method || (!UNARY.includes(method) && method !== 'ListUsers')) {
+  if (!method || (!isUnary(method) && method !== 'ListUsers')) {
     process.stderr.write(`usersvc call: method must be one of ${[...UNARY, 'ListUsers'].join(', ')}\n`);
     return 2;
   }
   let transcoder: MethodTranscoder;
-  let request: object;
+  // Made by the method's own descriptor, so it is the method's request.
+  let request: RequestOf<UnaryRpc | 'ListUsers'>;
   try {
     transcoder = transcoderFor(loadContract(), method);
-    request = transcoder.request(parseJson(json ?? '{}'), 'request JSON') as object;
+    request = transcoder.request(parseJson(json ?? '{}'), 'request JSON') as RequestOf<UnaryRpc | 'ListUsers'>;
   } catch (error) {
     return printError(error);
   }
@@ -36,7 +38,7 @@ export async function callCommand(addr: string, method: string | undefined, json
       for (const user of messages) process.stdout.write(`${JSON.stringify(transcoder.response(user))}\n`);
       printTrailers(trailers);
     } else {
-      const { response, trailers } = await unary(client, method, request, options);
+      const { response, trailers } = await unary(client, method as UnaryRpc, request, options);
       process.stdout.write(`${JSON.stringify(transcoder.response(response), null, 2)}\n`);
       printTrailers(trailers);
     }

@@ -34,8 +34,8 @@ export function checkName(name: string, field = 'name'): string {
 
 /** A known plan; UNSPECIFIED becomes FREE when `defaultFree` (a create), else is refused. */
 export function checkPlan(plan: number, field = 'plan', defaultFree = true): UserPlan {
-  if (plan === UserPlan.UNSPECIFIED && defaultFree) return UserPlan.FREE;
-  if (plan === UserPlan.FREE || plan === UserPlan.PRO || plan === UserPlan.ENTERPRISE) return plan;
+  if (plan === UserPlan.USER_PLAN_UNSPECIFIED && defaultFree) return UserPlan.USER_PLAN_FREE;
+  if (plan === UserPlan.USER_PLAN_FREE || plan === UserPlan.USER_PLAN_PRO || plan === UserPlan.USER_PLAN_ENTERPRISE) return plan;
   throw new InvalidArgumentError(field, `${plan} is not a plan (use USER_PLAN_FREE, USER_PLAN_PRO or USER_PLAN_ENTERPRISE)`);
 }
 

@@ -17,7 +17,7 @@ const ENCODING = 'request-digest/1';
  * The digest is stored with the outcome and compared on later requests, maybe by a later release:
  * the encoding below must not change its meaning.
  */
-export function requestDigest(command: Command): Uint8Array {
+export function requestDigest(command: Command): Buffer {
   return createHash('sha256')
     .update(JSON.stringify([ENCODING, ...canonicalFields(command)]))
     .digest()

@@ -16,22 +16,22 @@ export function changeOf(event: UserEvent, matches?: (user: User) => boolean): C
   switch (event.kind) {
     case 'user_created': {
       const { user } = event.user_created;
-      return !matches || matches(user) ? { type: ChangeType.CREATED, user, previous: null, changed: null } : undefined;
+      return !matches || matches(user) ? { type: ChangeType.CHANGE_TYPE_CREATED, user, previous: null, changed: null } : undefined;
     }
     case 'user_updated': {
       const { user, changed_paths: paths } = event.user_updated;
       const previous = event.user_updated.previous ?? null;
       const changed = { paths };
-      if (!matches) return { type: ChangeType.UPDATED, user, previous, changed };
+      if (!matches) return { type: ChangeType.CHANGE_TYPE_UPDATED, user, previous, changed };
       const now = matches(user);
       const before = previous ? matches(previous) : undefined;
-      if (now) return { type: before === false ? ChangeType.ENTERED_FILTER : ChangeType.UPDATED, user, previous, changed };
-      return before === false ? undefined : { type: ChangeType.LEFT_FILTER, user, previous, changed };
+      if (now) return { type: before === false ? ChangeType.CHANGE_TYPE_ENTERED_FILTER : ChangeType.CHANGE_TYPE_UPDATED, user, previous, changed };
+      return before === false ? undefined : { type: ChangeType.CHANGE_TYPE_LEFT_FILTER, user, previous, changed };
     }
     case 'user_deleted': {
       const { user } = event.user_deleted;
       const previous = event.user_deleted.previous ?? null;
-      return !matches || matches(previous ?? user) ? { type: ChangeType.DELETED, user, previous, changed: null } : undefined;
+      return !matches || matches(previous ?? user) ? { type: ChangeType.CHANGE_TYPE_DELETED, user, previous, changed: null } : undefined;
     }
     case 'command_rejected':
       return undefined;

@@ -27,7 +27,9 @@ export async function sendSnapshot(from: Cursor, afterId: string, subscription: 
       const page = snapshot.page(where, after, PAGE);
       if (page.length === 0 || ctx.signal.aborted) return at;
       for (const user of page) {
-        await outbox.push({ event: { type: ChangeType.SNAPSHOT, user, cursor: ctx.deps.cursors.formatSnapshot(at, { afterId: user.id, filterKey }) } });
+        await outbox.push({
+          event: { type: ChangeType.CHANGE_TYPE_SNAPSHOT, user, cursor: ctx.deps.cursors.formatSnapshot(at, { afterId: user.id, filterKey }) },
+        });
       }
       after = page[page.length - 1].id;
     }

@@ -58,11 +58,11 @@ export class SyncWrites {
   private command(change: UserChange): Command {
     const user = change.user;
     switch (change.op) {
-      case ChangeOp.CREATE:
+      case ChangeOp.CHANGE_OP_CREATE:
         return createCommand({ email: user?.email ?? '', name: user?.name ?? '', plan: user?.plan ?? 0, request_id: change.request_id }, this.ctx);
-      case ChangeOp.UPDATE:
+      case ChangeOp.CHANGE_OP_UPDATE:
         return updateCommand({ user, update_mask: change.update_mask, expected_version: change.expected_version, request_id: change.request_id }, this.ctx);
-      case ChangeOp.DELETE:
+      case ChangeOp.CHANGE_OP_DELETE:
         return deleteCommand({ id: user?.id ?? '', expected_version: change.expected_version, request_id: change.request_id }, this.ctx);
       default:
         throw new InvalidArgumentError('change.op', 'must be CHANGE_OP_CREATE, CHANGE_OP_UPDATE or CHANGE_OP_DELETE');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run build: tsc (incremental: only changed files are compiled again), then the contract
+// npm run build: the types generated from proto/, tsc (incremental: only changed files are compiled again), then the contract
 // (buf build and the OpenAPI document) when proto/ or its generator changed. With --if-stale
 // (npm start) it does nothing when dist/ was built from the sources as they are, so a restart
 // starts at once.
@@ -37,6 +37,8 @@ function buildContract() {
 function main() {
   if (process.argv.includes('--if-stale') && !state.staleReason()) return console.log('build: dist/ is up to date');
   fs.rmSync(state.stampFile, { force: true });
+  // The generated types are sources tsc compiles: they must match proto/ before it runs.
+  run(process.execPath, [path.join(__dirname, 'generateTypes.js')]);
   const before = state.inputHashes();
   // tsc --incremental trusts its build info: it would not emit a deleted output again.
   if (state.sources().some(({ js }) => !fs.existsSync(js))) fs.rmSync(state.tsBuildInfo, { force: true });

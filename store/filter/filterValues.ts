@@ -20,7 +20,7 @@ export function convertValue(field: FieldName, text: string, at: number): string
 
 function planNumber(text: string, at: number): number {
   const name = text.toUpperCase().replace(/^USER_PLAN_/, '');
-  const value = (UserPlan as unknown as Record<string, number | undefined>)[name];
+  const value = (UserPlan as Record<string, number | undefined>)[`USER_PLAN_${name}`];
   if (value === undefined || name === 'UNSPECIFIED') {
     throw new InvalidArgumentError('filter', `unknown plan "${text}" at position ${at} (use FREE, PRO, ENTERPRISE or their USER_PLAN_ names)`);
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
 import { packageRoot } from '../../lib/packageRoot';
+import type { UserPlan } from '../../proto/messages';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
 
 /** The README's replica example, run as written (its address aside) against a real server that is restarted under it. */
@@ -40,7 +41,7 @@ afterAll(async () => {
 
 it('keeps the PRO users in step across changes, filter transitions and a server restart', async () => {
   expect(example).toBeDefined();
-  const create = async (i: number, plan: number) =>
+  const create = async (i: number, plan: UserPlan) =>
     (await unary(client, 'CreateUser', { email: `r${i}@replica.example`, name: `R${i}`, plan })).response.id as string;
   const ids = [];
   for (let i = 0; i < 20; i++) ids.push(await create(i, i % 2 ? PRO : FREE));
@@ -77,7 +78,7 @@ it('keeps the PRO users in step across changes, filter transitions and a server 
   };
   try {
     expect(await inStep()).toBe(10);
-    const update = (id: string, plan: number) => unary(client, 'UpdateUser', { user: { id, plan }, update_mask: { paths: ['plan'] } });
+    const update = (id: string, plan: UserPlan) => unary(client, 'UpdateUser', { user: { id, plan }, update_mask: { paths: ['plan'] } });
     await update(ids[1], FREE); // leaves
     await update(ids[2], PRO); // enters
     await unary(client, 'DeleteUser', { id: ids[3] });

@@ -50,10 +50,7 @@ async function changesDuring(attempts: () => Promise<void>): Promise<Array<{ typ
     await attempts();
     const marker = await newUser();
     await feed.until((s) => s.events().some((e) => e.user.id === marker.id));
-    return feed.received
-      .slice(from)
-      .filter((m) => m.event && m.event.user.id !== marker.id)
-      .map((m) => m.event);
+    return feed.received.slice(from).flatMap((m) => (m.event?.user && m.event.user.id !== marker.id ? [{ ...m.event, user: m.event.user }] : []));
   } finally {
     feed.cancel();
   }

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Cursor } from '../../lib/cursor';
 import { splitCursorText } from '../../lib/cursorText';
 import { clientStream, createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
+import type { CreateUserRequest, UserPlan } from '../../proto/messages';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
 
 let dir: string;
@@ -10,7 +11,7 @@ let client: Client;
 let ids: Record<string, string>;
 let lastWrite: string;
 
-const people = [
+const people: Array<Pick<CreateUserRequest, 'email' | 'name' | 'plan'>> = [
   { email: 'alice@example.com', name: 'Alice', plan: 2 },
   { email: 'bob@example.com', name: 'Bob', plan: 1 },
   { email: 'carol@corp.io', name: 'Carol Ali', plan: 2 },
@@ -119,8 +120,8 @@ describe('ListUsers', () => {
 
 describe('ImportUsers', () => {
   it('imports 10,000 users, counting and listing the invalid ones by index', async () => {
-    const requests = Array.from({ length: 10_000 }, (_, i) =>
-      i % 1000 === 7 ? { email: `broken-${i}`, name: 'Bad' } : { email: `import-${i}@bulk.example`, name: `Imported ${i}`, plan: 1 + (i % 3) },
+    const requests = Array.from({ length: 10_000 }, (_, i): Partial<CreateUserRequest> =>
+      i % 1000 === 7 ? { email: `broken-${i}`, name: 'Bad' } : { email: `import-${i}@bulk.example`, name: `Imported ${i}`, plan: (1 + (i % 3)) as UserPlan },
     );
     requests.push({ email: 'alice@example.com', name: 'Duplicate', plan: 1 });
     const result = await clientStream(client, 'ImportUsers', requests, { timeoutMs: 120_000 });

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { clientStream, createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
 import { ChangeType, UserPlan } from '../../proto/messages';
 import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+import type { SyncResult__Output } from '../../proto/generated/userservice/SyncResult';
 import { SyncStream } from '../support/syncStream';
 
 /**
@@ -10,8 +11,15 @@ import { SyncStream } from '../support/syncStream';
  * again after a subscriber fell out of the in-memory window. Each case keeps a replica the way
  * the README tells a client to, and compares it with ListUsers.
  */
-const { SNAPSHOT, CREATED, UPDATED, DELETED, LEFT_FILTER, ENTERED_FILTER } = ChangeType;
-const { FREE, PRO } = UserPlan;
+const {
+  CHANGE_TYPE_SNAPSHOT: SNAPSHOT,
+  CHANGE_TYPE_CREATED: CREATED,
+  CHANGE_TYPE_UPDATED: UPDATED,
+  CHANGE_TYPE_DELETED: DELETED,
+  CHANGE_TYPE_LEFT_FILTER: LEFT_FILTER,
+  CHANGE_TYPE_ENTERED_FILTER: ENTERED_FILTER,
+} = ChangeType;
+const { USER_PLAN_FREE: FREE, USER_PLAN_PRO: PRO } = UserPlan;
 const BOOKMARK_MS = 200;
 const FEED_WINDOW = 50;
 
@@ -25,12 +33,12 @@ const open = () => {
   return s;
 };
 const unique = () => Math.random().toString(36).slice(2, 10);
-type Message = { event?: any; caught_up?: { cursor: string }; progress?: { cursor: string } }; // eslint-disable-line @typescript-eslint/no-explicit-any -- a ChangeEvent as proto-loader decodes it, read by path (untyped until issue 15 step 1)
+type Message = SyncResult__Output;
 
 /** A replica as the README's example keeps it: upsert on SNAPSHOT/CREATED/UPDATED/ENTERED_FILTER, remove on DELETED/LEFT_FILTER. */
 function apply(replica: Map<string, number>, messages: Message[]): void {
   for (const { event } of messages) {
-    if (!event) continue;
+    if (!event?.user) continue;
     if (event.type === DELETED || event.type === LEFT_FILTER) replica.delete(event.user.id);
     else replica.set(event.user.id, Number(event.user.version));
   }
@@ -128,7 +136,7 @@ it('sends Progress bookmarks while a filter skips everything, and a resume from 
   }
   // The last bookmark comes at most 1.5 bookmark periods after the last skipped change.
   await new Promise((r) => setTimeout(r, BOOKMARK_MS * 4));
-  const bookmarks = watcher.received.filter((m) => m.progress).map((m) => m.progress.cursor as string);
+  const bookmarks = watcher.received.filter((m) => m.progress).map((m) => m.progress!.cursor);
   expect(watcher.events()).toEqual([]);
   expect(bookmarks.length).toBeGreaterThanOrEqual(2);
   for (let i = 1; i < bookmarks.length; i++) expect(notBefore(bookmarks[i], bookmarks[i - 1])).toBe(true);
@@ -159,8 +167,8 @@ describe.each([
       const kept = s.received.slice(0, upTo + 1) as Message[];
       s.cancel();
       apply(replica, kept);
-      snapshotIds.push(...kept.filter((m) => m.event?.type === SNAPSHOT).map((m) => m.event.user.id));
-      return kept[upTo].event.cursor;
+      snapshotIds.push(...kept.filter((m) => m.event?.type === SNAPSHOT).map((m) => m.event!.user!.id));
+      return kept[upTo].event!.cursor;
     };
     /** Changes made while the replica is away: to users it was sent and to users it was not, and new users. */
     const changeSome = async (round: number) => {
@@ -194,7 +202,7 @@ describe.each([
     expect(replica).toEqual(await listed(filter));
     // Cursors never go backwards within a stream, whatever kind of message carries them.
     const cursors = last.received.map((m: Message) => m.event?.cursor ?? m.caught_up?.cursor ?? m.progress?.cursor);
-    for (let i = 1; i < cursors.length; i++) expect(notBefore(cursors[i], cursors[i - 1])).toBe(true);
+    for (let i = 1; i < cursors.length; i++) expect(notBefore(cursors[i]!, cursors[i - 1]!)).toBe(true);
   });
 });
 
@@ -241,7 +249,7 @@ it('says caught_up again after a subscriber fell out of the in-memory window and
   await until(() => received.filter((m) => m.event).length === count && received[received.length - 1].caught_up !== undefined);
   call.cancel();
   // Each change once (in log order, which on Kafka is per partition, not the order of the rows).
-  const names = received.filter((m) => m.event).map((m) => m.event.user.name as string);
+  const names = received.filter((m) => m.event).map((m) => m.event!.user!.name);
   expect(names.sort()).toEqual(rows.map((r) => r.name).sort());
   // The paused reader fell behind the window (50) by far: it read the log, so it was told again.
   const marks = received.flatMap((m, i) => (m.caught_up ? [i] : []));

@@ -56,7 +56,7 @@ describe('strong reads on one server', () => {
   });
 
   it.each(['STRONG', 'eventual', ''])('refuses users-consistency "%s" with INVALID_ARGUMENT naming the header and the accepted values', async (value) => {
-    for (const method of ['GetUser', 'ListUsers']) {
+    for (const method of ['GetUser', 'ListUsers'] as const) {
       const call =
         method === 'GetUser'
           ? unary(client, method, { id: 'x' }, { metadata: { 'users-consistency': value } })

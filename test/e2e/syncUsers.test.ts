@@ -5,8 +5,8 @@ import { removeDir, startServer, tempDir, type ServerProcess } from '../support/
 import { CURSOR } from '../support/cursorPattern';
 import { SyncStream } from '../support/syncStream';
 
-const { CREATE, UPDATE, DELETE } = ChangeOp;
-const { SNAPSHOT, CREATED, UPDATED, DELETED } = ChangeType;
+const { CHANGE_OP_CREATE: CREATE, CHANGE_OP_UPDATE: UPDATE, CHANGE_OP_DELETE: DELETE } = ChangeOp;
+const { CHANGE_TYPE_SNAPSHOT: SNAPSHOT, CHANGE_TYPE_CREATED: CREATED, CHANGE_TYPE_UPDATED: UPDATED, CHANGE_TYPE_DELETED: DELETED } = ChangeType;
 
 let dir: string;
 let server: ServerProcess;
@@ -43,7 +43,7 @@ describe('SyncUsers', () => {
     const snapshot = a.events();
     expect(snapshot.length).toBeGreaterThanOrEqual(1);
     expect(snapshot.every((e) => e.type === SNAPSHOT && e.cursor !== '')).toBe(true);
-    expect(a.received[snapshot.length].caught_up.cursor).toMatch(CURSOR);
+    expect(a.received[snapshot.length].caught_up?.cursor).toMatch(CURSOR);
 
     const { response } = await unary(client, 'CreateUser', { email: `${unique()}@example.com`, name: 'Live' });
     await a.until((s) => s.events().some((e) => e.type === CREATED && e.user.id === response.id));
@@ -67,7 +67,7 @@ describe('SyncUsers', () => {
     expect(invalid).toMatchObject({ request_id: 'w3', code: grpc.status.INVALID_ARGUMENT });
     expect(noOp).toMatchObject({ request_id: 'w4', code: grpc.status.INVALID_ARGUMENT });
 
-    const id = ok.user.id;
+    const id = ok.user!.id;
     writer.change({ request_id: 'w5', op: UPDATE, user: { id, name: 'Renamed' }, update_mask: { paths: ['name'] }, expected_version: 1 });
     writer.change({ request_id: 'w6', op: DELETE, user: { id }, expected_version: 2 });
     await writer.until((s) => s.results().length === 6);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { Code } from '../../lib/code';
-import { serviceMethods } from '../../runtime/grpcServer';
+import { serviceMethods } from '../../runtime/serviceMethods';
 import { bufCurl, jsonMessages } from '../support/bufCurl';
 import { pythonProtobufEnv } from '../support/debianTool';
 import { createReflectionClient, type ReflectionClient, type ReflectionVersion } from '../support/reflectionClient';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../../lib/packageRoot';
-import { serviceMethods } from '../../runtime/grpcServer';
+import { serviceMethods } from '../../runtime/serviceMethods';
 import { loadWiring, ServerlessConfigError } from '../../runtime/serverlessConfig';
 import { removeDir, tempDir } from '../support/serverProcess';
 
@@ -55,7 +55,13 @@ describe('serverless.yml wiring', () => {
     ],
     ['a misspelled export', original.replace('handlers/getUser.getUser', 'handlers/getUser.fetchUser'), /has no export "fetchUser"/],
     ['a misspelled method', original.replace('method: GetUser', 'method: GetUsers'), /grpc method "GetUsers" is not in the service/],
-    ['a missing function', original.replace(/ {2}getUser:\n(.*\n){4}/, ''), /RPC GetUser is bound to 0 functions/],
+    ['a missing function', original.replace(/ {2}getUser:\n(.*\n){4}/, ''), /RPC GetUser \(handler getUser in handlers\/userService.ts\) has no function/],
+    [
+      'a function whose handler is not the one declared for its RPC',
+      original.replace('dist/handlers/getUser.getUser', 'dist/handlers/listUsers.listUsers'),
+      /function "getUser": its handler \(listUsers\) is not the one handlers\/userService.ts declares for GetUser \(getUser\)/,
+    ],
+    ['an RPC bound twice', original.replace('method: UpdateUser', 'method: GetUser'), /function "updateUser": its handler \(updateUser\) is not the one/],
     ['an unknown trigger', original.replace('- grpc:\n          method: GetUser', '- http:\n          method: GetUser'), /unknown trigger "http"/],
     ['a misspelled trigger key', original.replace('timeoutMs: 0', 'timeoutMS: 0'), /function "syncUsers": a grpc trigger has no "timeoutMS"/],
     [

@@ -6,7 +6,7 @@ import { eventRecord } from '../../events/codec';
 import { EVENTS } from '../../events/eventLog';
 import { toLambdaKafkaEvent } from '../../events/subscribers/lambdaKafkaEvent';
 import { packageRoot } from '../../lib/packageRoot';
-import { serviceMethods } from '../../runtime/grpcServer';
+import { serviceMethods } from '../../runtime/serviceMethods';
 import { loadWiring } from '../../runtime/serverlessConfig';
 import { removeDir, tempDir } from '../support/serverProcess';
 

@@ -7,7 +7,11 @@ describe('a client that stops reading a stream', () => {
     const dir = tempDir('slow');
     const server = await startServer(dir, ['--slow-reader-ms', '500']);
     const client = createClient(server.addr);
-    const users = Array.from({ length: 20_000 }, (_, i) => ({ email: `slow-${i}@example.com`, name: `A name long enough to fill windows ${i}`, plan: 1 }));
+    const users = Array.from({ length: 20_000 }, (_, i) => ({
+      email: `slow-${i}@example.com`,
+      name: `A name long enough to fill windows ${i}`,
+      plan: 1 as const,
+    }));
     expect(await clientStream(client, 'ImportUsers', users, { timeoutMs: 120_000 })).toMatchObject({ created: 20_000 });
 
     const call = client.ListUsers({}, new grpc.Metadata(), { deadline: Date.now() + 30_000 });

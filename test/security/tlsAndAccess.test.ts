@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
+import { ChangeOp } from '../../proto/messages';
 import { makeCertificates, type TestCertificates } from '../support/certificates';
 import { removeDir, runCli, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
 import { SyncStream } from '../support/syncStream';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const CHANGE = { request_id: 'x', op: 1, user: { email: 'denied@example.com', name: 'No' } };
+const CHANGE = { request_id: 'x', op: ChangeOp.CHANGE_OP_CREATE, user: { email: 'denied@example.com', name: 'No' } };
 
 let certDir: string;
 let certs: TestCertificates;

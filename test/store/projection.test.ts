@@ -1,7 +1,7 @@
 import { Cursor } from '../../lib/cursor';
 import { encodeMessage, messageType } from '../../proto/schema';
 import { openDatabase } from '../../store/openDatabase';
-import type { UserEvent } from '../../proto/messages';
+import { UserPlan, type UserEvent } from '../../proto/messages';
 import { UserView } from '../../store/userView';
 import { removeDir, tempDir } from '../support/serverProcess';
 
@@ -9,14 +9,14 @@ const user = (version: number, name: string) => ({
   id: 'u1',
   email: 'a@x.io',
   name,
-  plan: 1,
+  plan: UserPlan.USER_PLAN_FREE,
   created_at: { seconds: 1, nanos: 0 },
   updated_at: { seconds: 2, nanos: 0 },
   version,
 });
 const events: UserEvent[] = [
   { command_id: 'c1', request_id: 'r1', occurred_at: null, kind: 'user_created', user_created: { user: user(1, 'A') } },
-  { command_id: 'c2', request_id: '', occurred_at: null, kind: 'user_updated', user_updated: { user: user(2, 'B'), changed_paths: ['name'] } },
+  { command_id: 'c2', request_id: '', occurred_at: null, kind: 'user_updated', user_updated: { user: user(2, 'B'), changed_paths: ['name'], previous: null } },
   { command_id: 'c3', request_id: '', occurred_at: null, kind: 'command_rejected', command_rejected: { code: 6, reason: 'taken', user_id: 'u9', field: '' } },
 ];
 const positioned = events.map((event, offset) => ({ event, partition: 0, offset, bytes: encodeMessage(messageType('userservice.UserEvent'), event) }));
@@ -45,7 +45,7 @@ describe('UserView projection', () => {
       request_id: 'r4',
       occurred_at: null,
       kind: 'user_updated',
-      user_updated: { user: user(3, 'C'), changed_paths: ['name'] },
+      user_updated: { user: user(3, 'C'), changed_paths: ['name'], previous: null },
     };
     const log = [...events, c4, events[1], events[0]].map((event, offset) => ({
       event,
@@ -114,7 +114,15 @@ describe('UserView projection', () => {
 
   it('applies long batches of creates, updates and deletes in log order, as single events would be', () => {
     const at = { seconds: 1, nanos: 0 };
-    const u = (id: string, version: number, name: string) => ({ id, email: `${id}@x.io`, name, plan: 1, created_at: at, updated_at: at, version });
+    const u = (id: string, version: number, name: string) => ({
+      id,
+      email: `${id}@x.io`,
+      name,
+      plan: UserPlan.USER_PLAN_FREE,
+      created_at: at,
+      updated_at: at,
+      version,
+    });
     const script: UserEvent[] = [];
     const add = (kind: 'user_created' | 'user_updated' | 'user_deleted', user: ReturnType<typeof u>) =>
       script.push({

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { clientStream, createClient, serverStream, unary } from '../../client/userServiceClient';
+import type { UserPlan } from '../../proto/messages';
 import { backendArgs, removeDir, runCli, startServer, tempDir } from './serverProcess';
 
 const made: string[] = [];
@@ -41,7 +42,7 @@ export async function makePristine(label: string, count: number): Promise<Pristi
   const requests = Array.from({ length: count }, (_, i) => ({
     email: `${label}-${i}@example.com`,
     name: `User ${i} of ${label}`,
-    plan: 1 + (i % 3),
+    plan: (1 + (i % 3)) as UserPlan,
     request_id: `${label}-${i}`,
   }));
   const imported = await clientStream(client, 'ImportUsers', requests, { timeoutMs: 60_000 });

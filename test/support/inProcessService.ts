@@ -6,7 +6,7 @@ import type { HandlerContext } from '../../handlers/handlerContext';
 import { CursorText } from '../../lib/cursorText';
 import { createLogger } from '../../lib/logger';
 import { packageRoot } from '../../lib/packageRoot';
-import { serviceMethods } from '../../runtime/grpcServer';
+import { serviceMethods } from '../../runtime/serviceMethods';
 import { runLogFunction } from '../../runtime/logRunner';
 import { openViews } from '../../runtime/openViews';
 import { loadWiring } from '../../runtime/serverlessConfig';

@@ -1,12 +1,17 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Client } from '../../client/userServiceClient';
+import type { ChangeEvent__Output } from '../../proto/generated/userservice/ChangeEvent';
+import type { SyncResult__Output } from '../../proto/generated/userservice/SyncResult';
+import type { UserChange } from '../../proto/generated/userservice/UserChange';
+import type { UserUpdate } from '../../proto/generated/userservice/UserUpdate';
+import type { WriteResult__Output } from '../../proto/generated/userservice/WriteResult';
 
 /** A SyncUsers stream in a test: everything it receives is kept, and `until` waits for a condition. */
 export class SyncStream {
-  readonly received: any[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any -- SyncUsers messages as proto-loader decodes them, read by path (untyped until issue 15 step 1)
+  readonly received: SyncResult__Output[] = [];
   status: grpc.StatusObject | undefined;
   error: grpc.ServiceError | undefined;
-  private readonly call: grpc.ClientDuplexStream<object, unknown>;
+  private readonly call: grpc.ClientDuplexStream<UserUpdate, SyncResult__Output>;
   private readonly waiters = new Set<() => void>();
 
   constructor(client: Client, timeoutMs = 30_000) {
@@ -27,19 +32,18 @@ export class SyncStream {
     return this;
   }
 
-  change(change: object): this {
+  change(change: UserChange): this {
     this.call.write({ change });
     return this;
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SyncUsers messages as proto-loader decodes them, read by path (untyped until issue 15 step 1)
-  events(): any[] {
-    return this.received.filter((m) => m.event).map((m) => m.event);
+  /** The change events received. A change always carries its user, so `user` is given as present. */
+  events(): Array<ChangeEvent__Output & { user: NonNullable<ChangeEvent__Output['user']> }> {
+    return this.received.flatMap((m) => (m.event?.user ? [{ ...m.event, user: m.event.user }] : []));
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SyncUsers messages as proto-loader decodes them, read by path (untyped until issue 15 step 1)
-  results(): any[] {
-    return this.received.filter((m) => m.result).map((m) => m.result);
+  results(): WriteResult__Output[] {
+    return this.received.flatMap((m) => (m.result ? [m.result] : []));
   }
 
   /** Waits until `condition` holds (checked on every message), or fails after `timeoutMs`. */
@@ -81,7 +85,7 @@ export class SyncStream {
     this.call.cancel();
   }
 
-  private push(message: unknown): void {
+  private push(message: SyncResult__Output): void {
     this.received.push(message);
     this.wake();
   }

@@ -1,7 +1,7 @@
 import { decideBatch } from '../../../events/decider/decideCommands';
 import type { DeciderState } from '../../../events/decider/decide';
 import { Code } from '../../../lib/code';
-import type { Command, User, UserEvent } from '../../../proto/messages';
+import type { Command, User, UserEvent, UserPlan } from '../../../proto/messages';
 
 /** A fake state for speed; the integration of the decider with its SQLite state is covered end to end. */
 function stateWith(users: User[] = [], requests: string[] = []): DeciderState {
@@ -21,7 +21,7 @@ const create = (user_id: string, email: string, request_id = ''): Command => ({
   kind: 'create_user',
   create_user: { user_id, email, name: `N ${user_id}`, plan: 0 },
 });
-const update = (user_id: string, fields: Partial<{ email: string; name: string; plan: number }>, expected_version = 0): Command => ({
+const update = (user_id: string, fields: Partial<{ email: string; name: string; plan: UserPlan }>, expected_version = 0): Command => ({
   ...head(),
   kind: 'update_user',
   update_user: { user_id, email: '', name: '', plan: 0, expected_version, ...fields, paths: Object.keys(fields) },
@@ -103,7 +103,7 @@ describe('decide', () => {
   });
 
   it('copies the request digest into the event, a rejection included', () => {
-    const digest = Uint8Array.from([1, 2, 3]);
+    const digest = Buffer.from([1, 2, 3]);
     const events = decideBatch(stateWith(), [
       { ...create('u1', 'a@x.io', 'r1'), request_digest: digest },
       { ...remove('nope'), request_digest: digest },

@@ -1,16 +1,16 @@
 import { createCommand, deleteCommand, updateCommand } from '../../../handlers/common/commands';
 import { differentRequests, requestDigest } from '../../../handlers/common/requestDigest';
 import type { HandlerContext } from '../../../handlers/handlerContext';
-import type { Command } from '../../../proto/messages';
+import { UserPlan, type Command, type CreateUserRequest, type UpdateUserRequest } from '../../../proto/messages';
 
 let n = 0;
 /** Only what the command builders read: fresh ids and a clock, so two builds differ in everything the digest must ignore. */
 const ctx = { deps: { newId: () => `id-${n++}`, clock: () => 1_700_000_000_000 + n } } as unknown as HandlerContext;
 const hex = (command: Command) => Buffer.from(command.request_digest ?? []).toString('hex');
 
-const create = { email: 'ada@example.com', name: 'Ada', plan: 2, request_id: 'r-1' };
-const update = {
-  user: { id: 'u1', email: 'b@example.com', name: 'B', plan: 2, created_at: null, updated_at: null, version: 0 },
+const create: CreateUserRequest = { email: 'ada@example.com', name: 'Ada', plan: UserPlan.USER_PLAN_PRO, request_id: 'r-1' };
+const update: UpdateUserRequest = {
+  user: { id: 'u1', email: 'b@example.com', name: 'B', plan: UserPlan.USER_PLAN_PRO, created_at: null, updated_at: null, version: 0 },
   update_mask: { paths: ['name', 'plan', 'email'] },
   expected_version: 3,
   request_id: 'r-1',
@@ -38,16 +38,16 @@ describe('requestDigest', () => {
     ['email', { email: 'other@example.com' }],
     ['email case', { email: 'Ada@example.com' }],
     ['name', { name: 'Ada L' }],
-    ['plan', { plan: 3 }],
+    ['plan', { plan: UserPlan.USER_PLAN_ENTERPRISE }],
   ])('changes with the CreateUser %s', (_, change) => {
     expect(hex(createCommand({ ...create, ...change }, ctx))).not.toBe(hex(createCommand(create, ctx)));
   });
 
   it.each([
-    ['user id', { user: { ...update.user, id: 'u2' } }],
-    ['email', { user: { ...update.user, email: 'c@example.com' } }],
-    ['name', { user: { ...update.user, name: 'C' } }],
-    ['plan', { user: { ...update.user, plan: 3 } }],
+    ['user id', { user: { ...update.user!, id: 'u2' } }],
+    ['email', { user: { ...update.user!, email: 'c@example.com' } }],
+    ['name', { user: { ...update.user!, name: 'C' } }],
+    ['plan', { user: { ...update.user!, plan: UserPlan.USER_PLAN_ENTERPRISE } }],
     ['mask', { update_mask: { paths: ['name'] } }],
     ['expected version', { expected_version: 4 }],
   ])('changes with the UpdateUser %s', (_, change) => {

@@ -5,8 +5,9 @@ import { createUser } from '../../../handlers/createUser';
 import { updateUser } from '../../../handlers/updateUser';
 import { Code } from '../../../lib/code';
 import { startInProcess, type InProcessService } from '../../support/inProcessService';
+import { UserPlan, type CreateUserRequest } from '../../../proto/messages';
 
-const request = (email: string, request_id: string) => ({ email, name: 'A', plan: 0, request_id });
+const request = (email: string, request_id: string): CreateUserRequest => ({ email, name: 'A', plan: UserPlan.USER_PLAN_UNSPECIFIED, request_id });
 const endOf = async (service: InProcessService, topic: string) => (await service.deps.log.bounds(topic)).end.toString();
 
 describe('submitCommand and request ids', () => {
