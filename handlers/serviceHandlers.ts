@@ -3,7 +3,7 @@ import type { MaybeOneOf } from '../proto/messages';
 import type { HandlerContext } from './handlerContext';
 
 /** A request whose oneof (named `kind` throughout proto/) TypeScript can narrow. */
-type Narrowed<T> = T extends { kind?: unknown } ? MaybeOneOf<T, 'kind'> : T;
+type Narrowed<T> = 'kind' extends keyof T ? MaybeOneOf<T, 'kind'> : T;
 
 /**
  * Our handler for one method of a generated service: the same request and response types as the

@@ -3,15 +3,25 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { PermissionDeniedError, UnauthenticatedError } from '../../lib/errors';
 import { ConfigError } from '../../lib/startupErrors';
+import { loadContract, type Contract } from '../../proto/contract';
 
-/** What each permission lets a caller do: RPC names, and the two halves of SyncUsers. */
-const PERMISSIONS: Record<string, string[]> = {
-  read: ['GetUser', 'ListUsers', 'WatchUsers', 'SyncUsers.subscribe'],
-  write: ['CreateUser', 'UpdateUser', 'DeleteUser', 'ImportUsers', 'SyncUsers.change'],
-};
+/** The RPC that carries both reads and writes, each message authorized as one of its two halves. */
+const SYNC = 'SyncUsers';
+
+/**
+ * What each permission lets a caller do: RPC names, and the two halves of SyncUsers. Read from
+ * the contract, so a new RPC needs no entry here: `read` is every RPC bound to HTTP GET (which
+ * the contract's HTTP rules reserve for calls without side effects), `write` every other.
+ */
+export function permissions(contract: Contract = loadContract()): Record<'read' | 'write', string[]> {
+  const read = [`${SYNC}.subscribe`];
+  const write = [`${SYNC}.change`];
+  for (const { method, verb } of contract.bindings) if (method.name !== SYNC) (verb === 'GET' ? read : write).push(method.name);
+  return { read, write };
+}
 
 /** What opening a call of `method` needs the caller to be allowed (SyncUsers: either half). */
-export const actionsFor = (method: string): string[] => (method === 'SyncUsers' ? ['SyncUsers.subscribe', 'SyncUsers.change'] : [method]);
+export const actionsFor = (method: string): string[] => (method === SYNC ? [`${SYNC}.subscribe`, `${SYNC}.change`] : [method]);
 
 /** How a call presents itself: its bearer token and its client certificate's subject, if any. */
 export interface Credentials {
@@ -48,9 +58,10 @@ export class AccessPolicy {
     }
     const tokens = new Map(Object.entries(doc.tokens ?? {}).map(([identity, digest]) => [String(digest).toLowerCase(), identity]));
     const grants = new Map<string, Set<string>>();
+    const byPermission: Record<string, string[]> = permissions();
     for (const [identity, granted] of Object.entries(doc.grants ?? {})) {
       const actions = new Set<string>();
-      for (const g of granted ?? []) (PERMISSIONS[g] ?? [g]).forEach((a) => actions.add(a));
+      for (const g of granted ?? []) (byPermission[g] ?? [g]).forEach((a) => actions.add(a));
       grants.set(identity, actions);
     }
     return new AccessPolicy(tokens, new Map(Object.entries(doc.certificates ?? {})), grants);

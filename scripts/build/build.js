@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// npm run build: the types generated from proto/, tsc (incremental: only changed files are compiled again), then the contract
-// (buf build and the OpenAPI document) when proto/ or its generator changed. With --if-stale
+// npm run build: the types generated from proto/ (generateTypes.js), tsc (incremental: only
+// changed files are compiled again), then the contract (buf build and the OpenAPI document) when
+// proto/ or its generator changed. With --if-stale
 // (npm start) it does nothing when dist/ was built from the sources as they are, so a restart
 // starts at once.
 //   usage: node scripts/build/build.js [--if-stale]
