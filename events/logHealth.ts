@@ -1,3 +1,5 @@
+import type { Logger } from '../lib/logger';
+
 /** A part of a log's pipeline that last failed at `failed` and last worked at `worked` (ticks of one counter). */
 interface PartHealth {
   failed: number;
@@ -16,6 +18,12 @@ export class LogHealth {
   private readonly parts = new Map<string, PartHealth>();
   private tick = 0;
 
+  /** Each failure is also logged, once, here: `what` names the log in the line ("Kafka failure"). */
+  constructor(
+    private readonly logger: Logger | undefined,
+    private readonly what: string,
+  ) {}
+
   /** EventLog.onFailure. */
   onFailure(listener: (error: Error) => void): () => void {
     this.listeners.add(listener);
@@ -29,6 +37,7 @@ export class LogHealth {
 
   /** A part failed: unhealthy until it works again, and every listener is told. */
   failed(part: string, error: Error): void {
+    this.logger?.warn(this.what, { part, error });
     this.degraded(part);
     for (const listener of [...this.listeners]) listener(error);
   }

@@ -13,6 +13,6 @@ export function embeddedBackend(dataDir: string): LogBackend {
     // it applies its own events to the view straight away (runtime/openViews.ts).
     separateDeciderState: false,
     storedInDataDir: true,
-    open: async () => EmbeddedLog.open(dataDir),
+    open: async (logger) => EmbeddedLog.open(dataDir, logger),
   };
 }

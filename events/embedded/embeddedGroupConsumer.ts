@@ -1,5 +1,6 @@
 import { sleep } from '../../lib/abortable';
 import type { Cursor } from '../../lib/cursor';
+import type { Logger } from '../../lib/logger';
 import { DataLossError } from '../../lib/errors';
 import type { ConsumedPosition, ConsumeHandlers, LogBatch, ReadOptions } from '../eventLog';
 import type { LogHealth } from '../logHealth';
@@ -10,6 +11,7 @@ import type { GroupTurns } from './groupTurns';
 export interface EmbeddedGroupContext {
   readonly turns: GroupTurns;
   readonly health: LogHealth;
+  readonly logger: Logger | undefined;
   isClosed(): boolean;
   read(topic: string, from: Cursor, options: ReadOptions): AsyncIterable<LogBatch>;
   committed(group: string, topic: string): Promise<Cursor>;
@@ -49,6 +51,7 @@ export async function consumeAsGroup(log: EmbeddedGroupContext, group: string, t
         if (signal.aborted || log.isClosed()) return;
         if (error instanceof DataLossError) throw error;
         log.health.failed(part, logUnavailable(error, `consuming ${topic} as ${group}`));
+        log.logger?.error(`consuming ${topic} as ${group} failed; starting over in ${backoff} ms`);
         await sleep(backoff, signal);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }

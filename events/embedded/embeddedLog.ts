@@ -2,6 +2,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { Cursor } from '../../lib/cursor';
+import type { Logger } from '../../lib/logger';
 import { DataLossError, UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
 import { Wakeup } from '../../lib/wakeup';
@@ -51,7 +52,7 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
   private readonly upsertPosition: Statement;
   private readonly selectRecords: Statement;
   /** Appends, reads and each group's consumer: what failed, and who hears of it. */
-  readonly health = new LogHealth();
+  readonly health: LogHealth;
   readonly turns = new GroupTurns();
   /** The file opened, as the file system names it: a write checks the path still leads to it. */
   private readonly inode: number;
@@ -62,7 +63,9 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
   private constructor(
     private readonly db: Db,
     readonly file: string,
+    readonly logger: Logger | undefined,
   ) {
+    this.health = new LogHealth(logger, 'log failure');
     this.identity = readIdentity(db, file);
     this.inode = statSync(file).ino;
     this.insertRecord = db.prepare('INSERT INTO records (topic, partition, offset, key, value, headers, timestamp, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
@@ -83,7 +86,7 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
    * foreign or from a newer release (the log is the source of truth: nothing can rebuild it, so
    * it is never repaired or dropped here). The caller holds the data directory.
    */
-  static open(dir: string): EmbeddedLog {
+  static open(dir: string, logger?: Logger): EmbeddedLog {
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'log.db');
     let db: Db | undefined;
@@ -94,7 +97,7 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
       migrateLog(db, file);
       const gap = findOffsetGap(db);
       if (gap) throw corruptLog(file, gap);
-      return new EmbeddedLog(db, file);
+      return new EmbeddedLog(db, file, logger);
     } catch (error) {
       db?.close();
       const code = (error as { code?: string }).code ?? '';

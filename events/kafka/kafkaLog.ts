@@ -51,7 +51,7 @@ export class KafkaLog implements EventLog, KafkaContext {
   private readonly transactional = new Map<string, Promise<Producer>>();
   private closed = false;
   /** Per part of the pipeline (appends, each consumer, each reader): when it last failed and last worked. */
-  private readonly health = new LogHealth();
+  private readonly health: LogHealth;
   /** Set once by open(), before anyone else sees the log. */
   identity = '';
 
@@ -60,7 +60,9 @@ export class KafkaLog implements EventLog, KafkaContext {
     readonly admin: Admin,
     private readonly producer: Producer,
     readonly options: KafkaLogOptions,
-  ) {}
+  ) {
+    this.health = new LogHealth(options.logger, 'Kafka failure');
+  }
 
   /** Connects, and creates the service's topics if they are missing. */
   static async open(options: KafkaLogOptions): Promise<KafkaLog> {
@@ -167,9 +169,8 @@ export class KafkaLog implements EventLog, KafkaContext {
     this.health.forget(part);
   }
 
-  /** Tells whoever waits on work in flight that the broker failed us (and logs it once here). */
+  /** Tells whoever waits on work in flight that the broker failed us (and logs it once). */
   reportFailure(part: string, error: Error): void {
-    this.options.logger.warn('Kafka failure', { part, error });
     this.health.failed(part, error);
   }
 
