@@ -8,6 +8,8 @@ export interface LogFixture {
   /** Closes the log and opens the same storage again, as after a restart. */
   reopen(): Promise<EventLog>;
   cleanup(): Promise<void>;
+  /** Takes a topic's storage away from under the open log, as an operator's mistake would: log.db removed, the Kafka topic deleted. */
+  removeStorage(topic: string): Promise<void>;
 }
 
 const record = (key: string, text: string) => ({ key, value: Buffer.from(text), headers: { 'content-type': 'text/plain' } });
@@ -270,6 +272,22 @@ export function describeEventLogContract(backend: string, open: (topicPrefix: st
       expect(await committedSoon(fixture.log, group, topic, (await fixture.log.bounds(topic)).end.toString())).toBe(
         (await fixture.log.bounds(topic)).end.toString(),
       );
+    });
+
+    it('reports an append whose storage is gone through onFailure, with the error the caller gets, and is unhealthy from then on', async () => {
+      await fixture.log.append(topic, [record('k', 'kept')]);
+      const heard: Error[] = [];
+      const stopListening = fixture.log.onFailure((error) => heard.push(error));
+      await fixture.removeStorage(topic);
+      const refused = await fixture.log.append(topic, [record('k', 'lost')]).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      stopListening();
+      // UNAVAILABLE on Kafka (the broker no longer knows the topic), DATA_LOSS on the embedded log (the file is gone).
+      expect([Code.UNAVAILABLE, Code.DATA_LOSS]).toContain((refused as { code?: number } | undefined)?.code);
+      expect(heard).toEqual([refused]);
+      expect(fixture.log.healthy()).toBe(false);
     });
 
     it('refuses appends once closed with UNAVAILABLE', async () => {

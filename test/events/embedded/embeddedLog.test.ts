@@ -20,6 +20,9 @@ describeEventLogContract('embedded SQLite file', async () => {
       await fixture.log.close();
       removeDir(dir);
     },
+    async removeStorage() {
+      rmSync(path.join(dir, 'log.db'));
+    },
   };
   return fixture;
 });
