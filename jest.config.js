@@ -26,6 +26,7 @@ const UNIT = [
   'handlers/common/requestDigest.test.ts',
   'runtime/grpc/callSource.test.ts',
   'runtime/grpc/encodeOnce.test.ts',
+  'runtime/openDataDir.test.ts',
   'store/dataDirLock.test.ts',
   'store/filter/',
   'store/projection.test.ts',

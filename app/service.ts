@@ -10,20 +10,19 @@ import { UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
 import { inUseOr } from '../lib/startupErrors';
-import { lockDataDir } from '../store/dataDirLock';
 import type { CallTracking } from '../runtime/grpc/callContext';
 import { createGrpcConnectionCloser, type GrpcConnectionCloser } from '../runtime/grpc/grpcConnectionCloser';
 import { createGrpcServer } from '../runtime/grpcServer';
 import { serviceMethods } from '../runtime/serviceMethods';
 import { runLogFunction, runSubscriber } from '../runtime/logRunner';
-import { openLog } from '../runtime/openLog';
+import { openDataDir } from '../runtime/openDataDir';
 import { createMetrics } from '../runtime/observability/metrics';
 import { startMetricsServer } from '../runtime/observability/metricsServer';
 import { TimedLog } from '../runtime/observability/timedLog';
 import { AccessPolicy } from '../runtime/security/accessPolicy';
 import { StreamQuota } from '../runtime/security/streamQuota';
 import { serverCredentials } from '../runtime/security/transportCredentials';
-import { dataFiles } from '../runtime/dataFiles';
+import { foldedFiles } from '../runtime/dataFiles';
 import { openViews } from '../runtime/openViews';
 import { ensureViewsInStep } from '../runtime/viewStartupCheck';
 import { loadWiring } from '../runtime/serverlessConfig';
@@ -47,27 +46,21 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   const credentials = serverCredentials(options.addr, options);
   const security = { policy: options.authzFile ? AccessPolicy.load(options.authzFile) : undefined, streams: new StreamQuota(options.maxStreamsPerIdentity) };
   const wiring = loadWiring(path.join(packageRoot(), 'serverless.yml'), path.resolve(__dirname, '..'), serviceMethods());
-  const lock = lockDataDir(options.dataDir);
   const metrics = createMetrics();
-  const opened = await openLog(options, logger).catch((error: unknown) => {
-    lock.release();
-    throw error;
-  });
-  const sharedState = options.log === 'embedded';
-  const files = dataFiles(options.dataDir);
+  const { backend, log: opened, release } = await openDataDir(options, logger);
   await ensureViewsInStep(
     opened,
-    sharedState ? [files.view] : [files.view, files.deciderState],
-    { autoRebuild: options.autoRebuild, rebuildCommand: rebuildCommandFor(options) },
+    foldedFiles(options.dataDir, backend),
+    { autoRebuild: options.autoRebuild, rebuildCommand: ['usersvc rebuild --data', options.dataDir, ...backend.flags].join(' ') },
     logger,
   ).catch(async (error: unknown) => {
     await opened.close();
-    lock.release();
+    release();
     throw error;
   });
   const cursors = new CursorText(opened.identity, new Set((await opened.bounds(EVENTS)).end.partitions()));
   const log = new TimedLog(opened, metrics.appendTook);
-  const views = openViews(options.dataDir, sharedState, opened.identity, logger);
+  const views = openViews(options.dataDir, backend, opened.identity, logger);
   const { view, deciderState } = views;
   const feed = new ChangeFeed(log, view.cursor(), logger, { bookmarkMs: options.bookmarkMs, capacity: options.feedWindow });
   const deps: ServiceDeps = { log, view, deciderState, feed, cursors, logger, clock: Date.now, newId: () => nanoid() };
@@ -75,10 +68,9 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   const stopRunners = new AbortController();
   // Lambda-shaped functions read their configuration from the environment.
   process.env.USERSVC_DATA_DIR = options.dataDir;
-  const bootstrap = options.log === 'kafka' ? options.kafka.brokers.join(',') : 'embedded';
   const runners = [
     ...wiring.logFunctions.map((binding) => runLogFunction(binding, deps, stopRunners.signal)),
-    ...wiring.subscribers.map((binding) => runSubscriber(binding, deps, bootstrap, stopRunners.signal)),
+    ...wiring.subscribers.map((binding) => runSubscriber(binding, deps, backend.bootstrapServers, stopRunners.signal)),
   ];
   const tracking: CallTracking = { active: new Set() };
   const { server, health } = createGrpcServer(wiring.rpcs, deps, options, tracking, security, metrics);
@@ -90,7 +82,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     await Promise.allSettled([...runners, metricsServer?.close(), gateway?.close(0)]);
     await log.close();
     views.close();
-    lock.release();
+    release();
   };
   let port: number;
   let connections: GrpcConnectionCloser;
@@ -136,13 +128,4 @@ function bind(server: grpc.Server, addr: string, credentials: grpc.ServerCredent
   return new Promise((resolve, reject) =>
     server.bindAsync(addr, credentials, (error, port) => (error ? reject(inUseOr(error, '--addr', addr)) : resolve(port))),
   );
-}
-
-/** The `usersvc rebuild` that fits these options, for messages that tell an operator what to run. */
-function rebuildCommandFor(options: ServiceOptions): string {
-  const kafka =
-    options.log === 'kafka'
-      ? ` --log kafka --brokers ${options.kafka.brokers.join(',')}${options.kafka.prefix ? ` --kafka-prefix ${options.kafka.prefix}` : ''}`
-      : '';
-  return `usersvc rebuild --data ${options.dataDir}${kafka}`;
 }

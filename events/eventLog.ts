@@ -105,7 +105,11 @@ export interface EventLog {
   /**
    * Reads `topic` as a member of consumer group `group` until the signal aborts: the log gives
    * each partition to one member at a time, starting at the group's committed position (or the
-   * log's start when the group never committed).
+   * log's start when the group never committed); when a member leaves, another takes its
+   * partitions over from there. A batch whose `handle` (or `prepare`) throws is not committed: the
+   * failure is reported through `onFailure`, and the member prepares again and starts over from
+   * the committed position, after a backoff. It rejects only when it cannot go on (the log damaged,
+   * a consumer that cannot restart).
    */
   consume(group: string, topic: string, handlers: ConsumeHandlers, options: ReadOptions): Promise<void>;
   /**

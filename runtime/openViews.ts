@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import type { LogBackend } from '../events/logBackend';
 import type { Logger } from '../lib/logger';
 import { UserView } from '../store/userView';
 import { dataFiles } from './dataFiles';
@@ -12,18 +13,19 @@ export interface Views {
 }
 
 /**
- * Opens the views of a data directory. On the embedded log one process decides and projects, and
+ * Opens the views of a data directory. Where one process decides and projects (the embedded log),
  * the decider writes events in the order they are applied, so it applies its own events to the
  * view straight away: one projection per write, and a write is answered as soon as its event is
- * durable. On Kafka the decider may run in another replica (or fail over between them), so it keeps
- * a fold of its own, in decider.db, that never waits on this replica's projector.
+ * durable. Where the decider may run in another replica (or fail over between them, on Kafka), it
+ * keeps a fold of its own, in decider.db, that never waits on this replica's projector.
  */
-export function openViews(dataDir: string, sharedState: boolean, logIdentity: string, logger: Logger): Views {
+export function openViews(dataDir: string, backend: Pick<LogBackend, 'separateDeciderState'>, logIdentity: string, logger: Logger): Views {
   const files = dataFiles(dataDir);
   const view = UserView.open(files.view, logIdentity);
-  // A decider.db left by an older version is stale on the embedded log, and a rebuild no longer refreshes it.
-  if (sharedState) for (const suffix of ['', '-wal', '-shm']) rmSync(files.deciderState + suffix, { force: true });
-  const deciderState = sharedState ? view : UserView.open(files.deciderState, logIdentity);
+  const shared = !backend.separateDeciderState;
+  // A decider.db left by an older version is stale when the decider folds into the view, and a rebuild no longer refreshes it.
+  if (shared) for (const suffix of ['', '-wal', '-shm']) rmSync(files.deciderState + suffix, { force: true });
+  const deciderState = shared ? view : UserView.open(files.deciderState, logIdentity);
   for (const opened of new Set([view, deciderState])) {
     if (opened.discardedOldLayout) logger.warn('view file had an older layout: dropped, replaying the log into it', { file: opened.file });
   }

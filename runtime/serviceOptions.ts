@@ -1,14 +1,7 @@
 import path from 'node:path';
+import type { KafkaSettings } from '../events/kafka/kafkaBackend';
 import { ConfigError } from '../lib/startupErrors';
 import type { TransportOptions } from './security/transportCredentials';
-
-export interface KafkaSettings {
-  brokers: string[];
-  prefix: string;
-  eventPartitions: number;
-  replicationFactor: number;
-  minInsyncReplicas: number;
-}
 
 export interface ServiceOptions extends TransportOptions {
   addr: string;

@@ -32,11 +32,8 @@ export function lockDataDir(dir: string): { release(): void } {
   };
 }
 
-/**
- * What a second process is told, whichever lock refused it: this one, or log.db's own exclusive
- * lock (events/embedded/embeddedLog.ts), which a tool that opens only the log meets.
- */
-export function dataDirInUse(dir: string): string {
+/** What a second process is told. This is the directory's one lock (runtime/openDataDir.ts takes it for every command). */
+function dataDirInUse(dir: string): string {
   return `data directory ${dir} is in use by ${describeOwner(dir)}; stop it or pick another --data directory`;
 }
 

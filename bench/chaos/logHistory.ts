@@ -4,7 +4,7 @@ import { readToEnd } from '../../events/readToEnd';
 import { Cursor } from '../../lib/cursor';
 import { createLogger } from '../../lib/logger';
 import { userOf } from '../../proto/messages';
-import { openLog } from '../../runtime/openLog';
+import { openDataDir } from '../../runtime/openDataDir';
 import { resolveOptions } from '../../runtime/serviceOptions';
 
 /** One event of users.events, as the checker needs it. */
@@ -24,9 +24,10 @@ export interface LoggedEvent {
  */
 export async function readEventLog(brokers: string[], prefix: string, scratchDir: string): Promise<LoggedEvent[]> {
   const options = resolveOptions({ log: 'kafka', brokers: brokers.join(','), 'kafka-prefix': prefix, data: scratchDir }, {});
-  const log = await openLog(
+  const { log, release } = await openDataDir(
     options,
     createLogger('error', () => {}),
+    { logOnly: true },
   );
   const events: LoggedEvent[] = [];
   try {
@@ -47,6 +48,7 @@ export async function readEventLog(brokers: string[], prefix: string, scratchDir
     });
   } finally {
     await log.close();
+    release();
   }
   return events;
 }

@@ -5,7 +5,7 @@ import { eventRecord } from '../../events/codec';
 import { EVENTS } from '../../events/eventLog';
 import { createLogger } from '../../lib/logger';
 import { dataFiles } from '../../runtime/dataFiles';
-import { openLog } from '../../runtime/openLog';
+import { openDataDir } from '../../runtime/openDataDir';
 import { resolveOptions } from '../../runtime/serviceOptions';
 import { CLI } from '../harness/serverProcess';
 import { processRssBytes } from '../load/processCpu';
@@ -16,7 +16,7 @@ const BATCH = 10_000;
 
 /** Writes `count` UserCreated events straight onto the log (as the decider would), in batches. */
 export async function seedEvents(args: string[], count: number): Promise<void> {
-  const log = await openLog(
+  const { log, release } = await openDataDir(
     resolveOptions(flagsOf(args)),
     createLogger('warn', () => {}),
   );
@@ -45,6 +45,7 @@ export async function seedEvents(args: string[], count: number): Promise<void> {
     }
   } finally {
     await log.close();
+    release();
   }
 }
 

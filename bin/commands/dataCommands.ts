@@ -1,11 +1,10 @@
 import { rebuildViews, type ReplayProgress } from '../../events/replay';
 import { createLogger } from '../../lib/logger';
-import { dataFiles } from '../../runtime/dataFiles';
-import { openLog } from '../../runtime/openLog';
+import { dataFiles, foldedFiles } from '../../runtime/dataFiles';
+import { openDataDir } from '../../runtime/openDataDir';
 import type { ServiceOptions } from '../../runtime/serviceOptions';
 import { DataLossError } from '../../lib/errors';
 import { DataError } from '../../lib/startupErrors';
-import { lockDataDir } from '../../store/dataDirLock';
 import { openDatabase } from '../../store/openDatabase';
 import { sqliteFileError } from '../../store/sqliteFileError';
 import { markDamaged } from '../../store/viewDamage';
@@ -35,18 +34,14 @@ export function checksumCommand(dataDir: string): number {
   }
 }
 
-/** `usersvc rebuild`: drops the view and replays the log into a new one (copied to decider.db on Kafka), showing progress. */
+/** `usersvc rebuild`: drops the views and replays the log into new ones (the view, and decider.db where the decider keeps its own), showing progress. */
 export async function rebuildCommand(options: ServiceOptions): Promise<number> {
-  const lock = lockDataDir(options.dataDir);
-  const log = await openLog(
+  const { backend, log, release } = await openDataDir(
     options,
     createLogger('warn', (line) => process.stderr.write(line)),
   );
   try {
-    const files = dataFiles(options.dataDir);
-    // On the embedded log the decider folds into the view itself (runtime/openViews.ts); on Kafka it keeps decider.db.
-    const targets = options.log === 'kafka' ? [files.view, files.deciderState] : [files.view];
-    print((await rebuildViews(log, targets, progress('views')))!);
+    print((await rebuildViews(log, foldedFiles(options.dataDir, backend), progress('views')))!);
     return 0;
   } catch (error) {
     // A record of the log fails its checksum: exit code 4, like a server refusing the directory.
@@ -54,7 +49,7 @@ export async function rebuildCommand(options: ServiceOptions): Promise<number> {
     throw error;
   } finally {
     await log.close();
-    lock.release();
+    release();
   }
 }
 

@@ -1,7 +1,7 @@
 import { subscribeToChanges } from '../../events/subscribers/subscribeToChanges';
 import { parseStartPosition } from '../../events/subscribers/positionGroup';
 import { createLogger } from '../../lib/logger';
-import { openLog } from '../../runtime/openLog';
+import { openDataDir } from '../../runtime/openDataDir';
 import type { ServiceOptions } from '../../runtime/serviceOptions';
 
 /**
@@ -15,7 +15,8 @@ export async function subscribeCommand(options: ServiceOptions, group: string | 
     return 2;
   }
   const logger = createLogger('warn', (line) => process.stderr.write(line));
-  const log = await openLog(options, logger);
+  // Takes the data directory only when the log lives there: a Kafka subscriber may run beside a server of the same --data.
+  const { log, release } = await openDataDir(options, logger, { logOnly: true });
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   process.once('SIGTERM', () => stop.abort());
@@ -33,6 +34,7 @@ export async function subscribeCommand(options: ServiceOptions, group: string | 
     });
   } finally {
     await log.close();
+    release();
     process.stderr.write(`${seen} changes\n`);
   }
   return 0;

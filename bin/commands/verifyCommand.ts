@@ -6,11 +6,10 @@ import { Cursor } from '../../lib/cursor';
 import { DataLossError } from '../../lib/errors';
 import { createLogger } from '../../lib/logger';
 import { DataError } from '../../lib/startupErrors';
-import { dataFiles } from '../../runtime/dataFiles';
-import { openLog } from '../../runtime/openLog';
+import { foldedFiles } from '../../runtime/dataFiles';
+import { openDataDir } from '../../runtime/openDataDir';
 import type { ServiceOptions } from '../../runtime/serviceOptions';
 import { findViewProblems } from '../../runtime/viewStartupCheck';
-import { lockDataDir } from '../../store/dataDirLock';
 import { openDatabase } from '../../store/openDatabase';
 import { sqliteFileError } from '../../store/sqliteFileError';
 import { markDamaged } from '../../store/viewDamage';
@@ -25,13 +24,11 @@ import { viewChecksum } from '../../store/viewChecksum';
  * Progress goes to stderr; one line a file to stdout.
  */
 export async function verifyCommand(options: ServiceOptions): Promise<number> {
-  const lock = lockDataDir(options.dataDir);
-  let log: EventLog | undefined;
+  const { backend, log, release } = await openDataDir(
+    options,
+    createLogger('warn', (line) => process.stderr.write(line)),
+  );
   try {
-    log = await openLog(
-      options,
-      createLogger('warn', (line) => process.stderr.write(line)),
-    );
     const problems: string[] = [];
     const counts: string[] = [];
     try {
@@ -41,15 +38,10 @@ export async function verifyCommand(options: ServiceOptions): Promise<number> {
       if (!(error instanceof DataLossError)) throw error;
       problems.push(error.message);
     }
-    const logName =
-      options.log === 'embedded' ? path.join(options.dataDir, 'log.db') : `Kafka ${options.kafka.brokers.join(',')} (prefix "${options.kafka.prefix}")`;
-    report(
-      logName,
-      problems.length === 0 ? `ok (${counts.join(', ')} records read${options.log === 'embedded' ? ', each against its CRC' : ''})` : problems.join('; '),
-    );
+    const checked = backend.recordCheck ? `, ${backend.recordCheck}` : '';
+    report(backend.location, problems.length === 0 ? `ok (${counts.join(', ')} records read${checked})` : problems.join('; '));
 
-    const files = dataFiles(options.dataDir);
-    const views = (options.log === 'kafka' ? [files.view, files.deciderState] : [files.view]).filter((file) => existsSync(file));
+    const views = foldedFiles(options.dataDir, backend).filter((file) => existsSync(file));
     const findings = problems.length > 0 ? undefined : new Map((await findViewProblems(log, views)).map((f) => [f.file, f.reason]));
     for (const file of views) {
       if (!findings) {
@@ -67,8 +59,8 @@ export async function verifyCommand(options: ServiceOptions): Promise<number> {
     }
     return 0;
   } finally {
-    await log?.close();
-    lock.release();
+    await log.close();
+    release();
   }
 }
 

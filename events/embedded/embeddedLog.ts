@@ -1,15 +1,19 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { Cursor } from '../../lib/cursor';
-import { DataLossError, ServiceError, UnavailableError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { DataLossError, UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
 import { Wakeup } from '../../lib/wakeup';
-import { dataDirInUse } from '../../store/dataDirLock';
 import { openDatabase, type Db } from '../../store/openDatabase';
 import type { AppendOptions, ConsumedPosition, ConsumeHandlers, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
 import { isCorruption, quickCheck } from '../../store/integrityCheck';
 import { DataError } from '../../lib/startupErrors';
+import { LogHealth } from '../logHealth';
+import { logUnavailable } from '../logUnavailable';
+import { consumeAsGroup, type EmbeddedGroupContext } from './embeddedGroupConsumer';
+import { GroupTurns } from './groupTurns';
 import { migrateLog, newIdentity, readIdentity } from './logSchema';
 import { findOffsetGap } from './offsetCheck';
 import { recordChecksum } from './recordChecksum';
@@ -26,15 +30,9 @@ interface Append {
 /** A row of `records` as the columns of selectRecords, in order: arrays are cheaper than objects per row. */
 type RecordRow = [partition: number, offset: number, key: string, value: Buffer, headers: string | null, timestamp: number, crc: number | null];
 
-/** The data directory is owned by another live process. */
-export class DataDirInUseError extends ServiceError {
-  constructor(dir: string) {
-    super(14, dataDirInUse(dir));
-  }
-}
-
 /**
- * The default log: one SQLite file, `log.db`, in the data directory.
+ * The default log: one SQLite file, `log.db`, in the data directory, which the opening process
+ * holds (store/dataDirLock.ts, taken by runtime/openDataDir.ts).
  *
  * Appends are durable (synchronous=FULL: the WAL is fsync'd at each commit) and grouped: every
  * append requested during one turn of the event loop is written by the next turn's single
@@ -42,7 +40,7 @@ export class DataDirInUseError extends ServiceError {
  * only (commands, answered from their events) commits without the fsync: the WAL is one file
  * written in order, so the next fsync'd commit (their events) makes them durable too.
  */
-export class EmbeddedLog implements EventLog {
+export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
   private readonly appends = new GroupCommit<Append, RecordPosition[]>((batch) => this.writeBatch(batch));
   private closed = false;
   /** Transactions written, how many were fsync'd, and appends they carried: their ratio shows group commit at work. */
@@ -53,7 +51,11 @@ export class EmbeddedLog implements EventLog {
   private readonly insertRecord: Statement;
   private readonly upsertPosition: Statement;
   private readonly selectRecords: Statement;
-  private readonly failureListeners = new Set<(error: Error) => void>();
+  /** Appends, reads and each group's consumer: what failed, and who hears of it. */
+  readonly health: LogHealth;
+  readonly turns = new GroupTurns();
+  /** The file opened, as the file system names it: a write checks the path still leads to it. */
+  private readonly inode: number;
   /** Set once a record fails its checksum: from then on the log serves nothing more. */
   private corruption?: DataLossError;
   identity: string;
@@ -61,8 +63,11 @@ export class EmbeddedLog implements EventLog {
   private constructor(
     private readonly db: Db,
     readonly file: string,
+    readonly logger: Logger | undefined,
   ) {
+    this.health = new LogHealth(logger, 'log failure');
     this.identity = readIdentity(db, file);
+    this.inode = statSync(file).ino;
     this.insertRecord = db.prepare('INSERT INTO records (topic, partition, offset, key, value, headers, timestamp, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.upsertPosition = db.prepare(
       `INSERT INTO consumer_positions (group_id, topic, partition, offset) VALUES (?, ?, ?, ?)
@@ -77,26 +82,25 @@ export class EmbeddedLog implements EventLog {
   }
 
   /**
-   * Opens (creating if needed) the log of a data directory, failing fast if another process owns
-   * it, and refusing a file that is corrupt, foreign or from a newer release (the log is the
-   * source of truth: nothing can rebuild it, so it is never repaired or dropped here).
+   * Opens (creating if needed) the log of a data directory, refusing a file that is corrupt,
+   * foreign or from a newer release (the log is the source of truth: nothing can rebuild it, so
+   * it is never repaired or dropped here). The caller holds the data directory.
    */
-  static open(dir: string): EmbeddedLog {
+  static open(dir: string, logger?: Logger): EmbeddedLog {
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'log.db');
     let db: Db | undefined;
     try {
-      db = openDatabase(file, { exclusive: true, synchronous: 'FULL' });
+      db = openDatabase(file, { synchronous: 'FULL' });
       const problems = quickCheck(db);
       if (problems.length > 0) throw corruptLog(file, problems.join('; '));
-      migrateLog(db, file); // the first write takes the exclusive lock, held until close
+      migrateLog(db, file);
       const gap = findOffsetGap(db);
       if (gap) throw corruptLog(file, gap);
-      return new EmbeddedLog(db, file);
+      return new EmbeddedLog(db, file, logger);
     } catch (error) {
       db?.close();
       const code = (error as { code?: string }).code ?? '';
-      if (code.startsWith('SQLITE_BUSY')) throw new DataDirInUseError(dir);
       if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') throw corruptLog(file, (error as Error).message);
       throw error;
     }
@@ -139,26 +143,30 @@ export class EmbeddedLog implements EventLog {
     this.identity = identity;
   }
 
-  /** One process owns the embedded log, so this member always owns the one partition. */
-  async consume(group: string, topic: string, handlers: ConsumeHandlers, options: ReadOptions): Promise<void> {
-    await handlers.prepare();
-    const from = await this.committed(group, topic);
-    for await (const batch of this.read(topic, from, options)) {
-      await handlers.handle(batch);
-      // A subscriber's position may wait for the next fsync: lost to a power cut, it only means a
-      // batch delivered again, which at-least-once subscribers are built for.
-      if (handlers.commitAfterHandle) await this.enqueue({ topic, records: [], consumed: { group, topic, cursor: batch.next }, syncWithNext: true }); // commit(), without the fsync
-    }
+  /** One member of a group at a time holds the one partition; the next takes over when it leaves (embeddedGroupConsumer.ts). */
+  consume(group: string, topic: string, handlers: ConsumeHandlers, options: ReadOptions): Promise<void> {
+    return consumeAsGroup(this, group, topic, handlers, options);
   }
 
-  /** An append's own failure reaches its caller; listeners hear of a corrupt record, which stops everything. */
+  async commitAfterBatch(position: ConsumedPosition): Promise<void> {
+    await this.enqueue({ topic: position.topic, records: [], consumed: position, syncWithNext: true });
+  }
+
+  isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Listeners hear of every failure, as on Kafka: a write refused (a full disk, an I/O error, the
+   * file removed from under the log), a read that failed, a consumer's batch that failed, and a
+   * damaged record, which stops everything.
+   */
   onFailure(listener: (error: Error) => void): () => void {
-    this.failureListeners.add(listener);
-    return () => this.failureListeners.delete(listener);
+    return this.health.onFailure(listener);
   }
 
   healthy(): boolean {
-    return !this.closed && !this.corruption;
+    return !this.closed && !this.corruption && this.health.healthy();
   }
 
   async bounds(topic: string): Promise<{ start: Cursor; end: Cursor }> {
@@ -207,13 +215,18 @@ export class EmbeddedLog implements EventLog {
     const sync = batch.some((op) => !op.syncWithNext);
     let results: RecordPosition[][];
     try {
+      this.assertStillOnDisk();
       this.setSynchronous(sync ? 'FULL' : 'NORMAL');
       results = this.db.transaction(() => batch.map((op) => this.write(op)))();
     } catch (error) {
       this.nextOffsets.clear();
       for (const [topic, next] of before) this.nextOffsets.set(topic, next);
-      throw new UnavailableError(`the log could not append: ${(error as Error).message}`, { cause: error });
+      if (error instanceof DataLossError) throw error;
+      const failure = logUnavailable(error, 'appending to the log');
+      this.health.failed('append', failure);
+      throw failure;
     }
+    this.health.worked('append');
     this.counters.flushes++;
     if (sync) this.counters.syncs++;
     this.counters.appends += batch.length;
@@ -264,18 +277,40 @@ export class EmbeddedLog implements EventLog {
 
   private selectRows(topic: string, offset: number, maxBatch: number): RecordRow[] {
     this.assertOpen();
+    let rows: RecordRow[];
     try {
-      return this.selectRecords.all(topic, PARTITION, offset, maxBatch) as RecordRow[];
+      rows = this.selectRecords.all(topic, PARTITION, offset, maxBatch) as RecordRow[];
     } catch (error) {
-      if (!isCorruption(error)) throw error;
-      throw this.corrupted(`reading ${topic} from ${PARTITION}:${offset}: ${(error as Error).message}`, error);
+      if (isCorruption(error)) throw this.corrupted(`reading ${topic} from ${PARTITION}:${offset}: ${(error as Error).message}`, error);
+      const failure = logUnavailable(error, `reading ${topic} from the log`);
+      this.health.failed('read', failure);
+      throw failure;
     }
+    this.health.worked('read');
+    return rows;
   }
 
-  /** Remembers the damage and tells every listener: from here on, the log serves nothing. */
+  /**
+   * SQLite goes on writing to a file removed (or replaced) while open, and the writes would be in
+   * no file once the process ends: refused instead, and nothing more is served, like a damaged file.
+   */
+  private assertStillOnDisk(): void {
+    if (statSync(this.file, { throwIfNoEntry: false })?.ino === this.inode) return;
+    throw this.stopServing(
+      new DataLossError(
+        `${this.file} was removed or replaced while the log had it open; what is appended now would be lost: stop the service and restore log.db`,
+      ),
+    );
+  }
+
   private corrupted(detail: string, cause?: unknown): DataLossError {
-    this.corruption ??= new DataLossError(`${this.file} is damaged (${detail}); stop the service and restore log.db from a backup`, { cause });
-    for (const listener of [...this.failureListeners]) listener(this.corruption);
+    return this.stopServing(new DataLossError(`${this.file} is damaged (${detail}); stop the service and restore log.db from a backup`, { cause }));
+  }
+
+  /** Remembers the first loss of data and tells every listener: from here on, the log serves nothing. */
+  private stopServing(loss: DataLossError): DataLossError {
+    this.corruption ??= loss;
+    this.health.failed('data', this.corruption);
     return this.corruption;
   }
 

@@ -1,13 +1,12 @@
-import { ServiceError, UnavailableError } from '../../lib/errors';
+import type { ServiceError } from '../../lib/errors';
+import { logUnavailable } from '../logUnavailable';
 
 /**
  * Any failure of the broker (down, unreachable, timing out, fenced) is the log being unavailable
  * to the caller, who may retry: with a request_id, safely.
  */
 export function unavailable(error: unknown, what: string): ServiceError {
-  if (error instanceof ServiceError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new UnavailableError(`Kafka ${what} failed: ${message}`, { cause: error });
+  return logUnavailable(error, `Kafka ${what}`);
 }
 
 /** Whether a broker answered with one of `types`: kafkajs's protocol error, also wrapped (`cause`) once its own retries ran out. */

@@ -2,6 +2,7 @@ import { Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkaj
 import { Cursor } from '../../lib/cursor';
 import { UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
+import { LogHealth } from '../logHealth';
 import {
   COMMANDS,
   EVENTS,
@@ -49,9 +50,8 @@ export class KafkaLog implements EventLog, KafkaContext {
   private readonly partitions = new Map<string, number>();
   private readonly transactional = new Map<string, Promise<Producer>>();
   private closed = false;
-  private readonly failureListeners = new Set<(error: Error) => void>();
   /** Per part of the pipeline (appends, each consumer, each reader): when it last failed and last worked. */
-  private readonly health = new Map<string, { failedAt: number; workedAt: number }>();
+  private readonly health: LogHealth;
   /** Set once by open(), before anyone else sees the log. */
   identity = '';
 
@@ -60,7 +60,9 @@ export class KafkaLog implements EventLog, KafkaContext {
     readonly admin: Admin,
     private readonly producer: Producer,
     readonly options: KafkaLogOptions,
-  ) {}
+  ) {
+    this.health = new LogHealth(options.logger, 'Kafka failure');
+  }
 
   /** Connects, and creates the service's topics if they are missing. */
   static async open(options: KafkaLogOptions): Promise<KafkaLog> {
@@ -144,8 +146,7 @@ export class KafkaLog implements EventLog, KafkaContext {
   }
 
   onFailure(listener: (error: Error) => void): () => void {
-    this.failureListeners.add(listener);
-    return () => this.failureListeners.delete(listener);
+    return this.health.onFailure(listener);
   }
 
   /**
@@ -153,28 +154,24 @@ export class KafkaLog implements EventLog, KafkaContext {
    * well before the decider has rejoined its group, and writes still cannot be decided then.
    */
   healthy(): boolean {
-    return !this.closed && [...this.health.values()].every((h) => h.workedAt >= h.failedAt);
+    return !this.closed && this.health.healthy();
   }
 
   reportSuccess(part: string): void {
-    const entry = this.health.get(part);
-    if (entry) entry.workedAt = Date.now();
+    this.health.worked(part);
   }
 
   reportDegraded(part: string): void {
-    this.health.set(part, { failedAt: Date.now(), workedAt: this.health.get(part)?.workedAt ?? 0 });
+    this.health.degraded(part);
   }
 
-  /** A part that is gone (a reader closed) no longer counts. */
   forget(part: string): void {
-    this.health.delete(part);
+    this.health.forget(part);
   }
 
-  /** Tells whoever waits on work in flight that the broker failed us (and logs it once here). */
+  /** Tells whoever waits on work in flight that the broker failed us (and logs it once). */
   reportFailure(part: string, error: Error): void {
-    this.health.set(part, { failedAt: Date.now(), workedAt: this.health.get(part)?.workedAt ?? 0 });
-    this.options.logger.warn('Kafka failure', { part, error });
-    for (const listener of [...this.failureListeners]) listener(error);
+    this.health.failed(part, error);
   }
 
   bounds(topic: string): Promise<Bounds> {

@@ -47,6 +47,17 @@ it('a data directory in use: exit 3, naming the directory and its owner', async 
   });
 });
 
+it('a data directory in use, to every other command that opens it: exit 3, the same message (one lock for all of them)', async () => {
+  for (const command of [['rebuild'], ['verify'], ['subscribe', '--group', 'g']]) {
+    const run = await runCli([...command, '--data', dir]);
+    expect({ command, code: run.code, stderr: run.stderr }).toEqual({
+      command,
+      code: 3,
+      stderr: expect.stringMatching(new RegExp(`^usersvc: data directory ${dir} is in use by process ${server.child.pid} `)),
+    });
+  }
+});
+
 it('a port in use: exit 3, naming the flag and the address', async () => {
   const grpcTaken = await refusedStart(['--addr', server.addr, '--http-addr', '127.0.0.1:0', '--data', fresh()]);
   expect(grpcTaken).toEqual({

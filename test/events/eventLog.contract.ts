@@ -8,6 +8,8 @@ export interface LogFixture {
   /** Closes the log and opens the same storage again, as after a restart. */
   reopen(): Promise<EventLog>;
   cleanup(): Promise<void>;
+  /** Takes a topic's storage away from under the open log, as an operator's mistake would: log.db removed, the Kafka topic deleted. */
+  removeStorage(topic: string): Promise<void>;
 }
 
 const record = (key: string, text: string) => ({ key, value: Buffer.from(text), headers: { 'content-type': 'text/plain' } });
@@ -36,6 +38,45 @@ async function committedSoon(log: EventLog, group: string, topic: string, expect
     if (seen === expected) break;
   }
   return seen;
+}
+
+/** A member of a consumer group, running until stopped (or until its handler gives up). */
+interface Member {
+  /** What it did, in order: 'prepare' each time it took over, then each record it handled. */
+  seen: string[];
+  /** The records it handled, without the prepares. */
+  records(): string[];
+  stop(): void;
+  /** Settles once the member left the group. */
+  done: Promise<void>;
+}
+
+/** Starts a member; `onRecord` may throw (the batch fails) or call `stop` (the member leaves). */
+function startMember(log: EventLog, group: string, topic: string, onRecord: (value: string, member: Member) => void = () => {}): Member {
+  const stop = new AbortController();
+  const guard = setTimeout(() => stop.abort(), 60_000);
+  const member: Member = {
+    seen: [],
+    records: () => member.seen.filter((s) => s !== 'prepare'),
+    stop: () => stop.abort(),
+    done: Promise.resolve(),
+  };
+  const handle = async (batch: LogBatch) => {
+    for (const value of batch.records.map((r) => r.value.toString())) {
+      onRecord(value, member);
+      member.seen.push(value);
+    }
+  };
+  const handlers = { prepare: async () => void member.seen.push('prepare'), handle, commitAfterHandle: true };
+  member.done = log.consume(group, topic, handlers, { signal: stop.signal }).finally(() => clearTimeout(guard));
+  return member;
+}
+
+/** Resolves once `condition` holds; fails the test with `what` if it does not within 30 s. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (const end = Date.now() + 30_000; !condition(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+  }
 }
 
 /**
@@ -144,35 +185,109 @@ export function describeEventLogContract(backend: string, open: (topicPrefix: st
         topic,
         ['1', '2', '3'].map((t) => record('k', t)),
       );
-      /** One member's run until it has handled `count` records: what it saw, in order. */
-      const member = async (count: number) => {
-        const stop = new AbortController();
-        const seen: string[] = [];
-        const guard = setTimeout(() => stop.abort(), 30_000);
-        await fixture.log.consume(
-          group,
-          topic,
-          {
-            prepare: async () => void seen.push('prepare'),
-            handle: async (batch) => {
-              seen.push(...batch.records.map((r) => r.value.toString()));
-              if (seen.filter((s) => s !== 'prepare').length >= count) stop.abort();
-            },
-            commitAfterHandle: true,
-          },
-          { signal: stop.signal },
-        );
-        clearTimeout(guard);
-        return seen;
-      };
-      expect(await member(3)).toEqual(['prepare', '1', '2', '3']);
+      const first = startMember(fixture.log, group, topic, (value, member) => value === '3' && member.stop());
+      await first.done;
+      expect(first.seen).toEqual(['prepare', '1', '2', '3']);
       const { end } = await fixture.log.bounds(topic);
       expect(await committedSoon(fixture.log, group, topic, end.toString())).toBe(end.toString());
       await fixture.log.append(
         topic,
         ['4', '5'].map((t) => record('k', t)),
       );
-      expect(await member(2)).toEqual(['prepare', '4', '5']);
+      const second = startMember(fixture.log, group, topic, (value, member) => value === '5' && member.stop());
+      await second.done;
+      expect(second.seen).toEqual(['prepare', '4', '5']);
+    });
+
+    it('hands the group over when its member leaves: a waiting member takes over from the committed position, nothing lost, nothing twice', async () => {
+      const group = `${topic}-leave`;
+      await fixture.log.append(
+        topic,
+        ['1', '2', '3'].map((t) => record('k', t)),
+      );
+      const first = startMember(fixture.log, group, topic);
+      await until(() => first.records().length === 3, 'the first member handled 1, 2 and 3');
+      const { end } = await fixture.log.bounds(topic);
+      expect(await committedSoon(fixture.log, group, topic, end.toString())).toBe(end.toString());
+      // Waiting to take over (on Kafka the group may also move the partition to it as it joins).
+      const second = startMember(fixture.log, group, topic, (value, member) => value === '5' && member.stop());
+      first.stop();
+      await first.done;
+      await fixture.log.append(
+        topic,
+        ['4', '5'].map((t) => record('k', t)),
+      );
+      await second.done;
+      expect(first.records()).toEqual(['1', '2', '3']);
+      expect(second.seen[0]).toBe('prepare');
+      expect(second.records()).toEqual(['4', '5']);
+    });
+
+    it('hands the group over when its member fails and gives up: the batch it failed is handled by the next member, the ones it committed are not', async () => {
+      const group = `${topic}-fail`;
+      await fixture.log.append(
+        topic,
+        ['1', '2'].map((t) => record('k', t)),
+      );
+      let failed = false;
+      const first = startMember(fixture.log, group, topic, (value, member) => {
+        if (value !== '3') return;
+        failed = true;
+        member.stop(); // the member dies with the batch half done: it is not committed
+        throw new Error('the member failed');
+      });
+      await until(() => first.records().length === 2, 'the first member handled 1 and 2');
+      const { end } = await fixture.log.bounds(topic);
+      expect(await committedSoon(fixture.log, group, topic, end.toString())).toBe(end.toString());
+      const second = startMember(fixture.log, group, topic, (value, member) => value === '4' && member.stop());
+      await fixture.log.append(topic, [record('k', '3')]);
+      // On Kafka the group may have moved the partition to the second member as it joined: then
+      // the first never gets 3, and leaves when told.
+      await until(() => failed || second.records().includes('3'), 'a member got 3');
+      first.stop();
+      await first.done;
+      await fixture.log.append(topic, [record('k', '4')]);
+      await second.done;
+      expect(first.records()).toEqual(['1', '2']);
+      expect(second.records()).toEqual(['3', '4']);
+    });
+
+    it("reports a member's failed batch through onFailure (unhealthy until a batch works), and the member handles it again after preparing again", async () => {
+      const group = `${topic}-failure`;
+      await fixture.log.append(topic, [record('k', '1')]);
+      const heard: Array<{ error: Error; healthy: boolean }> = [];
+      const stopListening = fixture.log.onFailure((error) => heard.push({ error, healthy: fixture.log.healthy() }));
+      let failures = 0;
+      const member = startMember(fixture.log, group, topic, (value, self) => {
+        if (failures++ === 0) throw new Error('the handler failed on purpose');
+        self.stop();
+      });
+      await member.done;
+      stopListening();
+      expect(member.seen).toEqual(['prepare', 'prepare', '1']);
+      expect(heard).toHaveLength(1);
+      expect(heard[0].error).toMatchObject({ code: Code.UNAVAILABLE, message: expect.stringContaining('the handler failed on purpose') });
+      expect(heard[0].healthy).toBe(false);
+      expect(fixture.log.healthy()).toBe(true);
+      expect(await committedSoon(fixture.log, group, topic, (await fixture.log.bounds(topic)).end.toString())).toBe(
+        (await fixture.log.bounds(topic)).end.toString(),
+      );
+    });
+
+    it('reports an append whose storage is gone through onFailure, with the error the caller gets, and is unhealthy from then on', async () => {
+      await fixture.log.append(topic, [record('k', 'kept')]);
+      const heard: Error[] = [];
+      const stopListening = fixture.log.onFailure((error) => heard.push(error));
+      await fixture.removeStorage(topic);
+      const refused = await fixture.log.append(topic, [record('k', 'lost')]).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      stopListening();
+      // UNAVAILABLE on Kafka (the broker no longer knows the topic), DATA_LOSS on the embedded log (the file is gone).
+      expect([Code.UNAVAILABLE, Code.DATA_LOSS]).toContain((refused as { code?: number } | undefined)?.code);
+      expect(heard).toEqual([refused]);
+      expect(fixture.log.healthy()).toBe(false);
     });
 
     it('refuses appends once closed with UNAVAILABLE', async () => {

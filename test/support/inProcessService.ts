@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ChangeFeed } from '../../events/changeFeed';
+import { embeddedBackend } from '../../events/embedded/embeddedBackend';
 import { EmbeddedLog } from '../../events/embedded/embeddedLog';
 import type { ServiceDeps } from '../../events/serviceDeps';
 import type { HandlerContext } from '../../handlers/handlerContext';
@@ -27,7 +28,7 @@ export function startInProcess(options: { runFunctions?: boolean } = {}): InProc
   const dir = tempDir('inproc');
   const log = EmbeddedLog.open(dir);
   const logger = createLogger('error', () => {});
-  const views = openViews(dir, true, log.identity, logger);
+  const views = openViews(dir, embeddedBackend(dir), log.identity, logger);
   const { view, deciderState } = views;
   let n = 0;
   const deps: ServiceDeps = {

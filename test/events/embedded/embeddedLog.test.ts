@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { EmbeddedLog } from '../../../events/embedded/embeddedLog';
 import { readToEnd } from '../../../events/readToEnd';
 import { Code } from '../../../lib/code';
@@ -17,6 +19,9 @@ describeEventLogContract('embedded SQLite file', async () => {
     async cleanup() {
       await fixture.log.close();
       removeDir(dir);
+    },
+    async removeStorage() {
+      rmSync(path.join(dir, 'log.db'));
     },
   };
   return fixture;
@@ -58,9 +63,18 @@ describe('EmbeddedLog', () => {
     expect(records).toEqual(['a', 'b', 'c']);
   });
 
-  it('refuses a second owner of the data directory in the same process too', () => {
-    expect(() => EmbeddedLog.open(dir)).toThrow(
-      expect.objectContaining({ code: Code.UNAVAILABLE, message: expect.stringMatching(/is in use by another process/) }),
-    );
+  it('reports a log.db removed from under it: the append is refused, listeners hear it, and nothing more is served', async () => {
+    await log.append('t', [{ key: 'k', value: Buffer.from('kept') }]);
+    const heard: Error[] = [];
+    log.onFailure((error) => heard.push(error));
+    rmSync(path.join(dir, 'log.db'));
+    // SQLite itself would take this append, into a file no longer on disk: lost once the process ends.
+    await expect(log.append('t', [{ key: 'k', value: Buffer.from('lost') }])).rejects.toMatchObject({
+      code: Code.DATA_LOSS,
+      message: expect.stringContaining('log.db was removed or replaced while the log had it open'),
+    });
+    expect(heard.map((e) => (e as { code?: number }).code)).toEqual([Code.DATA_LOSS]);
+    expect(log.healthy()).toBe(false);
+    await expect(log.bounds('t')).rejects.toMatchObject({ code: Code.DATA_LOSS });
   });
 });

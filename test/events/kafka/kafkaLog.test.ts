@@ -13,6 +13,9 @@ describeEventLogContract('Apache Kafka', async () => {
     async cleanup() {
       await fixture.log.close();
     },
+    async removeStorage(topic: string) {
+      await fixture.log.admin.deleteTopics({ topics: [fixture.log.physical(topic)] });
+    },
   };
   return fixture;
 });

@@ -1,0 +1,62 @@
+import { sleep } from '../../lib/abortable';
+import type { Cursor } from '../../lib/cursor';
+import type { Logger } from '../../lib/logger';
+import { DataLossError } from '../../lib/errors';
+import type { ConsumedPosition, ConsumeHandlers, LogBatch, ReadOptions } from '../eventLog';
+import type { LogHealth } from '../logHealth';
+import { logUnavailable } from '../logUnavailable';
+import type { GroupTurns } from './groupTurns';
+
+/** What the group consumer needs of the embedded log (which gives it). */
+export interface EmbeddedGroupContext {
+  readonly turns: GroupTurns;
+  readonly health: LogHealth;
+  readonly logger: Logger | undefined;
+  isClosed(): boolean;
+  read(topic: string, from: Cursor, options: ReadOptions): AsyncIterable<LogBatch>;
+  committed(group: string, topic: string): Promise<Cursor>;
+  /** Commits a subscriber's position without waiting for an fsync of its own. */
+  commitAfterBatch(position: ConsumedPosition): Promise<void>;
+}
+
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * Consumes a topic of the embedded log as a member of a group, the way the Kafka log's members do
+ * (events/kafka/kafkaGroupConsumer.ts): one member at a time holds the group's one partition;
+ * each time this one takes it over, `prepare` runs and reading starts at the group's committed
+ * position. A batch whose handling fails is not committed: the failure is reported (onFailure),
+ * and the member prepares again and starts over from the committed position, after a backoff.
+ * Damage to the log ends it: nothing read past a damaged record can be trusted.
+ */
+export async function consumeAsGroup(log: EmbeddedGroupContext, group: string, topic: string, handlers: ConsumeHandlers, options: ReadOptions): Promise<void> {
+  const { signal } = options;
+  const leave = await log.turns.take(group, signal);
+  if (!leave) return;
+  const part = `consume:${group}`;
+  let backoff = 100;
+  try {
+    while (!signal.aborted && !log.isClosed()) {
+      try {
+        await handlers.prepare();
+        for await (const batch of log.read(topic, await log.committed(group, topic), options)) {
+          await handlers.handle(batch);
+          // A subscriber's position may wait for the next fsync: lost to a power cut, it only means a
+          // batch delivered again, which at-least-once subscribers are built for.
+          if (handlers.commitAfterHandle) await log.commitAfterBatch({ group, topic, cursor: batch.next });
+          log.health.worked(part);
+          backoff = 100;
+        }
+      } catch (error) {
+        if (signal.aborted || log.isClosed()) return;
+        if (error instanceof DataLossError) throw error;
+        log.health.failed(part, logUnavailable(error, `consuming ${topic} as ${group}`));
+        log.logger?.error(`consuming ${topic} as ${group} failed; starting over in ${backoff} ms`);
+        await sleep(backoff, signal);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  } finally {
+    leave();
+  }
+}

@@ -1,0 +1,33 @@
+import type { EventLog } from '../events/eventLog';
+import type { LogBackend } from '../events/logBackend';
+import type { Logger } from '../lib/logger';
+import { lockDataDir } from '../store/dataDirLock';
+import { logBackend } from './logBackend';
+import type { ServiceOptions } from './serviceOptions';
+
+/** A data directory this process holds, and its log. */
+export interface HeldDataDir {
+  backend: LogBackend;
+  log: EventLog;
+  /** Gives the directory up; the caller closes the log (and its views) first. */
+  release(): void;
+}
+
+/**
+ * Takes the data directory the options name and opens its log. This is where a process locks a
+ * directory (store/dataDirLock.ts), whichever log it uses and whatever it does with it: the lock
+ * guards the views and the decider's state as much as an embedded log.db, so it is the one lock.
+ * `logOnly`: the process touches no file of the directory but the log's (`usersvc subscribe`),
+ * so it takes the directory only when the log lives in it.
+ */
+export async function openDataDir(options: Pick<ServiceOptions, 'log' | 'dataDir' | 'kafka'>, logger: Logger, { logOnly = false } = {}): Promise<HeldDataDir> {
+  const backend = logBackend(options);
+  const lock = logOnly && !backend.storedInDataDir ? undefined : lockDataDir(options.dataDir);
+  const release = () => lock?.release();
+  try {
+    return { backend, log: await backend.open(logger), release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
