@@ -11,7 +11,7 @@ import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
 import { inUseOr } from '../lib/startupErrors';
 import { lockDataDir } from '../store/dataDirLock';
-import type { CallTracking } from '../runtime/grpc/callContext';
+import type { CallTracking } from '../runtime/call/callContext';
 import { createGrpcConnectionCloser, type GrpcConnectionCloser } from '../runtime/grpc/grpcConnectionCloser';
 import { createGrpcServer, serviceMethods } from '../runtime/grpcServer';
 import { runLogFunction, runSubscriber } from '../runtime/logRunner';
