@@ -61,8 +61,8 @@ class GrpcTransport implements CallTransport {
  * by the call runner, which answers it exactly once whatever the handler does.
  */
 export function adaptHandler(method: RunnableMethod, open: (call: AnyCall) => OpenCall): grpc.UntypedHandleCall {
-  const single = method.kind === 'unary' || method.kind === 'clientStream';
-  if (single) {
+  // grpc-js hands unary and client-stream calls a callback for their one answer.
+  if (method.kind === 'unary' || method.kind === 'clientStream') {
     return (call: AnyCall, callback: grpc.sendUnaryData<unknown>) => {
       const opened = open(call);
       void runCall(method, opened, new GrpcTransport(call, opened, callback));
