@@ -22,14 +22,8 @@ export function drainUnread(req: IncomingMessage): void {
   const stop = () => clearTimeout(timer);
   req.once('end', stop);
   req.once('close', stop);
-  // A 'data' listener, not resume() alone: a stream reader the call runner stopped on abort may
-  // still hold the body's 'readable' listener, and while it does resume() does nothing. The
-  // listener makes the body flow as soon as that reader lets go.
-  req.on('data', discard);
   req.resume();
 }
-
-const discard = () => {};
 
 const answered = new WeakSet<Duplex>();
 

@@ -64,7 +64,10 @@ it('ImportUsers past its deadline answers 504 at once and never imports a line s
   expect(res.statusCode).toBe(504);
   expect(JSON.parse(await textOf(res))).toMatchObject({ code: 4, message: expect.stringContaining('deadline') });
 
-  req.end(line({ email: after, name: 'After' }));
+  req.write(line({ email: after, name: 'After' }));
+  // More of the body in a later packet, once the stopped reader has let go of the request.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  req.end(line({ email: `last-${unique()}@aborted.example`, name: 'Last' }));
   await once(req, 'finish');
   // The handler read the line sent in time, and not the one sent after the answer.
   expect(await createUser(before)).toEqual({ status: 409, reused: true });
