@@ -24,7 +24,8 @@ const UNIT = [
   // submitCommand run them, so they are e2e).
   'handlers/common/readConsistency.test.ts',
   'handlers/common/requestDigest.test.ts',
-  'runtime/grpc/callSource.test.ts',
+  'runtime/call/callSource.test.ts',
+  'runtime/call/runCall.test.ts',
   'runtime/grpc/encodeOnce.test.ts',
   'runtime/openDataDir.test.ts',
   'store/dataDirLock.test.ts',

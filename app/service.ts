@@ -10,7 +10,7 @@ import { UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
 import { inUseOr } from '../lib/startupErrors';
-import type { CallTracking } from '../runtime/grpc/callContext';
+import type { CallTracking } from '../runtime/call/callContext';
 import { createGrpcConnectionCloser, type GrpcConnectionCloser } from '../runtime/grpc/grpcConnectionCloser';
 import { createGrpcServer } from '../runtime/grpcServer';
 import { serviceMethods } from '../runtime/serviceMethods';

@@ -1,28 +1,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JsonValue, Registry } from '@bufbuild/protobuf';
-import { Code } from '../lib/code';
-import type { AnyHandler, MethodKind } from '../runtime/grpc/adaptHandler';
-import { openCall, type CallEnv, type OpenCall } from '../runtime/grpc/callContext';
+import { openCall, type CallEnv, type OpenCall } from '../runtime/call/callContext';
+import type { CallStatus, CallTransport } from '../runtime/call/callTransport';
+import { runCall, type RunnableMethod } from '../runtime/call/runCall';
 import type { HttpBinding } from '../proto/contract';
 import { drainUnread } from './earlyAnswers';
-import { errorResponse } from './httpErrors';
+import { errorResponse, statusResponse } from './httpErrors';
 import { httpCallSource } from './httpCallSource';
-import { bodyFormat, readJsonBody, readNdjsonBody } from './requestBody';
+import { bodyFormat, readJsonBody, readNdjsonBody, type BodyFormat } from './requestBody';
 import { requestJson } from './requestJson';
 import { strictQuery } from './strictQuery';
 import { streamWriter, type FrameCache, type StreamFormat, type StreamWriter } from './streamWriters';
 import type { MethodTranscoder } from './transcoder';
 
-/** One RPC as the gateway serves it: its HTTP binding, and the very handler gRPC calls. */
+/** One RPC as the gateway serves it: its HTTP binding, and the very method (handler, kind, actions) gRPC runs. */
 export interface GatewayRoute {
   binding: HttpBinding;
-  kind: MethodKind;
-  handler: AnyHandler;
+  method: RunnableMethod;
   transcoder: MethodTranscoder;
   /** The change feed's routes: the stream texts of their messages, shared by all their calls (see FrameCache). */
   frames?: FrameCache;
   env: CallEnv;
-  actions: string[];
 }
 
 /** What every call of the gateway shares. */
@@ -36,12 +34,12 @@ export interface GatewayShared {
 }
 
 /**
- * Serves one HTTP request with an RPC's handler, under the same call rules as gRPC (deadline,
- * access policy, stream quota, logging, metrics), and answers exactly once: JSON for unary
- * calls, a stream format for streams, a google.rpc.Status JSON body with the mapped HTTP status
- * for errors.
+ * Serves one HTTP request with an RPC's handler through the call runner, under the same call
+ * rules as gRPC (deadline, access policy, stream quota, logging, metrics), answered exactly
+ * once: JSON for unary calls, a stream format for streams, a google.rpc.Status JSON body with
+ * the mapped HTTP status for errors.
  */
-export async function serveCall(
+export function serveCall(
   route: GatewayRoute,
   fields: Map<string, string>,
   url: URL,
@@ -49,86 +47,114 @@ export async function serveCall(
   res: ServerResponse,
   shared: GatewayShared,
 ): Promise<void> {
-  let open: OpenCall | undefined;
-  let writer: StreamWriter | undefined;
-  let code: number = Code.OK;
-  let message: string | undefined;
+  let open: OpenCall;
   try {
     open = openCall(httpCallSource(req, res), route.env);
-    open.stampRequestId(); // HTTP answers always name their request: a header costs little next to JSON
-    const call = open;
-    if (call.refused) throw call.refused;
-    const headers = { ...shared.headers, ...trailersOf(call) };
-    call.ctx.authorize(...route.actions);
-    if (route.kind !== 'unary') call.holdStreamSlot();
-    // A function, so unary calls never ask for the signal (it is made on first use).
-    const sink = () => ({ res, signal: call.ctx.signal, slowReaderMs: call.slowReaderMs, headers });
-    switch (route.kind) {
-      case 'unary': {
-        const body =
-          route.binding.body === ''
-            ? undefined
-            : (bodyFormat(req, ['json']), await readJsonBody(req, shared.maxMessageBytes, { prefix: route.binding.body === '*' ? '' : route.binding.body }));
-        const request = route.transcoder.request(requestJson(route.binding, fields, strictQuery(url), body));
-        const value = await untilAborted(route.handler(request, call.ctx), call);
-        writeJson(res, 200, route.transcoder.response(value), { ...headers, ...trailersOf(call) });
-        break;
-      }
-      case 'serverStream': {
-        const query = strictQuery(url);
-        // EventSource reconnects with the last `id:` it saw; that is where the feed resumes.
-        const lastEventId = req.headers['last-event-id'];
-        if (typeof lastEventId === 'string' && lastEventId !== '' && route.binding.method.input.fields.some((f) => f.name === 'cursor'))
-          query.set('cursor', lastEventId);
-        const request = route.transcoder.request(requestJson(route.binding, fields, query, undefined));
-        writer = streamWriter(negotiate(req, route), sink(), arrayNameOf(route), framingOf(route));
-        await pump(route.handler(request, call.ctx) as AsyncIterable<unknown>, writer, call);
-        break;
-      }
-      case 'clientStream': {
-        const value = await untilAborted(route.handler(requestsOf(req, route, shared), call.ctx), call);
-        writeJson(res, 200, route.transcoder.response(value), { ...headers, ...trailersOf(call) });
-        break;
-      }
-      case 'bidi': {
-        bodyFormat(req, ['ndjson']);
-        writer = streamWriter('ndjson', sink(), undefined, framingOf(route));
-        await pump(route.handler(requestsOf(req, route, shared), call.ctx) as AsyncIterable<unknown>, writer, call);
-        break;
-      }
-    }
   } catch (error) {
-    const requestId = open?.stampRequestId();
-    const answer = errorResponse(error, shared.registry, (cause) => shared.report(cause, requestId));
-    code = answer.body.code as number;
-    message = answer.body.message as string;
-    if (writer?.started) writer.fail(answer.body);
-    else if (!res.headersSent) writeJson(res, answer.status, answer.body, { ...shared.headers, ...(open ? trailersOf(open) : {}), ...answer.headers });
+    // A request that cannot even be opened as a call (a malformed grpc-timeout) has none to run or close.
+    return Promise.resolve(refuse(error, req, res, shared));
+  }
+  open.stampRequestId(); // HTTP answers always name their request: a header costs little next to JSON
+  return runCall(route.method, open, new HttpTransport(route, { fields, url, req, res, shared }, open));
+}
+
+/** Answers a request refused before any call was opened, then reads away the rest of its body. */
+export function refuse(error: unknown, req: IncomingMessage, res: ServerResponse, shared: GatewayShared): void {
+  const answer = errorResponse(error, shared.registry, shared.report);
+  writeJson(res, answer.status, answer.body, { ...shared.headers, ...answer.headers });
+  drainUnread(req);
+}
+
+interface HttpRequest {
+  fields: Map<string, string>;
+  url: URL;
+  req: IncomingMessage;
+  res: ServerResponse;
+  shared: GatewayShared;
+}
+
+/**
+ * HTTP/1.1 as a transport of the call runner: requests decoded from the URL, the query and a
+ * JSON or NDJSON body; answers as JSON, streams in the negotiated format (NDJSON, SSE, one
+ * document), failures as google.rpc.Status JSON.
+ */
+class HttpTransport implements CallTransport {
+  /** Headers of every answer: CORS, and the request id. */
+  private readonly headers: Record<string, string>;
+  private writer?: StreamWriter;
+
+  constructor(
+    private readonly route: GatewayRoute,
+    private readonly http: HttpRequest,
+    private readonly open: OpenCall,
+  ) {
+    this.headers = { ...http.shared.headers, ...trailersOf(open) };
+  }
+
+  get flow(): NodeJS.EventEmitter {
+    return this.http.res;
+  }
+
+  request(): unknown {
+    const { route } = this;
+    const { fields, url, req, shared } = this.http;
+    if (route.method.kind === 'serverStream') {
+      const query = strictQuery(url);
+      // EventSource reconnects with the last `id:` it saw; that is where the feed resumes.
+      const lastEventId = req.headers['last-event-id'];
+      if (typeof lastEventId === 'string' && lastEventId !== '' && route.binding.method.input.fields.some((f) => f.name === 'cursor'))
+        query.set('cursor', lastEventId);
+      return route.transcoder.request(requestJson(route.binding, fields, query, undefined));
+    }
+    if (route.binding.body === '') return route.transcoder.request(requestJson(route.binding, fields, strictQuery(url), undefined));
+    bodyFormat(req, ['json']);
+    const prefix = route.binding.body === '*' ? '' : route.binding.body;
+    return readJsonBody(req, shared.maxMessageBytes, { prefix }).then((body) =>
+      route.transcoder.request(requestJson(route.binding, fields, strictQuery(url), body)),
+    );
+  }
+
+  requests(): AsyncIterable<unknown> {
+    // Checked now, not on the first read: a wrong Content-Type is refused before the handler runs.
+    const format = bodyFormat(this.http.req, this.route.method.kind === 'bidi' ? ['ndjson'] : ['ndjson', 'json']);
+    return requestsOf(format, this.http.req, this.route, this.http.shared);
+  }
+
+  answer(value: unknown): void {
+    writeJson(this.http.res, 200, this.route.transcoder.response(value), { ...this.headers, ...trailersOf(this.open) });
+  }
+
+  write(message: unknown): boolean {
+    return this.streamWriter().write(message);
+  }
+
+  end(): void {
+    const trailers = trailersOf(this.open);
+    delete trailers['x-request-id']; // already a header
+    this.streamWriter().end(trailers);
+  }
+
+  fail(status: CallStatus): void {
+    const { req, res, shared } = this.http;
+    const answer = statusResponse(status, shared.registry);
+    if (this.writer?.started) this.writer.fail(answer.body);
+    else if (!res.headersSent) writeJson(res, answer.status, answer.body, { ...shared.headers, ...trailersOf(this.open), ...answer.headers });
     else res.destroy();
     drainUnread(req);
-  } finally {
-    open?.close(code, message);
+  }
+
+  /** Made on the first message (or the end): the head goes out with it, so an earlier error still gets its own HTTP status. */
+  private streamWriter(): StreamWriter {
+    if (this.writer) return this.writer;
+    const { route } = this;
+    const format = route.method.kind === 'bidi' ? 'ndjson' : negotiate(this.http.req, route);
+    const framing = { toJson: (message: unknown) => route.transcoder.response(message), cache: route.frames };
+    return (this.writer = streamWriter(format, { res: this.http.res, headers: this.headers }, arrayNameOf(route), framing));
   }
 }
-
-/** Writes what the handler yields, each write waiting for the client, then the trailers. */
-async function pump(messages: AsyncIterable<unknown>, writer: StreamWriter, call: OpenCall): Promise<void> {
-  const { signal } = call.ctx;
-  for await (const message of messages) {
-    if (signal.aborted) throw signal.reason;
-    await writer.write(message);
-  }
-  if (signal.aborted) throw signal.reason;
-  const trailers = trailersOf(call);
-  delete trailers['x-request-id']; // already a header
-  writer.end(trailers);
-}
-
-const framingOf = (route: GatewayRoute) => ({ toJson: (message: unknown) => route.transcoder.response(message), cache: route.frames });
 
 /** The request messages of a client or bidi stream: NDJSON lines as they arrive, or a JSON array. */
-async function* requestsOf(req: IncomingMessage, route: GatewayRoute, shared: GatewayShared): AsyncGenerator<unknown> {
-  const format = bodyFormat(req, route.kind === 'bidi' ? ['ndjson'] : ['ndjson', 'json']);
+async function* requestsOf(format: BodyFormat, req: IncomingMessage, route: GatewayRoute, shared: GatewayShared): AsyncGenerator<unknown> {
   if (format === 'ndjson') {
     for await (const { value, line } of readNdjsonBody(req, shared.maxMessageBytes)) yield route.transcoder.request(value, `line ${line} of the body`);
     return;
@@ -163,12 +189,4 @@ export function writeJson(res: ServerResponse, status: number, body: JsonValue, 
   const text = `${JSON.stringify(body)}\n`;
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-/** The handler's answer, or the call's abort reason (deadline, client gone, shutdown) if that comes first. */
-function untilAborted<T>(work: Promise<T>, call: OpenCall): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    call.onAbort(reject);
-    work.then(resolve, reject);
-  });
 }

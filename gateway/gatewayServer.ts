@@ -6,17 +6,16 @@ import { createHttpServerCloser } from '../lib/httpServerCloser';
 import { listenOn } from '../lib/listenOn';
 import type { Logger } from '../lib/logger';
 import { packageRoot } from '../lib/packageRoot';
-import type { AnyHandler } from '../runtime/grpc/adaptHandler';
-import { callEnvFor, type SharedCallEnv } from '../runtime/grpc/callContext';
+import type { AnyHandler } from '../runtime/call/runCall';
+import { callEnvFor, type SharedCallEnv } from '../runtime/call/callContext';
 import { FEED_METHODS } from '../runtime/grpc/encodeOnce';
 import { actionsFor } from '../runtime/security/accessPolicy';
 import { assertPlaintextAllowed, type TransportOptions } from '../runtime/security/transportCredentials';
 import type { RpcBinding } from '../runtime/serverlessConfig';
 import { loadContract } from '../proto/contract';
 import { CorsPolicy } from './cors';
-import { answerClientError, drainUnread } from './earlyAnswers';
-import { serveCall, writeJson, type GatewayRoute, type GatewayShared } from './gatewayCall';
-import { errorResponse } from './httpErrors';
+import { answerClientError } from './earlyAnswers';
+import { refuse, serveCall, type GatewayRoute, type GatewayShared } from './gatewayCall';
 import { openApiFile } from './openapi/openApiFile';
 import { findRoute } from './router';
 import { FrameCache } from './streamWriters';
@@ -60,12 +59,10 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
     const transcoder = transcoderFor(contract, rpc.method);
     return {
       binding,
-      kind: rpc.kind,
-      handler: rpc.handler as AnyHandler,
+      method: { kind: rpc.kind, handler: rpc.handler as AnyHandler, actions: actionsFor(rpc.method) },
       transcoder,
       frames: FEED_METHODS.has(rpc.method) ? new FrameCache() : undefined,
       env: callEnvFor(rpc, shared, options),
-      actions: actionsFor(rpc.method),
     };
   });
   const cors = new CorsPolicy(options.corsOrigins);
@@ -90,9 +87,7 @@ export async function startGateway(rpcs: RpcBinding[], shared: SharedCallEnv, op
       const { route, fields } = findRoute(routes, req.method ?? 'GET', url.pathname);
       serveCall(route, fields, url, req, res, callShared).catch(report);
     } catch (error) {
-      const answer = errorResponse(error, contract.registry, report);
-      writeJson(res, answer.status, answer.body, { ...corsHeaders, ...answer.headers });
-      drainUnread(req);
+      refuse(error, req, res, callShared);
     }
   };
   const tls = options.tlsCert && options.tlsKey;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { InvalidArgumentError } from '../lib/errors';
-import { peerAddress, type CallSource } from '../runtime/grpc/callSource';
+import { peerAddress, type CallSource } from '../runtime/call/callSource';
 
 const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 

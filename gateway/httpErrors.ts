@@ -2,7 +2,8 @@ import { fromBinary, toJson, type DescMessage, type JsonObject, type Registry } 
 import { Code } from '../lib/code';
 import { ServiceError, toStatus } from '../lib/errors';
 import { encodeStatusDetails } from '../proto/statusDetails';
-import { errorDetailsOf } from '../runtime/grpc/errorDetails';
+import type { CallStatus } from '../runtime/call/callTransport';
+import { errorDetailsOf } from '../runtime/call/errorDetails';
 
 /** google.rpc.Code to HTTP, as documented in google/rpc/code.proto (and used by grpc-gateway). */
 const HTTP_STATUS: Record<Code, number> = {
@@ -43,15 +44,22 @@ export class HttpError extends ServiceError {
  * The HTTP status and JSON body of any error: google.rpc.Status in its proto3 JSON form (as
  * grpc-gateway sends it), built from the very bytes a gRPC caller gets in `grpc-status-details-bin`.
  */
-export function errorResponse(
-  error: unknown,
-  registry: Registry,
-  report: (error: unknown) => void,
-): { status: number; body: JsonObject; headers: Record<string, string> } {
+export function errorResponse(error: unknown, registry: Registry, report: (error: unknown) => void): HttpErrorAnswer {
   const { code, message } = toStatus(error, report);
-  const bytes = encodeStatusDetails(code, message, errorDetailsOf(error, code));
+  return statusResponse({ code, message, details: errorDetailsOf(error, code), error }, registry);
+}
+
+/** The HTTP status and JSON body of a call's status, as the call runner made it (errorResponse, with the status given). */
+export function statusResponse({ code, message, details, error }: CallStatus, registry: Registry): HttpErrorAnswer {
+  const bytes = encodeStatusDetails(code, message, details);
   const statusType = registry.getMessage('google.rpc.Status') as DescMessage;
   const body = toJson(statusType, fromBinary(statusType, bytes), { registry, alwaysEmitImplicit: true }) as JsonObject;
   const status = error instanceof HttpError ? error.httpStatus : httpStatusOf(code);
   return { status, body, headers: error instanceof HttpError ? error.headers : {} };
+}
+
+export interface HttpErrorAnswer {
+  status: number;
+  body: JsonObject;
+  headers: Record<string, string>;
 }

@@ -1,14 +1,17 @@
 import type { ServerResponse } from 'node:http';
 import type { JsonObject, JsonValue } from '@bufbuild/protobuf';
-import { drained } from '../runtime/flowControl';
 
 /**
  * How a stream of response messages is written over HTTP/1.1. The head goes out with the first
  * message (or at the end), so an error before any message still gets its own HTTP status.
  */
 export interface StreamWriter {
-  /** Writes one response message: the handler's object, turned into JSON by the writer's `toJson`. */
-  write(message: unknown): Promise<void>;
+  /**
+   * Writes one response message: the handler's object, turned into JSON by the writer's `toJson`.
+   * False when the socket holds more than it should: wait for the response's 'drain' (the call
+   * runner does) before writing more, so a slow reader never makes the server buffer.
+   */
+  write(message: unknown): boolean;
   /** Ends the response; `trailers` are the call's trailing metadata (cursor, next page token). */
   end(trailers: Record<string, string>): void;
   /** Ends a response already under way with an in-band error (google.rpc.Status JSON). */
@@ -45,8 +48,6 @@ const asJson: Framing = { toJson: (message) => message as JsonValue };
 
 interface Sink {
   res: ServerResponse;
-  signal: AbortSignal;
-  slowReaderMs: number;
   /** Headers of every response (request id, CORS). */
   headers: Record<string, string>;
 }
@@ -75,11 +76,10 @@ abstract class BaseWriter implements StreamWriter {
     this.sink.res.writeHead(200, { ...this.sink.headers, ...this.head() });
   }
 
-  async write(message: unknown): Promise<void> {
+  write(message: unknown): boolean {
     const first = !this.started;
     this.start();
-    // Wait for the socket to take what we gave it: a slow reader never makes the server buffer.
-    if (!this.sink.res.write(this.text(message, first))) await drained(this.sink.res, this.sink.signal, this.sink.slowReaderMs);
+    return this.sink.res.write(this.text(message, first));
   }
 
   private text(message: unknown, first: boolean): string {

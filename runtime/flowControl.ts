@@ -1,4 +1,3 @@
-import type { Writable } from 'node:stream';
 import { ResourceExhaustedError } from '../lib/errors';
 
 /**
@@ -6,7 +5,7 @@ import { ResourceExhaustedError } from '../lib/errors';
  * nothing for `slowReaderMs` is cut off with RESOURCE_EXHAUSTED: what the server holds for one
  * stream stays bounded by the transport's window plus one message.
  */
-export function drained(stream: Writable, signal: AbortSignal, slowReaderMs: number): Promise<void> {
+export function drained(stream: NodeJS.EventEmitter, signal: AbortSignal, slowReaderMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();

@@ -2,10 +2,11 @@ import * as grpc from '@grpc/grpc-js';
 import type { ServiceDeps } from '../events/serviceDeps';
 import { loadContract } from '../proto/contract';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
-import { adaptHandler, type AnyHandler } from './grpc/adaptHandler';
+import { adaptHandler } from './grpc/adaptHandler';
 import { encodeOnce, FEED_METHODS } from './grpc/encodeOnce';
-import { callEnvFor, openCall, type CallSecurity, type CallTracking } from './grpc/callContext';
-import { grpcCallSource } from './grpc/callSource';
+import { callEnvFor, openCall, type CallSecurity, type CallTracking } from './call/callContext';
+import type { AnyHandler } from './call/runCall';
+import { grpcCallSource } from './grpc/grpcCallSource';
 import { addHealthService } from './grpc/healthService';
 import { strictDeserialize } from './grpc/strictDeserialize';
 import type { Metrics } from './observability/metrics';
@@ -73,7 +74,7 @@ export function createGrpcServer(
     };
     const env = callEnvFor(rpc, { deps, tracking, security, metrics }, options);
     const open = (call: Parameters<typeof grpcCallSource>[0]) => openCall(grpcCallSource(call), env);
-    implementation[rpc.method] = adaptHandler(rpc.kind, rpc.handler as AnyHandler, open, deps.logger, actionsFor(rpc.method));
+    implementation[rpc.method] = adaptHandler({ kind: rpc.kind, handler: rpc.handler as AnyHandler, actions: actionsFor(rpc.method) }, open);
   }
   server.addService(service, implementation);
   const health = addHealthService(server, ['', SERVICE_NAME]);

@@ -5,7 +5,7 @@ import { COMMANDS, EVENTS } from '../events/eventLog';
 import type { LogFunction, LogTrigger } from '../events/logFunction';
 import type { LambdaKafkaEvent } from '../events/subscribers/lambdaKafkaEvent';
 import { parseStartPosition, type StartPosition } from '../events/subscribers/positionGroup';
-import type { MethodKind } from './grpc/adaptHandler';
+import type { MethodKind } from './call/runCall';
 import { HANDLERS_FILE, type ServiceMethod } from './serviceMethods';
 
 export interface RpcBinding {

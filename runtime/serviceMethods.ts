@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { userServiceHandlers } from '../handlers/userService';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
-import type { AnyHandler, MethodKind } from './grpc/adaptHandler';
+import type { AnyHandler, MethodKind } from './call/runCall';
 
 /** One RPC of the service: its streaming kind, read from the proto, and the handler that serves it. */
 export interface ServiceMethod {

@@ -1,93 +1,77 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Readable } from 'node:stream';
-import type { HandlerContext } from '../../handlers/handlerContext';
-import { toStatus } from '../../lib/errors';
-import type { Logger } from '../../lib/logger';
 import { encodeStatusDetails } from '../../proto/statusDetails';
-import type { OpenCall } from './callContext';
-import type { AnyCall } from './callSource';
-import { drained } from '../flowControl';
-import { errorDetailsOf } from './errorDetails';
+import type { OpenCall } from '../call/callContext';
+import type { CallStatus, CallTransport } from '../call/callTransport';
+import { runCall, type RunnableMethod } from '../call/runCall';
+import type { AnyCall } from './grpcCallSource';
 import { MalformedRequest } from './strictDeserialize';
 
-export type MethodKind = 'unary' | 'serverStream' | 'clientStream' | 'bidi';
-// Handlers are typed per method in handlers/; here only their shape matters.
-export type AnyHandler = (input: any, ctx: HandlerContext) => any; // eslint-disable-line @typescript-eslint/no-explicit-any -- handlers are loaded by name from serverless.yml, so nothing here knows their types (issue 15 step 1 declares them against the generated service)
+type Unary = grpc.ServerUnaryCall<unknown, unknown>;
+type Streaming = grpc.ServerDuplexStream<unknown, unknown>;
 
 /**
- * The one place where handlers meet grpc-js. Whatever a handler does (return, throw, reject,
- * yield), the call is answered exactly once with a status from `toStatus`, and stream writes
- * wait for the client's flow control, so a slow reader never makes the server buffer.
+ * grpc-js as a transport of the call runner (runtime/call/runCall.ts), which decides everything:
+ * here a call's request, answer, messages and status are only put in grpc-js's terms. A class,
+ * not closures, because one is made per call and GetUser is the hot path.
  */
-export function adaptHandler(
-  kind: MethodKind,
-  handler: AnyHandler,
-  open: (call: AnyCall) => OpenCall,
-  logger: Logger,
-  actions: string[],
-): grpc.UntypedHandleCall {
-  /** Who may open the call at all, and (for streams) whether the caller has a stream slot left. */
-  const admit = (call: OpenCall) => {
-    if (call.refused) throw call.refused;
-    call.ctx.authorize(...actions);
-    if (kind !== 'unary') call.holdStreamSlot();
-  };
-  const statusOf = (error: unknown, call: OpenCall): grpc.StatusObject => {
-    const requestId = call.stampRequestId();
-    // A bug's cause and stack go to the log here, joined to the call's own line by its request id.
-    const { code, message } = toStatus(error, (cause) => logger.error('handler failed', { error: cause, request_id: requestId }));
-    call.trailers.set('grpc-status-details-bin', encodeStatusDetails(code, message, errorDetailsOf(error, code)));
+class GrpcTransport implements CallTransport {
+  constructor(
+    private readonly call: AnyCall,
+    private readonly open: OpenCall,
+    private readonly callback?: grpc.sendUnaryData<unknown>,
+  ) {}
+
+  get flow(): NodeJS.EventEmitter {
+    return this.call;
+  }
+
+  request(): unknown {
+    return checked((this.call as Unary).request);
+  }
+
+  requests(): AsyncIterable<unknown> {
+    return grpcRequests(this.call as Streaming);
+  }
+
+  answer(value: unknown): void {
+    this.callback!(null, value, this.open.trailers);
+  }
+
+  write(message: unknown): boolean {
+    return (this.call as Streaming).write(message);
+  }
+
+  end(): void {
+    (this.call as Streaming).end(this.open.trailers);
+  }
+
+  fail({ code, message, details }: CallStatus): void {
+    const { trailers } = this.open;
+    trailers.set('grpc-status-details-bin', encodeStatusDetails(code, message, details));
     // Our Code enum holds the same numbers as grpc-js's Status.
-    return { code: code as number as grpc.status, details: message, metadata: call.trailers };
-  };
-  switch (kind) {
-    case 'unary':
-      return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const open_ = open(call);
-        let answered = false;
-        const answer = (error: unknown, value?: unknown) => {
-          if (answered) return;
-          answered = true;
-          const status = error ? statusOf(error, open_) : undefined;
-          open_.close(status?.code ?? 0, status?.details);
-          if (status) callback(status);
-          else callback(null, value, open_.trailers);
-        };
-        // The deadline (or shutdown) answers for a handler stuck in something that ignores its signal.
-        open_.onAbort((reason) => answer(reason));
-        run(() => (admit(open_), handler(checked(call.request), open_.ctx))).then(
-          (value) => answer(null, value),
-          (error) => answer(error),
-        );
-      };
-    case 'serverStream':
-      return (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        const open_ = open(call);
-        streamOut(call, open_, () => (admit(open_), handler(checked(call.request), open_.ctx)), statusOf);
-      };
-    case 'clientStream':
-      return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const open_ = open(call);
-        run(() => (admit(open_), handler(readRequests(call, open_.ctx.signal), open_.ctx))).then(
-          (value) => (open_.close(0), callback(null, value, open_.trailers)),
-          (error) => {
-            const status = statusOf(error, open_);
-            open_.close(status.code, status.details);
-            callback(status);
-          },
-        );
-      };
-    case 'bidi':
-      return (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-        const open_ = open(call);
-        streamOut(call, open_, () => (admit(open_), handler(readRequests(call, open_.ctx.signal), open_.ctx)), statusOf);
-      };
+    const status: Partial<grpc.StatusObject> = { code: code as number as grpc.status, details: message, metadata: trailers };
+    if (this.callback) this.callback(status);
+    else this.call.emit('error', status);
   }
 }
 
-/** Runs a handler so that a synchronous throw becomes a rejection like any other. */
-async function run<T>(start: () => T): Promise<Awaited<T>> {
-  return await start();
+/**
+ * The grpc-js handler of one method: every call opened (deadline, request id, tracking) and run
+ * by the call runner, which answers it exactly once whatever the handler does.
+ */
+export function adaptHandler(method: RunnableMethod, open: (call: AnyCall) => OpenCall): grpc.UntypedHandleCall {
+  // grpc-js hands unary and client-stream calls a callback for their one answer.
+  if (method.kind === 'unary' || method.kind === 'clientStream') {
+    return (call: AnyCall, callback: grpc.sendUnaryData<unknown>) => {
+      const opened = open(call);
+      void runCall(method, opened, new GrpcTransport(call, opened, callback));
+    };
+  }
+  return (call: AnyCall) => {
+    const opened = open(call);
+    void runCall(method, opened, new GrpcTransport(call, opened));
+  };
 }
 
 function checked(request: unknown): unknown {
@@ -95,57 +79,9 @@ function checked(request: unknown): unknown {
   return request;
 }
 
-/** Writes what the handler yields, each write waiting for room; ends with the handler's status. */
-async function streamOut(
-  call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>,
-  open: OpenCall,
-  start: () => AsyncIterable<unknown>,
-  statusOf: (error: unknown, call: OpenCall) => grpc.StatusObject,
-): Promise<void> {
-  const { signal } = open.ctx;
-  // A flag, not `signal.aborted` per message: that getter validates its receiver on every read,
-  // and a feed stream writes 50 messages a second for each of up to 1,000 subscribers.
-  let aborted = signal.aborted;
-  const onAbort = () => (aborted = true);
-  signal.addEventListener('abort', onAbort, { once: true });
-  let code = 0;
-  let message: string | undefined;
-  try {
-    for await (const message of await run(start)) {
-      if (aborted) throw signal.reason;
-      if (!call.write(message)) await drained(call, signal, open.slowReaderMs);
-    }
-    if (aborted) throw signal.reason;
-    call.end(open.trailers);
-  } catch (error) {
-    const status = statusOf(error, open);
-    code = status.code;
-    message = status.details;
-    call.emit('error', status);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    open.close(code, message);
-  }
-}
-
-/** The client's messages as an async iterable that ends when the call is aborted. */
-async function* readRequests(stream: Readable, signal: AbortSignal): AsyncGenerator<unknown> {
+/** The client's messages, each refused if it did not decode. */
+async function* grpcRequests(stream: Readable): AsyncGenerator<unknown> {
   // The default iterator destroys the stream when the client half-closes, and with a duplex
   // that kills our half too: the status could no longer be sent.
-  const iterator = stream.iterator({ destroyOnReturn: false });
-  let onAbort = () => {};
-  const aborted = new Promise<IteratorResult<unknown>>((resolve) => {
-    onAbort = () => resolve({ done: true, value: undefined });
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    for (;;) {
-      const next = await Promise.race([iterator.next(), aborted]);
-      if (next.done) return;
-      if (next.value instanceof MalformedRequest) throw next.value.error;
-      yield next.value;
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
+  for await (const request of stream.iterator({ destroyOnReturn: false })) yield checked(request);
 }

@@ -4,7 +4,7 @@ import { COMMANDS, EVENTS } from '../../events/eventLog';
 import type { ServiceDeps } from '../../events/serviceDeps';
 import { Code } from '../../lib/code';
 import type { Cursor } from '../../lib/cursor';
-import type { Transport } from '../grpc/callSource';
+import type { Transport } from '../call/callSource';
 
 /** How far `behind` is from `end`, summed over partitions. */
 const lag = (end: Cursor, behind: Cursor) => end.entries().reduce((sum, [p, offset]) => sum + Math.max(0, offset - behind.get(p)), 0);

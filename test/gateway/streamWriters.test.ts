@@ -9,7 +9,7 @@ import { FrameCache, streamWriter, type StreamFormat } from '../../gateway/strea
  */
 async function failAfterTwo(format: StreamFormat): Promise<{ status: number; contentType: string; body: string }> {
   const server = http.createServer(async (_req, res) => {
-    const writer = streamWriter(format, { res, signal: new AbortController().signal, slowReaderMs: 5000, headers: {} }, 'users');
+    const writer = streamWriter(format, { res, headers: {} }, 'users');
     await writer.write({ cursor: '0:1', name: 'a' });
     await writer.write({ cursor: '0:2', name: 'b' });
     writer.fail({ code: 14, message: 'the server is shutting down', details: [] });
@@ -65,7 +65,7 @@ describe.each(['ndjson', 'sse'] as const)('%s: one change to many subscribers of
     let encodes = 0;
     const framing = { toJson: (message: unknown) => (encodes++, message as JsonValue), cache: new FrameCache() };
     const server = http.createServer(async (_req, res) => {
-      const writer = streamWriter(format, { res, signal: new AbortController().signal, slowReaderMs: 5000, headers: {} }, 'results', framing);
+      const writer = streamWriter(format, { res, headers: {} }, 'results', framing);
       await writer.write(change);
       writer.end({});
     });

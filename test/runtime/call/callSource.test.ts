@@ -1,4 +1,4 @@
-import { peerAddress } from '../../../runtime/grpc/callSource';
+import { peerAddress } from '../../../runtime/call/callSource';
 
 describe('peerAddress', () => {
   it('spells a client address one way for every transport: host:port, IPv6 in brackets, mapped IPv4 as IPv4', () => {

@@ -1,6 +1,6 @@
 import { Code } from '../../../lib/code';
 import { InvalidArgumentError, NotFoundError, RequestIdReusedError, toStatus } from '../../../lib/errors';
-import { errorDetailsOf } from '../../../runtime/grpc/errorDetails';
+import { errorDetailsOf } from '../../../runtime/call/errorDetails';
 
 /** The details as both transports build them: the code is always toStatus's for the same error. */
 const detailsOf = (error: unknown) => errorDetailsOf(error, toStatus(error, () => {}).code);
