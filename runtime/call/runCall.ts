@@ -7,8 +7,9 @@ import { errorDetailsOf } from './errorDetails';
 import { untilAborted } from './untilAborted';
 
 export type MethodKind = 'unary' | 'serverStream' | 'clientStream' | 'bidi';
-// Handlers are typed per method in handlers/; here only their shape matters.
-export type AnyHandler = (input: any, ctx: HandlerContext) => any; // eslint-disable-line @typescript-eslint/no-explicit-any -- handlers are loaded by name from serverless.yml, so nothing here knows their types (issue 15 step 1 declares them against the generated service)
+// Every handler is held to its method's generated types by the table in handlers/userService.ts;
+// the runner serves all methods alike, with a request that the method's own decoder made.
+export type AnyHandler = (input: any, ctx: HandlerContext) => any; // eslint-disable-line @typescript-eslint/no-explicit-any -- one runner for every method: the handler table, not this type, checks each handler against its method
 
 /** One RPC as the runner serves it, whatever the transport: built once per method, used by every call. */
 export interface RunnableMethod {
