@@ -19,7 +19,14 @@ describe('protobufjs and protobuf-es on the contract image', () => {
   it('cover every message type of the image, ours, google/rpc and google/protobuf', () => {
     const names = new Set(samples.map((s) => s.type.typeName));
     expect(names.size).toBe(types.length);
-    for (const name of ['userservice.User', 'userservice.Command', 'userservice.UserEvent', 'google.rpc.Status', 'google.rpc.BadRequest', 'google.protobuf.Timestamp'])
+    for (const name of [
+      'userservice.User',
+      'userservice.Command',
+      'userservice.UserEvent',
+      'google.rpc.Status',
+      'google.rpc.BadRequest',
+      'google.protobuf.Timestamp',
+    ])
       expect(names).toContain(name);
     // One sample per member of a oneof: Command's three commands, UserEvent's four outcomes.
     expect(samples.filter((s) => s.type.typeName === 'userservice.UserEvent')).toHaveLength(4);
