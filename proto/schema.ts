@@ -1,7 +1,7 @@
 import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import { FileDescriptorSet } from 'protobufjs/ext/descriptor';
-import { contractImageBytes } from './descriptorImage';
+import { contractImageBytes, withoutSourceInfo } from './descriptorImage';
 import { restoreMapFields, type FileDescriptor } from './mapFields';
 
 /** Options shared by the gRPC loader and the log codec, so both see the same object shapes. */
@@ -31,7 +31,7 @@ export function grpcDefinition(): protoLoader.PackageDefinition {
  * encode through it, with the same runtime (protobufjs) proto-loader gives grpc-js. */
 export function schemaRoot(): protobuf.Root {
   if (!root) {
-    const set = FileDescriptorSet.decode(contractImageBytes()) as protobuf.Message & { file: FileDescriptor[] };
+    const set = FileDescriptorSet.decode(withoutSourceInfo(contractImageBytes())) as protobuf.Message & { file: FileDescriptor[] };
     root = rootFromDescriptor(set);
     restoreMapFields(root, set.file);
     root.resolveAll();
