@@ -36,7 +36,7 @@ const SOURCE_CODE_INFO = 9;
 /**
  * The image without its comments (each file's source_code_info), which only protobuf-es reads
  * (OpenAPI descriptions, reflection). They are 83% of the bytes: protobufjs would decode them at
- * every start and throw them away, about 40 ms of CPU (README, "One contract image, two runtimes").
+ * every start and throw them away (about 40 ms of CPU on the project's machine).
  */
 export function withoutSourceInfo(image: Uint8Array): Uint8Array {
   const set = protobuf.Reader.create(image);
