@@ -17,9 +17,9 @@ let definition: protoLoader.PackageDefinition | undefined;
 let root: protobuf.Root | undefined;
 
 /**
- * The package definition grpc-js servers and clients are built from (loaded once), from the same
- * root as the log records: proto-loader's own loadFileDescriptorSetFromBuffer would read map
- * fields wrong (proto/mapFields.ts). Field names stay as the descriptors spell them (snake_case),
+ * The package definition grpc-js servers and clients are built from (loaded once), from the JSON
+ * of the root the log records use (proto-loader builds its own copy of a root): its own
+ * loadFileDescriptorSetFromBuffer would read map fields wrong (proto/mapFields.ts). Field names stay as the descriptors spell them (snake_case),
  * as `keepCase` kept them when proto-loader read the .proto files.
  */
 export function grpcDefinition(): protoLoader.PackageDefinition {
