@@ -1,5 +1,6 @@
 // Three tiers of suites, by what they need (README, "Test tiers"):
-// - unit:  the sources alone, in the jest process: no build, no child process, no broker, no Java.
+// - unit:  the sources alone, in the jest process: no build, no child process, no broker, no Java;
+//          only the contract image every message is loaded from (`buf build`, contractImageSetup.js).
 // - e2e:   the build (servers and the CLI from dist/, handlers that serverless.yml names in dist/,
 //          the contract image dist/contract) and outside tools, on the embedded log.
 // - kafka: a real Kafka broker, which kafkaSetup.js starts only when a kafka suite is selected;
@@ -56,7 +57,7 @@ const broker = {
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: globs(UNIT) },
+    { ...common, displayName: 'unit', testMatch: globs(UNIT), globalSetup: '<rootDir>/test/support/contractImageSetup.js' },
     {
       ...common,
       displayName: 'e2e',

@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../lib/packageRoot';
 import { buildStandardServicesImage, standardServicesImage } from '../runtime/reflection/standardServicesImage';
-import { contractImage, loadContract } from '../proto/contract';
+import { loadContract } from '../proto/contract';
+import { contractImage } from '../proto/descriptorImage';
 import { buildOpenApi } from './openapi/buildOpenApi';
 import { openApiFile } from './openapi/openApiFile';
 

@@ -1,13 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { createFileRegistry, fromBinary, getExtension, type DescExtension, type DescMethod, type DescService, type FileRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema, type FileDescriptorSet, type MethodOptions } from '@bufbuild/protobuf/wkt';
-import { packageRoot } from '../lib/packageRoot';
-import { SERVICE_NAME } from '../proto/schema';
+import { contractImage, contractImageBytes, readImageBytes } from './descriptorImage';
+import { SERVICE_NAME } from './schema';
 import { parsePathTemplate, type PathTemplate } from './pathTemplate';
-
-/** Where `npm run build` writes the descriptor image of proto/ (`buf build`). */
-export const contractImage = (): string => path.join(packageRoot(), 'dist', 'contract', 'userservice.binpb');
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -27,24 +22,20 @@ export interface Contract {
   bindings: HttpBinding[];
 }
 
-/** Loads the descriptor image built from proto/, so JSON follows exactly what the .proto files say. */
-export function loadContract(file = contractImage()): Contract {
-  const registry = createFileRegistry(readDescriptorImage(file, 'the contract image'));
+/** Loads the descriptor image built from proto/, so JSON follows exactly what the .proto files say
+ * (by default the bytes proto/schema.ts builds the binary runtime from; another file when named). */
+export function loadContract(file?: string): Contract {
+  const bytes = file === undefined ? contractImageBytes() : readImageBytes(file, 'the contract image');
+  const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, bytes));
   const service = registry.getService(SERVICE_NAME);
   const http = registry.getExtension('google.api.http');
-  if (!service || !http) throw new Error(`${file} holds no ${SERVICE_NAME} with google.api.http rules`);
+  if (!service || !http) throw new Error(`${file ?? contractImage()} holds no ${SERVICE_NAME} with google.api.http rules`);
   return { registry, service, bindings: service.methods.map((method) => bindingOf(method, http)) };
 }
 
-/** A descriptor image `npm run build` writes; a missing one is a build step not run, and the message says so. */
+/** A descriptor image `npm run build` writes, decoded; a missing one is a build step not run, and the message says so. */
 export function readDescriptorImage(file: string, what: string): FileDescriptorSet {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    throw new Error(`cannot read ${what} ${file} (npm run build writes it): ${(error as Error).message}`);
-  }
-  return fromBinary(FileDescriptorSetSchema, bytes);
+  return fromBinary(FileDescriptorSetSchema, readImageBytes(file, what));
 }
 
 function bindingOf(method: DescMethod, http: DescExtension): HttpBinding {

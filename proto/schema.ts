@@ -1,33 +1,40 @@
-import path from 'node:path';
 import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
-import { packageRoot } from '../lib/packageRoot';
+import { FileDescriptorSet } from 'protobufjs/ext/descriptor';
+import { contractImageBytes, withoutSourceInfo } from './descriptorImage';
+import { restoreMapFields, type FileDescriptor } from './mapFields';
 
 /** Options shared by the gRPC loader and the log codec, so both see the same object shapes. */
 export const conversion = { longs: Number, enums: Number, defaults: true, oneofs: true } as const;
 
-export const protoDir = (): string => path.join(packageRoot(), 'proto');
-export const SERVICE_FILE = 'user_service.proto';
-export const LOG_FILE = 'user_log.proto';
 export const SERVICE_NAME = 'userservice.UserService';
+
+/** protobufjs/ext/descriptor (imported above) adds this to Root; its typings do not say so. */
+const rootFromDescriptor = (set: protobuf.Message): protobuf.Root =>
+  (protobuf.Root as unknown as { fromDescriptor(set: protobuf.Message): protobuf.Root }).fromDescriptor(set);
 
 let definition: protoLoader.PackageDefinition | undefined;
 let root: protobuf.Root | undefined;
 
-/** The package definition grpc-js servers and clients are built from (loaded once). */
+/**
+ * The package definition grpc-js servers and clients are built from (loaded once), from the JSON
+ * of the root the log records use (proto-loader builds its own copy of a root): its own
+ * loadFileDescriptorSetFromBuffer would read map fields wrong (proto/mapFields.ts). Field names stay as the descriptors spell them (snake_case),
+ * as `keepCase` kept them when proto-loader read the .proto files.
+ */
 export function grpcDefinition(): protoLoader.PackageDefinition {
-  definition ??= protoLoader.loadSync([SERVICE_FILE], { keepCase: true, ...conversion, includeDirs: [protoDir()] });
+  definition ??= protoLoader.fromJSON(schemaRoot().toJSON(), conversion);
   return definition;
 }
 
-/** The protobufjs root that encodes commands and events on the log. */
+/** The protobufjs root of every message in the contract image: log records and error details
+ * encode through it, with the same runtime (protobufjs) proto-loader gives grpc-js. */
 export function schemaRoot(): protobuf.Root {
   if (!root) {
-    const loaded = new protobuf.Root();
-    loaded.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : path.join(protoDir(), target));
-    loaded.loadSync([LOG_FILE], { keepCase: true });
-    loaded.resolveAll();
-    root = loaded;
+    const set = FileDescriptorSet.decode(withoutSourceInfo(contractImageBytes())) as protobuf.Message & { file: FileDescriptor[] };
+    root = rootFromDescriptor(set);
+    restoreMapFields(root, set.file);
+    root.resolveAll();
   }
   return root;
 }

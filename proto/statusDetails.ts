@@ -1,6 +1,5 @@
-import path from 'node:path';
-import protobuf from 'protobufjs';
-import { protoDir } from './schema';
+import type protobuf from 'protobufjs';
+import { encodeMessage, messageType } from './schema';
 
 export interface FieldViolation {
   field: string;
@@ -20,26 +19,22 @@ export interface StatusDetails {
 }
 
 const TYPE_PREFIX = 'type.googleapis.com/';
-let root: protobuf.Root | undefined;
 
-function types() {
-  if (!root) {
-    root = new protobuf.Root();
-    root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : path.join(protoDir(), target));
-    root.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true });
-  }
-  const r = root;
-  return { status: r.lookupType('google.rpc.Status'), badRequest: r.lookupType('google.rpc.BadRequest'), errorInfo: r.lookupType('google.rpc.ErrorInfo') };
-}
+/** The google.rpc types, from the same root as the log records (the contract image holds google/rpc). */
+const types = () => ({
+  status: messageType('google.rpc.Status'),
+  badRequest: messageType('google.rpc.BadRequest'),
+  errorInfo: messageType('google.rpc.ErrorInfo'),
+});
 
 /** The bytes of the `grpc-status-details-bin` trailer: a google.rpc.Status with the details packed as Any. */
 export function encodeStatusDetails(code: number, message: string, details: StatusDetails): Buffer {
   const t = types();
-  const any = (type: protobuf.Type, value: object) => ({ type_url: TYPE_PREFIX + type.fullName.slice(1), value: type.encode(type.fromObject(value)).finish() });
+  const any = (type: protobuf.Type, value: object) => ({ type_url: TYPE_PREFIX + type.fullName.slice(1), value: encodeMessage(type, value) });
   const packed = [];
   if (details.badRequest) packed.push(any(t.badRequest, details.badRequest));
   if (details.errorInfo) packed.push(any(t.errorInfo, details.errorInfo));
-  return Buffer.from(t.status.encode(t.status.fromObject({ code, message, details: packed })).finish());
+  return encodeMessage(t.status, { code, message, details: packed });
 }
 
 /** Reads the details back out of a `grpc-status-details-bin` value (unknown detail types are skipped). */

@@ -1,5 +1,6 @@
 import type { FileDescriptorProto } from '@bufbuild/protobuf/wkt';
-import { contractImage, readDescriptorImage } from '../../proto/contract';
+import { readDescriptorImage } from '../../proto/contract';
+import { contractImage } from '../../proto/descriptorImage';
 import { standardServicesImage } from './standardServicesImage';
 
 /** buf's `ImageFile.buf_extension`: buf's own bookkeeping beside each file, no part of descriptor.proto. */
