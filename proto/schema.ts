@@ -19,8 +19,9 @@ let root: protobuf.Root | undefined;
 /**
  * The package definition grpc-js servers and clients are built from (loaded once), from the JSON
  * of the root the log records use (proto-loader builds its own copy of a root): its own
- * loadFileDescriptorSetFromBuffer would read map fields wrong (proto/mapFields.ts). Field names stay as the descriptors spell them (snake_case),
- * as `keepCase` kept them when proto-loader read the .proto files.
+ * loadFileDescriptorSetFromBuffer would read map fields wrong (proto/mapFields.ts). Field names
+ * stay as the descriptors spell them (snake_case), as `keepCase` kept them when proto-loader read
+ * the .proto files, and as the types generated into proto/generated/ name them.
  */
 export function grpcDefinition(): protoLoader.PackageDefinition {
   definition ??= protoLoader.fromJSON(schemaRoot().toJSON(), conversion);
