@@ -4,7 +4,7 @@ import type { Cursor } from '../lib/cursor';
 import { openDatabase, type Db } from './openDatabase';
 import { createProjection, type Applied, type PositionedEvent, type Projection } from './projection';
 import { clearDamageMark } from './viewDamage';
-import { createViewIndexes, createViewTables, writeViewLogIdentity } from './viewSchema';
+import { createOutcomesIndex, createViewIndexes, createViewTables, writeViewLogIdentity } from './viewSchema';
 
 function syncFile(file: string): void {
   const fd = openSync(file, 'r');
@@ -48,6 +48,10 @@ export class ViewRebuild {
     db.pragma('cache_size = -262144'); // 256 MiB: the users tree of a large log stays in memory while it grows
     db.pragma('temp_store = MEMORY'); // the sorts that build the indexes at the end
     createViewTables(db);
+    // The one index built up front: the projection looks every event's command id up in it (a log
+    // can hold a command's event twice). Without it each look-up scans the table, and a rebuild
+    // of N events takes N^2 steps (20,000 events took 15 s).
+    createOutcomesIndex(db);
     writeViewLogIdentity(db, logIdentity);
     return new ViewRebuild(file, temp, db);
   }

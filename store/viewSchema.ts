@@ -58,11 +58,16 @@ export function writeViewLogIdentity(db: Db, identity: string): void {
   db.prepare("INSERT INTO view_meta (key, value) VALUES ('log_identity', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(identity);
 }
 
+/** The index the projection reads on every event applied: which commands the view holds. */
+export function createOutcomesIndex(db: Db): void {
+  db.exec('CREATE UNIQUE INDEX IF NOT EXISTS outcomes_command_id ON outcomes (command_id);');
+}
+
 /** The look-up indexes. Building one over a full table sorts once, far cheaper than growing it row by row. */
 export function createViewIndexes(db: Db): void {
+  createOutcomesIndex(db);
   db.exec(`
     CREATE INDEX IF NOT EXISTS users_email_lower ON users (email_lower);
-    CREATE UNIQUE INDEX IF NOT EXISTS outcomes_command_id ON outcomes (command_id);
     CREATE UNIQUE INDEX IF NOT EXISTS outcomes_request_id ON outcomes (request_id) WHERE request_id IS NOT NULL;
   `);
   writeLayout(db, VIEW_LAYOUT);
