@@ -28,14 +28,16 @@ export function markdownTables(measurements: Measurement[], ratios: Ratio[]): st
   return `${verdicts.join('\n')}\n\n${parts.join('\n\n')}\n`;
 }
 
-/** `0.85x (target >= 0.8x)` or `0.789 s (target < 1 s)`. */
+/** `0.85x (target >= 0.8x; rounds 0.81, 0.85, 0.9)` or `0.789 s (target < 1 s)`. */
 function resultText(r: Ratio): string {
-  if (r.op === '>=') return `${num(r.value, 2)}x (target >= ${r.target}x)`;
-  const unit = r.unit ?? 's';
-  return `${num(r.value, unit === 's' ? 3 : 1)} ${unit} (target < ${r.target} ${unit})`;
+  const digits = r.unit === 's' ? 3 : r.unit === undefined ? 2 : 1;
+  const value = (n: number) => (r.unit === undefined ? `${num(n, 2)}x` : `${num(n, digits)} ${r.unit}`);
+  const target = r.unit === undefined ? `${r.target}x` : `${r.target.toLocaleString('en')} ${r.unit}`;
+  const rounds = r.rounds && r.rounds.length > 1 ? `; rounds ${r.rounds.map((n) => (r.unit === undefined ? num(n, 2) : num(n, digits))).join(', ')}` : '';
+  return `${value(r.value)} (target ${r.op} ${target}${rounds})`;
 }
 
 /** A line of the console summary: the verdict, then what was measured against what target. */
 export const verdictLine = (r: Ratio) => `${met(r) ? 'met    ' : 'NOT MET'}  ${r.name}: ${resultText(r)}`;
 
-export const met = (r: Ratio) => (r.op === '>=' ? r.value >= r.target : r.value < r.target);
+export const met = (r: Ratio) => (r.op === '>=' ? r.value >= r.target : r.op === '<=' ? r.value <= r.target : r.value < r.target);

@@ -20,19 +20,24 @@ export interface Measurement {
   note?: string;
   /** Raw samples for the plots (ms), not written to the JSON file. */
   latenciesMs?: number[];
+  /** The round it was measured in (bench/suites/rounds.ts); none on a row of medians. */
+  round?: number;
 }
 
-/** A target of issue 6: `ours / baseline >= min` (or a plain limit for restart time). */
+/** A target: `ours / baseline >= min`, or a figure of ours against a plain limit. */
 export interface Ratio {
   name: string;
   ours: string;
   baseline: string;
+  /** The median of `rounds` (bench/suites/rounds.ts). */
   value: number;
+  /** The value in each round, when measured in rounds. */
+  rounds?: number[];
   target: number;
-  /** `>=` for ratios, `<` for limits such as seconds. */
-  op: '>=' | '<';
-  /** The unit of a `<` limit (seconds unless told). */
-  unit?: 's' | 'ms';
+  /** `>=` for ratios and rates, `<` or `<=` for limits such as seconds. */
+  op: '>=' | '<' | '<=';
+  /** The unit of a limit or a rate; a ratio (`x`) when there is none. */
+  unit?: 's' | 'ms' | 'ms CPU per call' | '% of a core' | 'users/s';
 }
 
 export const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);

@@ -5,6 +5,7 @@ import { packageRoot } from '../../lib/packageRoot';
 import { removeDir, startServer, tempDir } from '../harness/serverProcess';
 import { markdownTables, verdictLine } from '../report/markdown';
 import { progress, startBaselines, type Measurement, type Ratio } from './context';
+import { inRounds, mediansOf } from './rounds';
 import { fanoutBenchmark } from './streams';
 
 /** Issue 13's fan-out targets: p99 write-to-delivery per subscriber count, and every delivery seen. */
@@ -39,6 +40,22 @@ export function fanoutTargets(measurements: Measurement[]): Ratio[] {
   return out;
 }
 
+/** One round of the fan-out: ours, then the bare grpc-js floor, at 100 and then 1,000 subscribers. */
+export async function fanoutRound(env: {
+  ours: { addr: string; pid: number };
+  bare: { grpc: string; pid: number };
+  writes: number;
+  tag: string;
+  nodeArgs?: string[];
+}): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  for (const subscribers of [100, 1000]) {
+    out.push(await fanoutBenchmark({ ...env.ours, subscribers, writes: env.writes, tag: env.tag, nodeArgs: env.nodeArgs }));
+    out.push(await fanoutBenchmark({ addr: env.bare.grpc, pid: env.bare.pid, subscribers, writes: env.writes, tag: `${env.tag}b`, bare: true }));
+  }
+  return out;
+}
+
 /**
  * `npm run bench -- --only fanout`: the SyncUsers fan-out alone (100 then 1,000 subscribers) on
  * a fresh embedded server, each next to the bare grpc-js fan-out (the transport's floor), for measuring a change to the stream path without the 8-minute run.
@@ -51,19 +68,15 @@ export async function fanoutOnly(quick: boolean, tag: string, profileDir?: strin
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
   const server = await startServer(dir, [], nodeArgs);
   const bare = await startBaselines();
-  const runs: Measurement[] = [];
+  let runs: Measurement[] = [];
   try {
     // Alternating rounds (ours, then the bare floor, per subscriber count): this machine moves
     // +-20% between runs, and a p99 of 200 writes is their second worst, so one round decides nothing.
-    for (let round = 0; round < rounds; round++) {
-      progress(`fan-out round ${round + 1} of ${rounds}`);
-      for (const subscribers of [100, 1000]) {
-        runs.push(
-          await fanoutBenchmark({ addr: server.addr, pid: server.child.pid!, subscribers, writes: quick ? 50 : 200, tag: `${tag}r${round}`, nodeArgs }),
-        );
-        runs.push(await fanoutBenchmark({ addr: bare.grpc, pid: bare.pid, subscribers, writes: quick ? 50 : 200, tag: `${tag}r${round}b`, bare: true }));
-      }
-    }
+    runs = await inRounds(
+      rounds,
+      (round) => fanoutRound({ ours: { addr: server.addr, pid: server.child.pid! }, bare, writes: quick ? 50 : 200, tag: `${tag}r${round}`, nodeArgs }),
+      (round) => progress(`fan-out round ${round + 1} of ${rounds}`),
+    );
   } finally {
     await server.stop();
     bare.child.kill();
@@ -84,34 +97,4 @@ export async function fanoutOnly(quick: boolean, tag: string, profileDir?: strin
     `${JSON.stringify({ date: new Date().toISOString(), command, machine, targets, measurements: measurements.map(({ latenciesMs: _l, ...m }) => m) }, null, 2)}\n`,
   );
   progress(`fan-out done in ${Math.round((Date.now() - started) / 1000)} s; bench/results/fanout.json written`);
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-/**
- * One row per measured thing across rounds: the median of each figure, the fewest deliveries
- * seen (a round that lost one must show), and every round's p99 in the note.
- */
-function mediansOf(runs: Measurement[]): Measurement[] {
-  const byName = new Map<string, Measurement[]>();
-  for (const run of runs) byName.set(run.name, [...(byName.get(run.name) ?? []), run]);
-  return [...byName.values()].map((same) => {
-    if (same.length === 1) return same[0];
-    const fewest = same.reduce((a, b) => (a.rate <= b.rate ? a : b));
-    const pick = (f: (m: Measurement) => number | undefined) => median(same.map(f).filter((v): v is number => v !== undefined));
-    return {
-      ...fewest,
-      p50ms: pick((m) => m.p50ms),
-      p99ms: pick((m) => m.p99ms),
-      serverCpuMs: pick((m) => m.serverCpuMs),
-      loadCpuMs: pick((m) => m.loadCpuMs),
-      // The round that saw the fewest comes first: fanoutTargets reads "seen of expected" from the note's start.
-      note: `${fewest.note}; medians of ${same.length} rounds, p99 per round ${same.map((m) => m.p99ms).join(', ')} ms`,
-      latenciesMs: same.flatMap((m) => m.latenciesMs ?? []),
-    };
-  });
 }

@@ -14,6 +14,8 @@ export async function readBenchmarks(env: {
   bare: { grpc: string; http: string; pid: number };
   id: string;
   requests: number;
+  /** Warm up each server first (JIT, connections): the first round does. */
+  warm: boolean;
 }): Promise<Measurement[]> {
   const out: Measurement[] = [];
   const grpcRun = (addr: string, requests: number) =>
@@ -24,7 +26,7 @@ export async function readBenchmarks(env: {
     ['GetUser (gRPC)', env.ours.addr, env.ours.pid],
   ] as const) {
     progress(`${name}: ${env.requests} calls, h2load 4 connections x 32 streams`);
-    await grpcRun(addr, Math.min(5000, env.requests)); // warm-up: JIT, connections
+    if (env.warm) await grpcRun(addr, Math.min(5000, env.requests)); // warm-up: JIT, connections
     out.push(measurement('unary reads', name, await withServerCpu(pid, () => grpcRun(addr, env.requests))));
   }
   for (const [name, addr, path, pid] of [
@@ -32,7 +34,7 @@ export async function readBenchmarks(env: {
     ['GET /v1/users/{id} (gateway)', env.ours.httpAddr, `/v1/users/${env.id}`, env.ours.pid],
   ] as const) {
     progress(`${name}: ${env.requests} calls, h2load 64 HTTP/1.1 connections`);
-    await httpRun(addr, path, Math.min(5000, env.requests));
+    if (env.warm) await httpRun(addr, path, Math.min(5000, env.requests));
     out.push(measurement('unary reads', name, await withServerCpu(pid, () => httpRun(addr, path, env.requests))));
   }
   return out;
