@@ -47,10 +47,13 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
   private readonly counters = { flushes: 0, syncs: 0, appends: 0 };
   private synchronous: 'FULL' | 'NORMAL' = 'FULL';
   private readonly nextOffsets = new Map<string, number>();
-  private readonly appended = new Wakeup();
+  /** Per topic, the readers waiting for its next record: an append wakes only its own topic's readers (a command wakes the decider, not every subscriber of the events). */
+  private readonly appended = new Map<string, Wakeup>();
   private readonly insertRecord: Statement;
   private readonly upsertPosition: Statement;
   private readonly selectRecords: Statement;
+  /** Prepared once: at one write in flight the mode flips twice per call, and parsing the pragma each time showed in profiles. */
+  private readonly synchronousPragmas: Record<'FULL' | 'NORMAL', Statement>;
   /** Appends, reads and each group's consumer: what failed, and who hears of it. */
   readonly health: LogHealth;
   readonly turns = new GroupTurns();
@@ -73,6 +76,7 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
       `INSERT INTO consumer_positions (group_id, topic, partition, offset) VALUES (?, ?, ?, ?)
        ON CONFLICT (group_id, topic, partition) DO UPDATE SET offset = excluded.offset`,
     );
+    this.synchronousPragmas = { FULL: db.prepare('PRAGMA synchronous = FULL'), NORMAL: db.prepare('PRAGMA synchronous = NORMAL') };
     this.selectRecords = db
       .prepare(
         `SELECT partition, offset, key, value, headers, timestamp, crc FROM records
@@ -131,7 +135,7 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
         // the reader for ever (a damaged key moves its record out of the range read).
         throw this.missing(topic, offset);
       } else {
-        await this.appended.wait(signal);
+        await this.appendedTo(topic).wait(signal);
       }
     }
   }
@@ -197,7 +201,7 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
     if (this.closed) return;
     this.closed = true;
     await this.appends.idle();
-    this.appended.wakeAll();
+    for (const wakeup of this.appended.values()) wakeup.wakeAll();
     this.db.close();
   }
 
@@ -230,7 +234,8 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
     this.counters.flushes++;
     if (sync) this.counters.syncs++;
     this.counters.appends += batch.length;
-    this.appended.wakeAll();
+    // A commit alone (a subscriber's position) adds nothing to read: its topic's readers sleep on.
+    for (const op of batch) if (op.records.length > 0) this.appended.get(op.topic)?.wakeAll();
     return results;
   }
 
@@ -251,10 +256,16 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
     return positions;
   }
 
+  private appendedTo(topic: string): Wakeup {
+    let wakeup = this.appended.get(topic);
+    if (!wakeup) this.appended.set(topic, (wakeup = new Wakeup()));
+    return wakeup;
+  }
+
   /** A connection setting, so it is changed only when a batch needs the other one. */
   private setSynchronous(mode: 'FULL' | 'NORMAL'): void {
     if (mode === this.synchronous) return;
-    this.db.pragma(`synchronous = ${mode}`);
+    this.synchronousPragmas[mode].run();
     this.synchronous = mode;
   }
 
