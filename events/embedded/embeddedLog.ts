@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/logger';
 import { DataLossError, UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
 import { Wakeup } from '../../lib/wakeup';
+import { ChunkedInsert } from '../../store/chunkedInsert';
 import { openDatabase, type Db } from '../../store/openDatabase';
 import type { AppendOptions, ConsumedPosition, ConsumeHandlers, EventLog, LogBatch, LogRecord, NewRecord, ReadOptions, RecordPosition } from '../eventLog';
 import { isCorruption, quickCheck } from '../../store/integrityCheck';
@@ -49,7 +50,8 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
   private readonly nextOffsets = new Map<string, number>();
   /** Per topic, the readers waiting for its next record: an append wakes only its own topic's readers (a command wakes the decider, not every subscriber of the events). */
   private readonly appended = new Map<string, Wakeup>();
-  private readonly insertRecord: Statement;
+  /** Records go in 100 per statement: a batch of a bulk import is hundreds of records, and a call into SQLite per record was most of its cost. */
+  private readonly insertRecords: ChunkedInsert;
   private readonly upsertPosition: Statement;
   private readonly selectRecords: Statement;
   /** Prepared once: at one write in flight the mode flips twice per call, and parsing the pragma each time showed in profiles. */
@@ -71,7 +73,7 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
     this.health = new LogHealth(logger, 'log failure');
     this.identity = readIdentity(db, file);
     this.inode = statSync(file).ino;
-    this.insertRecord = db.prepare('INSERT INTO records (topic, partition, offset, key, value, headers, timestamp, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insertRecords = new ChunkedInsert(db, 'INSERT INTO records (topic, partition, offset, key, value, headers, timestamp, crc)', 8);
     this.upsertPosition = db.prepare(
       `INSERT INTO consumer_positions (group_id, topic, partition, offset) VALUES (?, ?, ?, ?)
        ON CONFLICT (group_id, topic, partition) DO UPDATE SET offset = excluded.offset`,
@@ -223,6 +225,7 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
       this.setSynchronous(sync ? 'FULL' : 'NORMAL');
       results = this.db.transaction(() => batch.map((op) => this.write(op)))();
     } catch (error) {
+      this.insertRecords.discard();
       this.nextOffsets.clear();
       for (const [topic, next] of before) this.nextOffsets.set(topic, next);
       if (error instanceof DataLossError) throw error;
@@ -245,9 +248,10 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
     const positions = op.records.map((record) => {
       const headers = record.headers ? JSON.stringify(record.headers) : null;
       const crc = recordChecksum(op.topic, PARTITION, offset, record.key, record.value, headers, now);
-      this.insertRecord.run(op.topic, PARTITION, offset, record.key, record.value, headers, now, crc);
+      this.insertRecords.add(op.topic, PARTITION, offset, record.key, record.value, headers, now, crc);
       return { partition: PARTITION, offset: offset++ };
     });
+    this.insertRecords.flush();
     this.nextOffsets.set(op.topic, offset);
     if (op.consumed) {
       const { group, topic, cursor } = op.consumed;

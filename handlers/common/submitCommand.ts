@@ -52,7 +52,8 @@ export async function submitCommands(commands: Command[], ctx: HandlerContext): 
   // Looked up and registered in one synchronous stretch, before the append: no outcome can slip by.
   commands.forEach((command, i) => {
     const key = { commandId: command.command_id, requestId: command.request_id || undefined };
-    const known = view.findOutcome(key);
+    // A command id is minted with its command (commands.ts): only a request id can have an outcome already.
+    const known = key.requestId ? view.findOutcome(key) : undefined;
     if (known) {
       results[i] = ownOutcome(known, command);
       return;
