@@ -143,12 +143,27 @@ async function main(): Promise<void> {
       JSON.stringify({
         build,
         runs: mine.length,
-        oneInFlightCpuMsPerCall: fixed(m((r) => r.oneCpuMs), 3),
-        oneInFlightP50ms: fixed(m((r) => r.oneP50), 2),
-        manyInFlightCpuMsPerCall: fixed(m((r) => r.manyCpuMs), 3),
-        manyVsEcho: fixed(m((r) => r.manyRate / r.echoRate), 3),
+        oneInFlightCpuMsPerCall: fixed(
+          m((r) => r.oneCpuMs),
+          3,
+        ),
+        oneInFlightP50ms: fixed(
+          m((r) => r.oneP50),
+          2,
+        ),
+        manyInFlightCpuMsPerCall: fixed(
+          m((r) => r.manyCpuMs),
+          3,
+        ),
+        manyVsEcho: fixed(
+          m((r) => r.manyRate / r.echoRate),
+          3,
+        ),
         importUsersPerSecond: Math.round(m((r) => r.importRate)),
-        importCpuMsPerUser: fixed(m((r) => r.importCpuMs), 4),
+        importCpuMsPerUser: fixed(
+          m((r) => r.importCpuMs),
+          4,
+        ),
       }),
     );
   }
