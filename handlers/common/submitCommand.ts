@@ -1,5 +1,6 @@
 import { TRACE_HEADER, commandRecord } from '../../events/codec';
-import { COMMANDS } from '../../events/eventLog';
+import { COMMANDS, type NewRecord } from '../../events/eventLog';
+import { withDeadline } from '../../lib/abortable';
 import { Code } from '../../lib/code';
 import { DataLossError, DeadlineExceededError, RequestIdReusedError, UnavailableError, errorFromOutcome } from '../../lib/errors';
 import type { Command, User } from '../../proto/messages';
@@ -18,6 +19,7 @@ export const RETRY_PUSHBACK_TRAILER = 'grpc-retry-pushback-ms';
 const MAY_STILL_APPLY = 'the write may still be applied: retry with the same request_id to learn its outcome';
 /** Why a wait is released once the call is answered; made once, as an Error per call would capture a stack each time. */
 const ANSWERED = new Error('the call was answered');
+const WAITING = 'waiting for the write to be applied (it may still be: retry with the same request_id to learn its outcome)';
 
 /**
  * Appends a command and waits, within the call's deadline, until the local view has applied
@@ -28,11 +30,39 @@ const ANSWERED = new Error('the call was answered');
  * log is failing is UNAVAILABLE too (the client should retry), otherwise DEADLINE_EXCEEDED.
  */
 export async function submitCommand(command: Command, ctx: HandlerContext): Promise<Outcome> {
+  const [submitted] = await submitCommands([command], ctx);
+  if (submitted instanceof Error) throw submitted;
+  return submitted;
+}
+
+/**
+ * submitCommand for many commands at once (ImportUsers): one append carries them all, so the
+ * decider reads them as one batch and decides them in one transaction, and the waits share one
+ * deadline, one log listener and one cancellation. Each command gets its own outcome, or the
+ * REQUEST_ID_REUSED error that is its own; a failure of the log, the deadline or a cancellation
+ * ends the whole call, as for one command.
+ */
+export async function submitCommands(commands: Command[], ctx: HandlerContext): Promise<Array<Outcome | RequestIdReusedError>> {
   const { view, log } = ctx.deps;
-  const key = { commandId: command.command_id, requestId: command.request_id || undefined };
-  const known = view.findOutcome(key);
-  if (known) return ownOutcome(known, command);
+  const results: Array<Outcome | RequestIdReusedError> = new Array(commands.length);
   const giveUp = new AbortController();
+  const waits: Array<Promise<void>> = [];
+  const records: NewRecord[] = [];
+  const traceparent = ctx.metadata(TRACE_HEADER);
+  // Looked up and registered in one synchronous stretch, before the append: no outcome can slip by.
+  commands.forEach((command, i) => {
+    const key = { commandId: command.command_id, requestId: command.request_id || undefined };
+    // A command id is minted with its command (commands.ts): only a request id can have an outcome already.
+    const known = key.requestId ? view.findOutcome(key) : undefined;
+    if (known) {
+      results[i] = ownOutcome(known, command);
+      return;
+    }
+    // No deadline of its own: the one below covers every wait, and giveUp releases them all.
+    waits.push(view.waitForNewOutcome(key, Infinity, giveUp.signal).then((outcome) => void (results[i] = ownOutcome(outcome, command))));
+    records.push(commandRecord(command, traceparent));
+  });
+  if (records.length === 0) return results;
   const stopWaiting = () => giveUp.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', stopWaiting, { once: true });
   let stopListening = () => {};
@@ -42,14 +72,14 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
       reject(error instanceof DataLossError ? error : new UnavailableError(`${error.message}; ${MAY_STILL_APPLY}`, { cause: error })),
     );
   });
-  logFailed.catch(() => {});
   try {
-    // Registered before the append, so the outcome cannot slip by; its deadline bounds the append too.
-    const outcome = view.waitForNewOutcome(key, ctx.deadline - answerMarginMs(ctx.deadline), giveUp.signal);
-    outcome.catch(() => {}); // observed below; this keeps an early failure from going unhandled
+    const decided = Promise.all(waits);
     // Answered from its event, never from the append: the command may share the event's fsync.
-    const appended = log.append(COMMANDS, [commandRecord(command, ctx.metadata(TRACE_HEADER))], { syncWithNext: true }).then(() => outcome);
-    return ownOutcome(await Promise.race([appended, outcome, logFailed]), command);
+    const appended = log.append(COMMANDS, records, { syncWithNext: true }).then(() => decided);
+    for (const settled of [decided, appended, logFailed]) settled.catch(() => {}); // observed below; an early failure is not unhandled
+    const deadline = ctx.deadline - answerMarginMs(ctx.deadline);
+    await withDeadline(Promise.race([appended, decided, logFailed]), deadline, giveUp.signal, WAITING);
+    return results;
   } catch (error) {
     if (error instanceof DeadlineExceededError && !log.healthy()) {
       // The call's time is used up: a negative pushback tells a retrying client not to try again
@@ -70,9 +100,9 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
  * one decided before, or (two requests racing with one id) the one the decider took first while
  * it skipped ours. Either way ours was not applied, and saying so beats answering for the other.
  */
-function ownOutcome(outcome: Outcome, command: Command): Outcome {
+function ownOutcome(outcome: Outcome, command: Command): Outcome | RequestIdReusedError {
   if (outcome.commandId !== command.command_id && differentRequests(outcome.requestDigest, command.request_digest)) {
-    throw new RequestIdReusedError(command.request_id);
+    return new RequestIdReusedError(command.request_id);
   }
   return outcome;
 }

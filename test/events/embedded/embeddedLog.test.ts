@@ -63,6 +63,30 @@ describe('EmbeddedLog', () => {
     expect(records).toEqual(['a', 'b', 'c']);
   });
 
+  it("keeps a subscriber's position in memory until the next append carries it, shows it at once, and writes it at close", async () => {
+    const position = { group: 'audit', topic: 'events', cursor: Cursor.of([[0, 7]]) };
+    const start = log.stats();
+    await log.commitAfterBatch(position);
+    expect(log.stats().flushes).toBe(start.flushes); // no transaction of its own
+    expect((await log.committed('audit', 'events')).toString()).toBe(position.cursor.toString());
+    await log.append('commands', [{ key: 'k', value: Buffer.from('x') }]);
+    expect(log.stats().flushes).toBe(start.flushes + 1);
+    await log.commitAfterBatch({ ...position, cursor: Cursor.of([[0, 9]]) });
+    await log.close();
+    log = EmbeddedLog.open(dir);
+    expect((await log.committed('audit', 'events')).toString()).toBe(Cursor.of([[0, 9]]).toString());
+  });
+
+  it('lets a position committed durably win over an older one a subscriber left in memory', async () => {
+    await log.commitAfterBatch({ group: 'g', topic: 't', cursor: Cursor.of([[0, 5]]) });
+    await log.commit({ group: 'g', topic: 't', cursor: Cursor.of([[0, 2]]) });
+    await log.append('t', [{ key: 'k', value: Buffer.from('x') }]);
+    expect((await log.committed('g', 't')).toString()).toBe(Cursor.of([[0, 2]]).toString());
+    await log.close();
+    log = EmbeddedLog.open(dir);
+    expect((await log.committed('g', 't')).toString()).toBe(Cursor.of([[0, 2]]).toString());
+  });
+
   it('reports a log.db removed from under it: the append is refused, listeners hear it, and nothing more is served', async () => {
     await log.append('t', [{ key: 'k', value: Buffer.from('kept') }]);
     const heard: Error[] = [];
