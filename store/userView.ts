@@ -1,11 +1,12 @@
 import type { Statement } from 'better-sqlite3';
 import type { Cursor } from '../lib/cursor';
+import type { Encoded } from '../proto/encoded';
 import type { User } from '../proto/messages';
 import { openDatabase, type Db } from './openDatabase';
 import { readView } from './viewDamage';
 import { checkOutcomeRow, outcomeFromRow, type Outcome, type OutcomeRow } from './outcome';
 import { createProjection, type Applied, type PositionedEvent, type Projection } from './projection';
-import { checkUserRow, userFromRow, type UserRow } from './userRow';
+import { checkUserRow, encodedUserFromRow, userFromRow, type UserRow } from './userRow';
 import { viewChecksum, type ViewChecksum } from './viewChecksum';
 import { migrateView } from './viewSchema';
 import { ViewWaiters, type OutcomeKey } from './viewWaiters';
@@ -65,6 +66,14 @@ export class UserView {
     return this.read(() => {
       const row = this.byId.get(id) as UserRow | undefined;
       return row && userFromRow(row);
+    });
+  }
+
+  /** The user as its row holds it encoded: what GetUser sends, with no decode or encode on the way. */
+  getEncodedUser(id: string): Encoded<User> | undefined {
+    return this.read(() => {
+      const row = this.byId.get(id) as UserRow | undefined;
+      return row && encodedUserFromRow(row);
     });
   }
 
