@@ -85,7 +85,9 @@ async function main(): Promise<void> {
         const b = await pair.run(addrOf(pair.bare, false), bare.pid, round);
         const o = await pair.run(addrOf(pair.ours, true), pid, round);
         rows.push({ bare: b.perSecond, ours: o.perSecond, bareCpu: b.serverCpuMs, oursCpu: o.serverCpuMs });
-        progress(`${pair.name} round ${round}: bare ${b.perSecond}/s (${b.serverCpuMs} ms CPU), ours ${o.perSecond}/s (${o.serverCpuMs} ms CPU), ${(o.perSecond / b.perSecond).toFixed(2)}x`);
+        progress(
+          `${pair.name} round ${round}: bare ${b.perSecond}/s (${b.serverCpuMs} ms CPU), ours ${o.perSecond}/s (${o.serverCpuMs} ms CPU), ${(o.perSecond / b.perSecond).toFixed(2)}x`,
+        );
       }
       const result = {
         target: pair.name,

@@ -53,7 +53,7 @@ async function rawCall(method: string, request: Buffer): Promise<{ messages: Buf
 /** gRPC's length-prefixed messages, each uncompressed. */
 function frames(data: Buffer): Buffer[] {
   const out: Buffer[] = [];
-  for (let at = 0; at < data.length; ) {
+  for (let at = 0; at < data.length;) {
     expect(data[at]).toBe(0);
     const length = data.readUInt32BE(at + 1);
     out.push(data.subarray(at + 5, at + 5 + length));

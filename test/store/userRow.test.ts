@@ -37,7 +37,10 @@ describe('the encoded user a users row keeps', () => {
   });
 
   it.each([
-    ['a user at its defaults', { ...ada, name: 'x', plan: UserPlan.USER_PLAN_FREE, created_at: { seconds: 0, nanos: 0 }, updated_at: { seconds: 0, nanos: 0 }, version: 1 }],
+    [
+      'a user at its defaults',
+      { ...ada, name: 'x', plan: UserPlan.USER_PLAN_FREE, created_at: { seconds: 0, nanos: 0 }, updated_at: { seconds: 0, nanos: 0 }, version: 1 },
+    ],
     ['a user of the unspecified plan and a large version', { ...ada, plan: UserPlan.USER_PLAN_UNSPECIFIED, version: 2 ** 40 }],
     ['a user with times before 1970', { ...ada, created_at: { seconds: -86400, nanos: 1000000 }, updated_at: { seconds: -1, nanos: 999000000 } }],
   ])('is what encoding the decoded row gives, for %s', (_, user) => {
@@ -50,7 +53,9 @@ describe('the encoded user a users row keeps', () => {
     const damaged = Buffer.from(row.user);
     damaged[damaged.length - 1] ^= 1;
     expect(() => encodedUserFromRow({ ...row, user: damaged })).toThrow(expect.objectContaining({ code: 'SQLITE_CORRUPT' }));
-    expect(() => encodedUserFromRow({ ...row, user: damaged.toString('latin1') as unknown as Buffer })).toThrow(expect.objectContaining({ code: 'SQLITE_CORRUPT' }));
+    expect(() => encodedUserFromRow({ ...row, user: damaged.toString('latin1') as unknown as Buffer })).toThrow(
+      expect.objectContaining({ code: 'SQLITE_CORRUPT' }),
+    );
   });
 });
 
