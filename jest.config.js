@@ -32,6 +32,8 @@ const UNIT = [
   'store/dataDirLock.test.ts',
   'store/filter/',
   'store/projection.test.ts',
+  'store/encodedUserCache.test.ts',
+  'store/userRow.test.ts',
 ];
 /** The suites that need a broker, besides the end-to-end suites' Kafka run. */
 const KAFKA = ['kafka/', 'events/kafka/'];

@@ -11,7 +11,7 @@ import { bodyFormat, readJsonBody, readNdjsonBody, type BodyFormat } from './req
 import { requestJson } from './requestJson';
 import { strictQuery } from './strictQuery';
 import { streamWriter, type FrameCache, type StreamFormat, type StreamWriter } from './streamWriters';
-import type { MethodTranscoder } from './transcoder';
+import { jsonText, type MethodTranscoder } from './transcoder';
 
 /** One RPC as the gateway serves it: its HTTP binding, and the very method (handler, kind, actions) gRPC runs. */
 export interface GatewayRoute {
@@ -121,7 +121,7 @@ class HttpTransport implements CallTransport {
   }
 
   answer(value: unknown): void {
-    writeJson(this.http.res, 200, this.route.transcoder.response(value), { ...this.headers, ...trailersOf(this.open) });
+    writeJsonText(this.http.res, 200, this.route.transcoder.responseText(value), { ...this.headers, ...trailersOf(this.open) });
   }
 
   write(message: unknown): boolean {
@@ -185,8 +185,10 @@ function trailersOf(call: OpenCall): Record<string, string> {
 }
 
 export function writeJson(res: ServerResponse, status: number, body: JsonValue, headers: Record<string, string>): void {
-  // The newline keeps a shell prompt (and the next curl's output) off the end of the JSON.
-  const text = `${JSON.stringify(body)}\n`;
+  writeJsonText(res, status, jsonText(body), headers);
+}
+
+function writeJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../lib/errors';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { MalformedRequest, strictDeserialize } from '../runtime/grpc/strictDeserialize';
 import type { Contract } from '../proto/contract';
+import { EncodedJsonCache } from './encodedJson';
 
 /**
  * JSON to the handler's request and the handler's response to JSON, through the protobuf wire
@@ -13,6 +14,7 @@ import type { Contract } from '../proto/contract';
  */
 export class MethodTranscoder {
   private readonly decode: (bytes: Buffer) => unknown;
+  private readonly encodedTexts = new EncodedJsonCache();
 
   constructor(
     readonly method: DescMethod,
@@ -30,9 +32,18 @@ export class MethodTranscoder {
     return request;
   }
 
-  /** The JSON of one response message. */
+  /** The JSON of one response message: the handler's object, or the message already encoded (proto/encoded.ts). */
   response(value: unknown): JsonValue {
-    return messageJson(this.method.output, this.grpcMethod.responseSerialize(value), this.registry);
+    return messageJson(this.method.output, Buffer.isBuffer(value) ? value : this.grpcMethod.responseSerialize(value), this.registry);
+  }
+
+  /**
+   * The JSON text of one unary answer. A message already encoded comes from the view, one per
+   * user version: its text is kept (EncodedJsonCache) and served again without any work.
+   */
+  responseText(value: unknown): string {
+    if (!Buffer.isBuffer(value)) return jsonText(this.response(value));
+    return this.encodedTexts.text(value, (bytes) => jsonText(this.response(bytes)));
   }
 }
 
@@ -55,6 +66,9 @@ function jsonToBinary(type: DescMessage, json: JsonValue, registry: Registry, wh
     throw new InvalidArgumentError(what, (error as Error).message);
   }
 }
+
+/** A JSON body as the gateway writes it. The newline keeps a shell prompt (and the next curl's output) off the end of the JSON. */
+export const jsonText = (body: JsonValue) => `${JSON.stringify(body)}\n`;
 
 /** The proto3 JSON of encoded bytes. Fields at their defaults are written too: a browser reads
  * `"plan": "USER_PLAN_FREE"` or `"version": "1"` without knowing the defaults. */

@@ -3,7 +3,7 @@ import type { ServiceDeps } from '../events/serviceDeps';
 import { loadContract } from '../proto/contract';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { adaptHandler } from './grpc/adaptHandler';
-import { encodeOnce, FEED_METHODS } from './grpc/encodeOnce';
+import { encodeOnce, FEED_METHODS, passEncoded } from './grpc/encodeOnce';
 import { callEnvFor, openCall, type CallSecurity, type CallTracking } from './call/callContext';
 import type { AnyHandler } from './call/runCall';
 import { grpcCallSource } from './grpc/grpcCallSource';
@@ -32,9 +32,10 @@ export interface GrpcOptions {
 /**
  * How a method's responses are encoded. Feed methods keep each object's bytes (`encodeOnce`);
  * the others write distinct objects, where a cache would only cost a WeakMap entry per message.
+ * Every method takes a Buffer as a message already encoded (proto/encoded.ts) and sends it as it is.
  */
 export function responseSerializer(name: string, method: grpc.MethodDefinition<unknown, unknown>): grpc.serialize<unknown> {
-  return FEED_METHODS.has(name) ? encodeOnce(method.responseSerialize) : method.responseSerialize;
+  return FEED_METHODS.has(name) ? encodeOnce(method.responseSerialize) : passEncoded(method.responseSerialize);
 }
 
 /**

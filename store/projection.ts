@@ -28,11 +28,11 @@ export interface Applied {
 export function createProjection(db: Db) {
   const users = new ChunkedInsert(
     db,
-    'INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version, crc)',
-    9,
+    'INSERT INTO users (id, email, email_lower, name, plan, created_at, updated_at, version, user, crc)',
+    10,
     `ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_lower = excluded.email_lower,
        name = excluded.name, plan = excluded.plan, created_at = excluded.created_at,
-       updated_at = excluded.updated_at, version = excluded.version, crc = excluded.crc`,
+       updated_at = excluded.updated_at, version = excluded.version, user = excluded.user, crc = excluded.crc`,
   );
   const deleteUser = db.prepare('DELETE FROM users WHERE id = ?');
   const outcomes = new ChunkedInsert(db, 'INSERT INTO outcomes (command_id, request_id, partition, offset, event, crc)', 6);

@@ -15,8 +15,9 @@ export function userRowCrc(
   createdAt: number,
   updatedAt: number,
   version: number,
+  encoded: Uint8Array,
 ): number {
-  return crc32(`${id}\0${email}\0${emailLower}\0${name}\0${plan}\0${createdAt}\0${updatedAt}\0${version}`);
+  return crc32(encoded, crc32(`${id}\0${email}\0${emailLower}\0${name}\0${plan}\0${createdAt}\0${updatedAt}\0${version}`));
 }
 
 export function outcomeRowCrc(commandId: string, requestId: string | null, partition: number, offset: number, event: Uint8Array): number {

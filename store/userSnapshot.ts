@@ -1,10 +1,11 @@
 import type { Cursor } from '../lib/cursor';
+import type { Encoded } from '../proto/encoded';
 import type { User } from '../proto/messages';
 import type { SqlWhere } from './filter/filterToSql';
 import { openDatabase, type Db } from './openDatabase';
 import { readAppliedCursor } from './projection';
 import { readView } from './viewDamage';
-import { userFromRow, type UserRow } from './userRow';
+import { encodedUserFromRow, userFromRow, type UserRow } from './userRow';
 
 /**
  * A consistent, read-only snapshot of a view: its own connection holds one read transaction,
@@ -36,10 +37,17 @@ export class UserSnapshot {
 
   /** Up to `limit` users after `afterId` in id order, matching `where`. */
   page(where: SqlWhere, afterId: string, limit: number): User[] {
+    return this.rows(where, afterId, limit, userFromRow);
+  }
+
+  /** The same page, each user as its row holds it encoded (what ListUsers sends), with its id to page on. */
+  encodedPage(where: SqlWhere, afterId: string, limit: number): Array<{ id: string; user: Encoded<User> }> {
+    return this.rows(where, afterId, limit, (row) => ({ id: row.id, user: encodedUserFromRow(row) }));
+  }
+
+  private rows<T>(where: SqlWhere, afterId: string, limit: number, map: (row: UserRow) => T): T[] {
     return readView(this.file, () =>
-      (this.db.prepare(`SELECT * FROM users WHERE id > ? AND ${where.sql} ORDER BY id LIMIT ?`).all(afterId, ...where.params, limit) as UserRow[]).map(
-        userFromRow,
-      ),
+      (this.db.prepare(`SELECT * FROM users WHERE id > ? AND ${where.sql} ORDER BY id LIMIT ?`).all(afterId, ...where.params, limit) as UserRow[]).map(map),
     );
   }
 

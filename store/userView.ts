@@ -1,11 +1,13 @@
 import type { Statement } from 'better-sqlite3';
 import type { Cursor } from '../lib/cursor';
+import type { Encoded } from '../proto/encoded';
 import type { User } from '../proto/messages';
 import { openDatabase, type Db } from './openDatabase';
 import { readView } from './viewDamage';
 import { checkOutcomeRow, outcomeFromRow, type Outcome, type OutcomeRow } from './outcome';
 import { createProjection, type Applied, type PositionedEvent, type Projection } from './projection';
-import { checkUserRow, userFromRow, type UserRow } from './userRow';
+import { EncodedUserCache } from './encodedUserCache';
+import { checkUserRow, encodedUserFromRow, userFromRow, type UserRow } from './userRow';
 import { viewChecksum, type ViewChecksum } from './viewChecksum';
 import { migrateView } from './viewSchema';
 import { ViewWaiters, type OutcomeKey } from './viewWaiters';
@@ -17,6 +19,7 @@ import { ViewWaiters, type OutcomeKey } from './viewWaiters';
 export class UserView {
   private readonly projection: Projection;
   private readonly waiters = new ViewWaiters();
+  private readonly encodedUsers = new EncodedUserCache();
   private readonly byId: Statement;
   private readonly byEmail: Statement;
   private readonly outcomeByCommand: Statement;
@@ -56,6 +59,7 @@ export class UserView {
 
   /** Applies a batch of events in one transaction, then wakes the callers it satisfied. */
   apply(events: PositionedEvent[], through?: Cursor): Applied {
+    this.encodedUsers.forget(events);
     const applied = this.read(() => this.projection.apply(events, through));
     this.waiters.notify(applied);
     return applied;
@@ -67,6 +71,16 @@ export class UserView {
       return row && userFromRow(row);
     });
   }
+
+  /** The user as its row holds it encoded: what GetUser sends, with no decode or encode on the way. */
+  getEncodedUser(id: string): Encoded<User> | undefined {
+    return this.read(() => this.encodedUsers.get(id, this.readEncodedUser));
+  }
+
+  private readonly readEncodedUser = (id: string): Encoded<User> | undefined => {
+    const row = this.byId.get(id) as UserRow | undefined;
+    return row && encodedUserFromRow(row);
+  };
 
   /** The id of the user holding an email (compared case-insensitively). */
   emailOwner(email: string): string | undefined {

@@ -8,8 +8,9 @@ import type { Db } from './openDatabase';
  * 2: an outcome row holds the event itself (was: the user re-encoded, code and message).
  * 3: `view_meta` names the log the view was folded from (its identity), checked at every start.
  * 4: a CRC-32 per `users` and `outcomes` row, checked on every read (store/rowChecksum.ts).
+ * 5: a `users` row holds the user encoded (`user`), which GetUser and ListUsers send as it is.
  */
-export const VIEW_LAYOUT: Layout = { kind: 'view', current: 4 };
+export const VIEW_LAYOUT: Layout = { kind: 'view', current: 5 };
 
 /**
  * Tables of a view file. Email uniqueness is the decider's rule, not an index: a replica that
@@ -28,6 +29,7 @@ export function createViewTables(db: Db): void {
       created_at INTEGER NOT NULL,
       updated_at INTEGER NOT NULL,
       version INTEGER NOT NULL,
+      user BLOB NOT NULL,
       crc INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS outcomes (

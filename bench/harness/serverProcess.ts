@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../../lib/packageRoot';
 
-export const CLI = path.join(packageRoot(), 'dist', 'bin', 'usersvc.js');
+/** The built CLI; USERSVC_CLI names another build (bench/readRatios.ts compares two builds that way). */
+export const CLI = process.env.USERSVC_CLI ?? path.join(packageRoot(), 'dist', 'bin', 'usersvc.js');
 
 /** A fresh, unique data directory; removed by `removeDir`. */
 export function tempDir(label: string): string {

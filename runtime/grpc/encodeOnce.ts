@@ -24,3 +24,8 @@ export function encodeOnce<T>(serialize: (value: T) => Buffer): (value: T | Buff
     return bytes;
   };
 }
+
+/** A serializer that takes a Buffer as the message already encoded (proto/encoded.ts) and encodes anything else. */
+export function passEncoded<T>(serialize: (value: T) => Buffer): (value: T | Buffer) => Buffer {
+  return (value) => (Buffer.isBuffer(value) ? value : serialize(value));
+}

@@ -4,6 +4,7 @@ import { readToEnd } from '../../../events/readToEnd';
 import { getUser } from '../../../handlers/getUser';
 import { Code } from '../../../lib/code';
 import type { User } from '../../../proto/messages';
+import { decodeMessage, messageType } from '../../../proto/schema';
 import { startInProcess, type InProcessService } from '../../support/inProcessService';
 
 /**
@@ -58,7 +59,8 @@ describe('strong reads while the view is behind the log', () => {
     const read = getUser({ id: 'u-1' }, ctx);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await project();
-    await expect(read).resolves.toEqual(user);
+    // GetUser answers with the bytes its row keeps (proto/encoded.ts).
+    expect(decodeMessage(messageType('userservice.User'), await read)).toEqual(user);
     expect(ctx.trailers.get('users-cursor')).toBe(`0:1@${service.deps.log.identity}`);
   });
 
