@@ -25,6 +25,9 @@ import { CLIENT_TIMEOUTS, type KafkaLogOptions } from './kafkaOptions';
 import { readFromCursor } from './kafkaReader';
 import { partitionFor, positionsOf, toMessage } from './kafkaRecords';
 import { ensureTopics, topicConfig } from './kafkaTopics';
+import { quietRequestQueueTimer } from './requestQueueTimer';
+
+quietRequestQueueTimer();
 
 interface Append {
   topic: string;
