@@ -53,6 +53,8 @@ export class KafkaLog implements EventLog, KafkaContext {
   private readonly partitions = new Map<string, number>();
   private readonly transactional = new Map<string, Promise<Producer>>();
   private closed = false;
+  /** Readers' consumers still stopping (see finishLater). */
+  private readonly finishing = new Set<Promise<void>>();
   /** Per part of the pipeline (appends, each consumer, each reader): when it last failed and last worked. */
   private readonly health: LogHealth;
   /** Set once by open(), before anyone else sees the log. */
@@ -172,6 +174,11 @@ export class KafkaLog implements EventLog, KafkaContext {
     this.health.forget(part);
   }
 
+  finishLater(work: Promise<void>): void {
+    this.finishing.add(work);
+    void work.finally(() => this.finishing.delete(work));
+  }
+
   /** Tells whoever waits on work in flight that the broker failed us (and logs it once). */
   reportFailure(part: string, error: Error): void {
     this.health.failed(part, error);
@@ -230,6 +237,7 @@ export class KafkaLog implements EventLog, KafkaContext {
     if (this.closed) return;
     this.closed = true;
     await this.appends.idle();
+    await Promise.allSettled([...this.finishing]);
     const producers = await Promise.allSettled([...this.transactional.values()]);
     await Promise.allSettled([
       ...producers.map((p) => (p.status === 'fulfilled' ? p.value.disconnect() : undefined)),
