@@ -47,6 +47,11 @@ type Hop = (typeof HOPS)[number];
 
 let current: Map<Hop, number> | undefined;
 let retries = 0;
+/** Requests to the broker while a measured write was under way, by who sent them and what they were. */
+const requests = new Map<string, number>();
+const count = (who: string, apiName: string) => {
+  if (current) requests.set(`${who} ${apiName}`, (requests.get(`${who} ${apiName}`) ?? 0) + 1);
+};
 const stamp = (hop: Hop, at = performance.now()) => {
   if (current && !current.has(hop)) current.set(hop, at);
 };
@@ -72,6 +77,7 @@ client.producer = function (this: kafkajs.Kafka, config?: kafkajs.ProducerConfig
   const producer = makeProducer.call(this, config) as unknown as Instrumented;
   producer.on(producer.events.REQUEST, ({ payload }) => {
     const now = performance.now();
+    count(config?.transactionalId ? 'decider transaction' : 'append producer', payload.apiName);
     if (config?.transactionalId) {
       const hop = TX_HOPS[payload.apiName];
       if (payload.apiName === 'AddPartitionsToTxn' && current?.has(hop)) retries++;
@@ -86,6 +92,8 @@ client.producer = function (this: kafkajs.Kafka, config?: kafkajs.ProducerConfig
 const makeConsumer = client.consumer;
 client.consumer = function (this: kafkajs.Kafka, config: kafkajs.ConsumerConfig) {
   const consumer = makeConsumer.call(this, config) as unknown as Instrumented;
+  const who = config.groupId.includes('usersvc-reader-') ? 'reader' : config.groupId.replace(/.*\./, '');
+  consumer.on(consumer.events.REQUEST, ({ payload }) => count(who, payload.apiName));
   consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
     if ((payload.batchSize as number) === 0) return;
     if (config.groupId.includes('usersvc-decider')) stamp('decider fetch returns the command');
@@ -116,7 +124,8 @@ async function main(): Promise<void> {
       current = new Map([['client sends CreateUser', t0]]);
       await unary(grpcClient, 'CreateUser', { email: `hop-${i}@bench.example`, name: `Hop ${i}` });
       stamp('client has the answer');
-      if (i >= 0) samples.push(current); // the first 20 warm the connections and the JIT
+      if (i < 0) requests.clear();
+      else samples.push(current); // the first 20 warm the connections and the JIT
       current = undefined;
     }
   } finally {
@@ -139,7 +148,9 @@ function print(samples: Map<Hop, number>[]): void {
     const step = i === 0 ? 0 : median(seen.filter((s) => s.has(HOPS[i - 1])).map((s) => s.get(hop)! - s.get(HOPS[i - 1])!));
     console.log(`| ${hop} | ${round(since, 2)} | ${round(step, 2)} | ${seen.length} |`);
   });
-  console.log(`\nAddPartitionsToTxn sent again (CONCURRENT_TRANSACTIONS) in ${retries} of ${samples.length} writes' transactions`);
+  const perWrite = [...requests].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${round(n / samples.length, 2)}`);
+  console.log(`\nRequests to the broker per write (${round([...requests.values()].reduce((a, b) => a + b, 0) / samples.length, 1)} in all): ${perWrite.join('; ')}`);
+  console.log(`AddPartitionsToTxn sent again (CONCURRENT_TRANSACTIONS) in ${retries} of ${samples.length} writes' transactions`);
 }
 
 void main().catch((error: unknown) => {

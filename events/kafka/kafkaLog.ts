@@ -26,8 +26,10 @@ import { readFromCursor } from './kafkaReader';
 import { partitionFor, positionsOf, toMessage } from './kafkaRecords';
 import { ensureTopics, topicConfig } from './kafkaTopics';
 import { quietRequestQueueTimer } from './requestQueueTimer';
+import { rememberTransactionCoordinators } from './transactionCoordinator';
 
 quietRequestQueueTimer();
+rememberTransactionCoordinators();
 
 interface Append {
   topic: string;
