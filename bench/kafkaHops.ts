@@ -60,7 +60,10 @@ interface RequestPayload {
   apiName: string;
   duration: number;
 }
-type Instrumented = { on(event: string, listener: (e: { payload: RequestPayload & Record<string, unknown> }) => void): unknown; events: Record<string, string> };
+type Instrumented = {
+  on(event: string, listener: (e: { payload: RequestPayload & Record<string, unknown> }) => void): unknown;
+  events: Record<string, string>;
+};
 
 const TX_HOPS: Record<string, Hop> = {
   AddPartitionsToTxn: 'tx AddPartitionsToTxn answered',
@@ -104,10 +107,7 @@ client.consumer = function (this: kafkajs.Kafka, config: kafkajs.ConsumerConfig)
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'usersvc-bench-hops-'));
-  const options = resolveOptions(
-    { addr: '127.0.0.1:0', 'http-addr': '', data: dir, log: 'kafka', brokers, 'kafka-prefix': `${path.basename(dir)}.` },
-    {},
-  );
+  const options = resolveOptions({ addr: '127.0.0.1:0', 'http-addr': '', data: dir, log: 'kafka', brokers, 'kafka-prefix': `${path.basename(dir)}.` }, {});
   const service = await startService(options, createLogger('error'));
   const view = service.deps.view;
   const apply = view.apply.bind(view);
@@ -149,7 +149,10 @@ function print(samples: Map<Hop, number>[]): void {
     console.log(`| ${hop} | ${round(since, 2)} | ${round(step, 2)} | ${seen.length} |`);
   });
   const perWrite = [...requests].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${round(n / samples.length, 2)}`);
-  console.log(`\nRequests to the broker per write (${round([...requests.values()].reduce((a, b) => a + b, 0) / samples.length, 1)} in all): ${perWrite.join('; ')}`);
+  console.log(
+    `\nRequests to the broker per write (${round([...requests.values()].reduce((a, b) => a + b, 0) / samples.length, 1)} in all): ${perWrite.join('; ')}`,
+  );
+  console.log('A request is stamped when its answer is handled; "produce request sent" is that less kafkajs\'s duration, in whole ms.');
   console.log(`AddPartitionsToTxn sent again (CONCURRENT_TRANSACTIONS) in ${retries} of ${samples.length} writes' transactions`);
 }
 

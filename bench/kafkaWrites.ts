@@ -109,12 +109,16 @@ async function main(): Promise<void> {
       process.stderr.write(`round ${i + 1} ${name}: ${JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v, 2)])))}\n`);
     }
   }
-  console.log(`| build | 1 in flight p50 ms | calls/s | server CPU ms/call | 64 in flight calls/s | CPU ms/call | embedded 64 calls/s | Kafka/embedded | idle % of a core |`);
+  console.log(
+    `| build | 1 in flight p50 ms | calls/s | server CPU ms/call | 64 in flight calls/s | CPU ms/call | embedded 64 calls/s | Kafka/embedded | idle % of a core |`,
+  );
   console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
   for (const [name, rs] of results) {
     const m = (k: keyof Round) => round(median(rs.map((r) => r[k])), 2);
     const ratio = round(median(rs.map((r) => r.rateMany / r.embeddedMany)), 2);
-    console.log(`| ${name} | ${m('p50One')} | ${m('rateOne')} | ${m('cpuOne')} | ${m('rateMany')} | ${m('cpuMany')} | ${m('embeddedMany')} | ${ratio}x | ${m('idlePct')} |`);
+    console.log(
+      `| ${name} | ${m('p50One')} | ${m('rateOne')} | ${m('cpuOne')} | ${m('rateMany')} | ${m('cpuMany')} | ${m('embeddedMany')} | ${ratio}x | ${m('idlePct')} |`,
+    );
   }
 }
 

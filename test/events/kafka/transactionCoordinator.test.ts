@@ -35,7 +35,10 @@ describe('rememberTransactionCoordinators', () => {
     const tx = await p.transaction();
     try {
       await tx.send({ topic: log.physical(EVENTS), acks: -1, messages: [{ key: 'k', value: `v${i}`, partition: 0 }] });
-      await tx.sendOffsets({ consumerGroupId: log.physical('group'), topics: [{ topic: log.physical(COMMANDS), partitions: [{ partition: 0, offset: String(i) }] }] });
+      await tx.sendOffsets({
+        consumerGroupId: log.physical('group'),
+        topics: [{ topic: log.physical(COMMANDS), partitions: [{ partition: 0, offset: String(i) }] }],
+      });
       await tx.commit();
     } catch (error) {
       await tx.abort().catch(() => {});
