@@ -7,6 +7,7 @@ import { startService } from '../app/service';
 import { createClient, unary } from '../client/userServiceClient';
 import { createLogger } from '../lib/logger';
 import { resolveOptions } from '../runtime/serviceOptions';
+import { flagOf } from './harness/flags';
 import { round } from './load/stats';
 
 /**
@@ -21,10 +22,7 @@ import { round } from './load/stats';
  * ms per call) is inside the first and last hops.
  */
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
+const flag = flagOf(args);
 const brokers = flag('brokers', process.env.KAFKA_BROKERS ?? '127.0.0.1:9092');
 const writes = Number(flag('writes', '200'));
 

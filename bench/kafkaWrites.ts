@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { clientFleet } from './load/clientFleet';
 import { processCpuMs } from './load/processCpu';
+import { flagOf } from './harness/flags';
 import { round } from './load/stats';
 
 /**
@@ -28,10 +29,7 @@ interface Round {
 }
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
+const flag = flagOf(args);
 const brokers = flag('brokers', process.env.KAFKA_BROKERS ?? '127.0.0.1:9092');
 const rounds = Number(flag('rounds', '3'));
 const one = Number(flag('one', '300'));

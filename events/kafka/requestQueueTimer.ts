@@ -1,11 +1,11 @@
+import { kafkajsClass } from './kafkajsInternals';
+
 /** The part of kafkajs's per-connection request queue (src/network/requestQueue) this file relies on. */
 interface RequestQueue {
   pending: unknown[];
   throttledUntil: number;
   scheduleCheckPendingRequests(): void;
 }
-
-const VERSION = '2.2.4';
 
 /**
  * Stops kafkajs 2.2.4 from spinning a 1 ms timer on every connection it ever had an answer on.
@@ -22,12 +22,8 @@ const VERSION = '2.2.4';
  * version whose code this was read from is changed; another is left as it is.
  */
 export function quietRequestQueueTimer(): boolean {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- kafkajs exports neither its version nor its request queue; both are files of its package
-  const version = (require('kafkajs/package.json') as { version: string }).version;
-  if (version !== VERSION) return false;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
-  const RequestQueueClass = require('kafkajs/src/network/requestQueue') as { prototype: RequestQueue & { quieted?: boolean } };
-  const proto = RequestQueueClass.prototype;
+  const proto = kafkajsClass<RequestQueue & { quieted?: boolean }>('src/network/requestQueue')?.prototype;
+  if (!proto) return false;
   if (proto.quieted) return true;
   const schedule = proto.scheduleCheckPendingRequests;
   proto.scheduleCheckPendingRequests = function (this: RequestQueue) {

@@ -1,3 +1,5 @@
+import { kafkajsClass } from './kafkajsInternals';
+
 /** The parts of kafkajs's cluster (src/cluster) and broker this file relies on. */
 interface Broker {
   nodeId: number;
@@ -7,7 +9,6 @@ interface Cluster {
   findBroker(args: { nodeId: number }): Promise<Broker>;
 }
 
-const VERSION = '2.2.4';
 /** FindCoordinator's key type for a transactional id (kafkajs's protocol/coordinatorTypes). */
 const TRANSACTION = 1;
 const known = Symbol('transaction coordinators');
@@ -26,12 +27,8 @@ const known = Symbol('transaction coordinators');
  * coordinator themselves; the admin) are left as they are, and so is another kafkajs version.
  */
 export function rememberTransactionCoordinators(): boolean {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- kafkajs exports neither its version nor its cluster; both are files of its package
-  const version = (require('kafkajs/package.json') as { version: string }).version;
-  if (version !== VERSION) return false;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
-  const ClusterClass = require('kafkajs/src/cluster') as { prototype: Cluster & { remembers?: boolean } };
-  const proto = ClusterClass.prototype;
+  const proto = kafkajsClass<Cluster & { remembers?: boolean }>('src/cluster')?.prototype;
+  if (!proto) return false;
   if (proto.remembers) return true;
   const find = proto.findGroupCoordinator;
   proto.findGroupCoordinator = async function (this: Cluster & { [known]?: Map<string, number> }, args) {
