@@ -18,6 +18,8 @@ const UNIT = [
   // kafkajs's errors only, no broker: the retry rules of the Kafka log.
   'events/kafka/concurrentTransactions.test.ts',
   'events/kafka/topicSettle.test.ts',
+  // kafkajs's request queue alone, no socket.
+  'events/kafka/requestQueueTimer.test.ts',
   'proto/pathTemplate.test.ts',
   'gateway/streamWriters.test.ts',
   'handlers/changeOf.test.ts',

@@ -18,4 +18,6 @@ export interface KafkaContext {
   /** The part cannot work for now (a consumer rejoining its group): unhealthy until it works, but waits go on. */
   reportDegraded(part: string): void;
   forget(part: string): void;
+  /** Work that outlives its caller (a reader's consumer stopping): the log waits for it before it closes. */
+  finishLater(work: Promise<void>): void;
 }

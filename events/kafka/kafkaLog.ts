@@ -25,6 +25,11 @@ import { CLIENT_TIMEOUTS, type KafkaLogOptions } from './kafkaOptions';
 import { readFromCursor } from './kafkaReader';
 import { partitionFor, positionsOf, toMessage } from './kafkaRecords';
 import { ensureTopics, topicConfig } from './kafkaTopics';
+import { quietRequestQueueTimer } from './requestQueueTimer';
+import { rememberTransactionCoordinators } from './transactionCoordinator';
+
+quietRequestQueueTimer();
+rememberTransactionCoordinators();
 
 interface Append {
   topic: string;
@@ -50,6 +55,8 @@ export class KafkaLog implements EventLog, KafkaContext {
   private readonly partitions = new Map<string, number>();
   private readonly transactional = new Map<string, Promise<Producer>>();
   private closed = false;
+  /** Readers' consumers still stopping (see finishLater). */
+  private readonly finishing = new Set<Promise<void>>();
   /** Per part of the pipeline (appends, each consumer, each reader): when it last failed and last worked. */
   private readonly health: LogHealth;
   /** Set once by open(), before anyone else sees the log. */
@@ -115,12 +122,17 @@ export class KafkaLog implements EventLog, KafkaContext {
         byPartition.set(partitions[i], messages);
       });
       const tx = transaction;
-      const sent = await Promise.all([...byPartition.values()].map((messages) => tx.send({ topic: this.physical(topic), acks: -1, messages })));
-      const metadata = sent.flat();
       const offsets = consumed.cursor.entries().map(([partition, offset]) => ({ partition, offset: String(offset) }));
-      await whileTransactionEnds(() =>
-        tx.sendOffsets({ consumerGroupId: this.physical(consumed.group), topics: [{ topic: this.physical(consumed.topic), partitions: offsets }] }),
-      );
+      // The records (AddPartitionsToTxn, then Produce) and the offsets (AddOffsetsToTxn, then
+      // TxnOffsetCommit) are two chains that need nothing of each other before the commit: sent
+      // together, a transaction waits for the longer chain rather than for all four in a row.
+      const [sent] = await Promise.all([
+        Promise.all([...byPartition.values()].map((messages) => tx.send({ topic: this.physical(topic), acks: -1, messages }))),
+        whileTransactionEnds(() =>
+          tx.sendOffsets({ consumerGroupId: this.physical(consumed.group), topics: [{ topic: this.physical(consumed.topic), partitions: offsets }] }),
+        ),
+      ]);
+      const metadata = sent.flat();
       await transaction.commit();
       return positionsOf([partitions], metadata, () => this.physical(topic))[0];
     } catch (error) {
@@ -167,6 +179,11 @@ export class KafkaLog implements EventLog, KafkaContext {
 
   forget(part: string): void {
     this.health.forget(part);
+  }
+
+  finishLater(work: Promise<void>): void {
+    this.finishing.add(work);
+    void work.finally(() => this.finishing.delete(work));
   }
 
   /** Tells whoever waits on work in flight that the broker failed us (and logs it once). */
@@ -227,6 +244,7 @@ export class KafkaLog implements EventLog, KafkaContext {
     if (this.closed) return;
     this.closed = true;
     await this.appends.idle();
+    await Promise.allSettled([...this.finishing]);
     const producers = await Promise.allSettled([...this.transactional.values()]);
     await Promise.allSettled([
       ...producers.map((p) => (p.status === 'fulfilled' ? p.value.disconnect() : undefined)),

@@ -58,8 +58,15 @@ export async function* readFromCursor(log: KafkaContext, topic: string, from: Cu
   } finally {
     signal.removeEventListener('abort', stop);
     batches.close();
-    await consumer.disconnect().catch(() => {});
-    await log.admin.deleteGroups([groupId]).catch(() => {});
-    log.forget(groupId);
+    // Not awaited: the consumer stops only once its fetch in flight returns, up to
+    // FETCH_MAX_WAIT_MS on a quiet topic, and a reader that is done (a stream caught up, a
+    // read to the end) should not wait for it. The log waits for it before it closes.
+    log.finishLater(
+      (async () => {
+        await consumer.disconnect().catch(() => {});
+        await log.admin.deleteGroups([groupId]).catch(() => {});
+        log.forget(groupId);
+      })(),
+    );
   }
 }
