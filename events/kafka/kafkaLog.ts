@@ -226,12 +226,22 @@ export class KafkaLog implements EventLog, KafkaContext {
   }
 
   /**
-   * Starts a fresh transactional producer for a group: initializing it aborts whatever an older
-   * holder of the same transactional id left open and fences that holder off for good.
+   * Starts a fresh transactional producer for a group and initializes it: InitProducerId aborts
+   * whatever an older holder of the same transactional id left open and fences that holder off
+   * for good. kafkajs sends it at a producer's first transaction, not when it connects, so an
+   * empty transaction is begun and abandoned here (an abort with nothing in it sends nothing):
+   * without it an older owner could still commit until this one's first batch, after this one
+   * had read the events and the committed offsets it decides from.
    */
   async fence(group: string): Promise<void> {
     await this.dropTransactionalProducer(group);
-    await this.transactionalProducer(group);
+    const producer = await this.transactionalProducer(group);
+    try {
+      await (await producer.transaction()).abort();
+    } catch (error) {
+      await this.dropTransactionalProducer(group);
+      throw unavailable(error, `fencing off an older owner of ${group}`);
+    }
   }
 
   /** The partitions a topic has (after making sure it exists). */

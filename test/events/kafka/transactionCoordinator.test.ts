@@ -68,6 +68,16 @@ describe('rememberTransactionCoordinators', () => {
     await decide(newer.p, 11);
   });
 
+  it("fences an older owner as soon as the newer one fences, before the newer one's first transaction", async () => {
+    // The decider's takeover: fence, read the events and the committed offsets, then decide. An
+    // older owner that commits between the fence and the first batch would decide commands twice.
+    const group = 'tx-takeover';
+    const older = await producer(log.physical(group) + '-tx');
+    await decide(older.p, 1);
+    await log.fence(group);
+    await expect(decide(older.p, 2)).rejects.toThrow(/old epoch/);
+  });
+
   it('looks a coordinator up again when it moved or did not answer, not when it answered with an error of its own', () => {
     const answer = (type: string) => new KafkaJSProtocolError({ type, code: 0, retriable: true, message: type } as never);
     expect(coordinatorLost(answer('NOT_COORDINATOR'))).toBe(true);
