@@ -77,6 +77,29 @@ describe('EmbeddedLog', () => {
     expect((await log.committed('audit', 'events')).toString()).toBe(Cursor.of([[0, 9]]).toString());
   });
 
+  it('lets the event loop run between the batches of a member catching up on a backlog', async () => {
+    for (let i = 0; i < 5; i++) await log.append('t', [{ key: 'k', value: Buffer.from(String(i)) }]);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    // A timer's turn comes only when the consumer yields to the event loop, not between promises.
+    setImmediate(() => seen.push('event loop'));
+    await log.consume(
+      'backlog',
+      't',
+      {
+        prepare: async () => {},
+        handle: async (batch) => {
+          seen.push(...batch.records.map((r) => r.value.toString()));
+          if (seen.includes('4')) controller.abort();
+        },
+        commitAfterHandle: true,
+      },
+      { signal: controller.signal, maxBatch: 2 },
+    );
+    expect(seen.indexOf('event loop')).toBeGreaterThan(-1);
+    expect(seen.indexOf('event loop')).toBeLessThan(seen.indexOf('4'));
+  });
+
   it('lets a position committed durably win over an older one a subscriber left in memory', async () => {
     await log.commitAfterBatch({ group: 'g', topic: 't', cursor: Cursor.of([[0, 5]]) });
     await log.commit({ group: 'g', topic: 't', cursor: Cursor.of([[0, 2]]) });
