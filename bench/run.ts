@@ -105,7 +105,8 @@ async function main(): Promise<void> {
     runs.push(
       ...(await inRounds(
         ROUNDS,
-        (round) => fanoutRound({ ours: { addr: server.addr, pid }, bare, writes: quick ? 50 : 150, tag: `${runTag}r${round}` }),
+        // The bare fan-out decides no target: `--only fanout` shows it next to ours.
+        (round) => fanoutRound({ ours: { addr: server.addr, pid }, bare, writes: quick ? 50 : 150, tag: `${runTag}r${round}`, withBare: false }),
         roundLine('fan-out'),
       )),
     );

@@ -40,7 +40,9 @@ export interface Ratio {
   unit?: 's' | 'ms' | 'ms CPU per call' | '% of a core' | 'users/s';
 }
 
-export const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const benchStarted = performance.now();
+/** A progress line, with the seconds since the bench started (which part costs what of the budget). */
+export const progress = (line: string) => process.stderr.write(`bench [${Math.round((performance.now() - benchStarted) / 1000)} s]: ${line}\n`);
 
 /** Runs `work` and reports the CPU `pid` used meanwhile, per `count` items. */
 export async function withServerCpu<T extends LoadResult>(pid: number, work: () => Promise<T>): Promise<T & { serverCpuMs: number }> {
