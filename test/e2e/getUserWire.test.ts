@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import http2 from 'node:http2';
 import path from 'node:path';
-import { createClient, unary, type Client } from '../../client/userServiceClient';
+import { unary, type Client } from '../../client/userServiceClient';
 import { transcoderFor } from '../../gateway/transcoder';
 import { loadContract } from '../../proto/contract';
 import type { User } from '../../proto/messages';
@@ -10,7 +10,8 @@ import { openDatabase } from '../../store/openDatabase';
 import { userFromRow, type UserRow } from '../../store/userRow';
 import { grpcFrame } from '../../bench/load/h2load';
 import { request } from '../support/httpClient';
-import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+import type { ServerProcess } from '../support/serverProcess';
+import { useSuiteServer } from '../support/suiteServer';
 
 /**
  * A wire capture of GetUser and ListUsers: the view now answers with the bytes it keeps per user
@@ -22,17 +23,7 @@ let dir: string;
 let server: ServerProcess;
 let client: Client;
 
-beforeAll(async () => {
-  dir = tempDir('wire');
-  server = await startServer(dir);
-  client = createClient(server.addr);
-});
-
-afterAll(async () => {
-  client.close();
-  expect(await server.stop()).toBe(0);
-  removeDir(dir);
-});
+useSuiteServer('wire', (suite) => ({ dir, server, client } = suite));
 
 /** The response messages of one call, from the raw DATA frames an http2 client received, and its grpc-status. */
 async function rawCall(method: string, request: Buffer): Promise<{ messages: Buffer[]; status: string }> {

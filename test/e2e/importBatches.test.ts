@@ -1,29 +1,17 @@
 import * as grpc from '@grpc/grpc-js';
-import { clientStream, createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
+import { clientStream, serverStream, unary, type Client } from '../../client/userServiceClient';
 import type { CreateUserRequest, ImportUsersResponse } from '../../proto/messages';
-import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+import { useSuiteServer } from '../support/suiteServer';
 
 /**
  * ImportUsers sends its rows to the log in batches (handlers/importUsers.ts, 500 rows each): the
  * per-row results must be those of rows decided one by one, whichever batch a row falls in, and
  * a stream cut short must leave the service serving and every row importable again.
  */
-let dir: string;
-let server: ServerProcess;
 let client: Client;
 let run = 0;
 
-beforeAll(async () => {
-  dir = tempDir('importbatches');
-  server = await startServer(dir);
-  client = createClient(server.addr);
-});
-
-afterAll(async () => {
-  client.close();
-  expect(await server.stop()).toBe(0);
-  removeDir(dir);
-});
+useSuiteServer('importbatches', (suite) => ({ client } = suite));
 
 /** `count` rows with emails of their own in a domain of this test's own. */
 function rows(count: number, withRequestIds = false): { domain: string; requests: Array<Partial<CreateUserRequest>> } {

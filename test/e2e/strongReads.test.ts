@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import { createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
+import { serverStream, unary, type Client } from '../../client/userServiceClient';
 import { request } from '../support/httpClient';
 import { strongSnapshot } from '../support/strongSnapshot';
-import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+import type { ServerProcess } from '../support/serverProcess';
+import { useSuiteServer } from '../support/suiteServer';
 
 /**
  * `users-consistency: strong` on GetUser, ListUsers and WatchUsers: the read waits until this
@@ -13,20 +14,10 @@ const STRONG = { 'users-consistency': 'strong' };
 const unique = () => Math.random().toString(36).slice(2, 10);
 
 describe('strong reads on one server', () => {
-  let dir: string;
   let server: ServerProcess;
   let client: Client;
 
-  beforeAll(async () => {
-    dir = tempDir('strong');
-    server = await startServer(dir);
-    client = createClient(server.addr);
-  });
-  afterAll(async () => {
-    client.close();
-    expect(await server.stop()).toBe(0);
-    removeDir(dir);
-  });
+  useSuiteServer('strong', (suite) => ({ server, client } = suite));
 
   it('GetUser and ListUsers right after a write see it', async () => {
     for (let i = 0; i < 10; i++) {

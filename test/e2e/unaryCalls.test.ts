@@ -1,26 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
-import { createClient, errorDetails, unary, type Client } from '../../client/userServiceClient';
+import { errorDetails, unary, type Client } from '../../client/userServiceClient';
 import { UserPlan, type CreateUserRequest } from '../../proto/messages';
-import { removeDir, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+import { useSuiteServer } from '../support/suiteServer';
 import { CURSOR } from '../support/cursorPattern';
 
 const PRO = UserPlan.USER_PLAN_PRO;
-let dir: string;
-let server: ServerProcess;
 let client: Client;
 const unique = () => Math.random().toString(36).slice(2, 10);
 
-beforeAll(async () => {
-  dir = tempDir('unary');
-  server = await startServer(dir);
-  client = createClient(server.addr);
-});
-
-afterAll(async () => {
-  client.close();
-  expect(await server.stop()).toBe(0);
-  removeDir(dir);
-});
+useSuiteServer('unary', (suite) => ({ client } = suite));
 
 describe('CreateUser and GetUser', () => {
   it('creates a user at version 1 and reads it back with its cursor', async () => {
