@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { Cursor } from '../../lib/cursor';
 import type { Logger } from '../../lib/logger';
-import { DataLossError, UnavailableError } from '../../lib/errors';
+import { DataLossError, LogTrimmedError, UnavailableError } from '../../lib/errors';
 import { GroupCommit } from '../../lib/groupCommit';
 import { Wakeup } from '../../lib/wakeup';
 import { ChunkedInsert } from '../../store/chunkedInsert';
@@ -15,7 +15,7 @@ import { LogHealth } from '../logHealth';
 import { logUnavailable } from '../logUnavailable';
 import { consumeAsGroup, type EmbeddedGroupContext } from './embeddedGroupConsumer';
 import { GroupTurns } from './groupTurns';
-import { migrateLog, newIdentity, readIdentity } from './logSchema';
+import { migrateLog, newIdentity, readIdentity, readLogStarts, writeLogStart } from './logSchema';
 import { findOffsetGap } from './offsetCheck';
 import { recordChecksum } from './recordChecksum';
 
@@ -57,6 +57,8 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
   private positionFlush?: NodeJS.Timeout;
   private synchronous: 'FULL' | 'NORMAL' = 'FULL';
   private readonly nextOffsets = new Map<string, number>();
+  /** Per topic, the first offset the log still holds: 0 until `trim` drops older records. */
+  private readonly starts: Map<string, number>;
   /** Per topic, the readers waiting for its next record: an append wakes only its own topic's readers (a command wakes the decider, not every subscriber of the events). */
   private readonly appended = new Map<string, Wakeup>();
   /** Records go in 100 per statement: a batch of a bulk import is hundreds of records, and a call into SQLite per record was most of its cost. */
@@ -82,6 +84,7 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
     this.health = new LogHealth(logger, 'log failure');
     this.identity = readIdentity(db, file);
     this.inode = statSync(file).ino;
+    this.starts = readLogStarts(db);
     this.insertRecords = new ChunkedInsert(db, 'INSERT INTO records (topic, partition, offset, key, value, headers, timestamp, crc)', 8);
     this.upsertPosition = db.prepare(
       `INSERT INTO consumer_positions (group_id, topic, partition, offset) VALUES (?, ?, ?, ?)
@@ -110,7 +113,7 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
       const problems = quickCheck(db);
       if (problems.length > 0) throw corruptLog(file, problems.join('; '));
       migrateLog(db, file);
-      const gap = findOffsetGap(db);
+      const gap = findOffsetGap(db, readLogStarts(db));
       if (gap) throw corruptLog(file, gap);
       return new EmbeddedLog(db, file, logger);
     } catch (error) {
@@ -136,6 +139,8 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
   async *read(topic: string, from: Cursor, { signal, maxBatch = 1000 }: ReadOptions): AsyncIterable<LogBatch> {
     let offset = from.get(PARTITION);
     while (!signal.aborted && !this.closed) {
+      // Checked at every turn: a reader left behind while `trim` dropped its next records learns it here.
+      if (offset < this.startOffset(topic)) throw new LogTrimmedError(topic, Cursor.of([[PARTITION, this.startOffset(topic)]]));
       const rows = this.selectRows(topic, offset, maxBatch);
       if (rows.length > 0) {
         const records = this.contiguous(topic, offset, rows);
@@ -196,13 +201,36 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
 
   async bounds(topic: string): Promise<{ start: Cursor; end: Cursor }> {
     this.assertOpen();
-    const row = this.db.prepare('SELECT MIN(offset) AS first FROM records WHERE topic = ? AND partition = ?').get(topic, PARTITION) as {
-      first: number | null;
-    };
     return {
-      start: Cursor.of([[PARTITION, row.first ?? 0]]),
+      start: Cursor.of([[PARTITION, this.startOffset(topic)]]),
       end: Cursor.of([[PARTITION, this.nextOffset(topic)]]),
     };
+  }
+
+  /**
+   * Drops the records of `topic` before `before` (clamped to the end), for good: readers from an
+   * older position then get LogTrimmedError (OUT_OF_RANGE), never a silent gap. The new start is
+   * written in the same transaction as the deletion, so a crash leaves one or the other, and the
+   * offsets go on from where they were even when no record is left. Returns how many went.
+   */
+  async trim(topic: string, before: Cursor): Promise<number> {
+    this.assertOpen();
+    await this.appends.idle();
+    const start = Math.min(before.get(PARTITION), this.nextOffset(topic));
+    if (start <= this.startOffset(topic)) return 0;
+    const dropped = this.db.transaction(() => {
+      const { changes } = this.db.prepare('DELETE FROM records WHERE topic = ? AND partition = ? AND offset < ?').run(topic, PARTITION, start);
+      writeLogStart(this.db, topic, start);
+      return changes;
+    })();
+    this.starts.set(topic, start);
+    return dropped;
+  }
+
+  /** Checkpoints the WAL into log.db and truncates it to nothing: after `trim`, so the dropped records leave the WAL too. */
+  checkpoint(): void {
+    this.assertOpen();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async committed(group: string, topic: string): Promise<Cursor> {
@@ -313,13 +341,18 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
     this.synchronous = mode;
   }
 
+  private startOffset(topic: string): number {
+    return this.starts.get(topic) ?? 0;
+  }
+
   private nextOffset(topic: string): number {
     let next = this.nextOffsets.get(topic);
     if (next === undefined) {
       const row = this.db.prepare('SELECT MAX(offset) AS last FROM records WHERE topic = ? AND partition = ?').get(topic, PARTITION) as {
         last: number | null;
       };
-      next = (row.last ?? -1) + 1;
+      // A topic trimmed to its end holds no record: its offsets go on from its start.
+      next = Math.max((row.last ?? -1) + 1, this.startOffset(topic));
       this.nextOffsets.set(topic, next);
     }
     return next;
@@ -371,7 +404,7 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
 
   /**
    * The rows read from `offset`, verified, each at the offset after the one before. The embedded
-   * log never deletes a record and gives offsets one by one, so a jump means the records between
+   * log deletes records only before its start (`trim`) and gives offsets one by one, so a jump means the records between
    * were hidden by damage (a flipped bit in a key's topic or partition sorts the row elsewhere).
    * Checked after the checksum: a row whose own offset was damaged is reported as such.
    */

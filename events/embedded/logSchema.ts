@@ -73,3 +73,13 @@ function checkColumns(db: Db, file: string): void {
     );
   }
 }
+
+/** log_meta keys `start:<topic>`: where `trim` left each topic (absent: 0, nothing dropped). */
+export function readLogStarts(db: Db): Map<string, number> {
+  const rows = db.prepare("SELECT key, value FROM log_meta WHERE key LIKE 'start:%'").all() as Array<{ key: string; value: string }>;
+  return new Map(rows.map((r) => [r.key.slice('start:'.length), Number(r.value)]));
+}
+
+export function writeLogStart(db: Db, topic: string, start: number): void {
+  db.prepare('INSERT INTO log_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(`start:${topic}`, String(start));
+}
