@@ -47,23 +47,24 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   const security = { policy: options.authzFile ? AccessPolicy.load(options.authzFile) : undefined, streams: new StreamQuota(options.maxStreamsPerIdentity) };
   const wiring = loadWiring(path.join(packageRoot(), 'serverless.yml'), path.resolve(__dirname, '..'), serviceMethods());
   const metrics = createMetrics();
-  const { backend, log: opened, release } = await openDataDir(options, logger);
+  const { backend, log: opened, keys, close: closeLog, release } = await openDataDir(options, logger);
   await ensureViewsInStep(
     opened,
+    keys,
     foldedFiles(options.dataDir, backend),
     { autoRebuild: options.autoRebuild, rebuildCommand: ['usersvc rebuild --data', options.dataDir, ...backend.flags].join(' ') },
     logger,
   ).catch(async (error: unknown) => {
-    await opened.close();
+    await closeLog();
     release();
     throw error;
   });
   const cursors = new CursorText(opened.identity, new Set((await opened.bounds(EVENTS)).end.partitions()));
   const log = new TimedLog(opened, metrics.appendTook);
-  const views = openViews(options.dataDir, backend, opened.identity, logger);
+  const views = openViews(options.dataDir, backend, opened.identity, logger, keys);
   const { view, deciderState } = views;
-  const feed = new ChangeFeed(log, view.cursor(), logger, { bookmarkMs: options.bookmarkMs, capacity: options.feedWindow });
-  const deps: ServiceDeps = { log, view, deciderState, feed, cursors, logger, clock: Date.now, newId: () => nanoid() };
+  const feed = new ChangeFeed(log, keys, view.cursor(), logger, { bookmarkMs: options.bookmarkMs, capacity: options.feedWindow });
+  const deps: ServiceDeps = { log, keys, view, deciderState, feed, cursors, logger, clock: Date.now, newId: () => nanoid() };
 
   const stopRunners = new AbortController();
   // Lambda-shaped functions read their configuration from the environment.
@@ -81,6 +82,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     stopRunners.abort();
     await Promise.allSettled([...runners, metricsServer?.close(), gateway?.close(0)]);
     await log.close();
+    await keys.close();
     views.close();
     release();
   };

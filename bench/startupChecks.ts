@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { EmbeddedKeyStore } from '../events/embedded/embeddedKeyStore';
 import { EmbeddedLog } from '../events/embedded/embeddedLog';
 import { createLogger } from '../lib/logger';
 import { dataFiles } from '../runtime/dataFiles';
@@ -71,10 +72,12 @@ async function timedOpen(dir: string): Promise<number> {
 
 async function timedCheck(dir: string): Promise<number> {
   const log = EmbeddedLog.open(dir);
+  const keys = EmbeddedKeyStore.open(dir);
   try {
     const started = performance.now();
     await ensureViewsInStep(
       log,
+      keys,
       [dataFiles(dir).view],
       { autoRebuild: false, rebuildCommand: 'usersvc rebuild' },
       createLogger('warn', (line) => process.stderr.write(line)),
@@ -82,6 +85,7 @@ async function timedCheck(dir: string): Promise<number> {
     return performance.now() - started;
   } finally {
     await log.close();
+    await keys.close();
   }
 }
 

@@ -1,9 +1,11 @@
 import { Cursor } from '../lib/cursor';
 import type { Logger } from '../lib/logger';
 import { Wakeup } from '../lib/wakeup';
-import type { UserEvent } from '../proto/messages';
+import { eventUserId, type UserEvent } from '../proto/messages';
 import type { PositionedEvent } from '../store/projection';
-import { positionedEvents } from './codec';
+import { openedEvents } from './codec';
+import type { KeyStore } from './sealing/keyStore';
+import { redacted } from './sealing/sealedRecords';
 import { EVENTS, type EventLog } from './eventLog';
 
 /** One event as a reader of the feed gets it: `cursor` is the reader's position just past it. */
@@ -88,6 +90,7 @@ export class ChangeFeed {
 
   constructor(
     private readonly log: EventLog,
+    private readonly keys: KeyStore,
     start: Cursor,
     private readonly logger: Logger,
     options: ChangeFeedOptions = {},
@@ -111,6 +114,7 @@ export class ChangeFeed {
       if (item.offset < running.get(item.partition)) continue;
       const before = running;
       running = running.after(item.partition, item.offset);
+      if (item.event.kind === 'user_erased') this.forget(item.event.user_erased.user_id);
       this.entries.push({ seq: this.nextSeq++, item, before, after: running });
     }
     // Trim in chunks so eviction stays amortized O(1) per event.
@@ -122,6 +126,18 @@ export class ChangeFeed {
     this.end = running.covers(end) ? running : running.max(end);
     if (this.live.size > 0) this.handToLive(this.entries.length - (this.nextSeq - firstNew));
     this.published.wakeAll();
+  }
+
+  /**
+   * An erased user's earlier events leave memory as they are on the log now: sealed with a key
+   * that is gone, so a reader from an older cursor passes over them as it would reading the log.
+   */
+  private forget(userId: string): void {
+    for (const entry of this.entries) {
+      if (entry.item.event.kind === 'sealed' || eventUserId(entry.item.event) !== userId) continue;
+      entry.item = { ...entry.item, event: redacted(entry.item.event) };
+      entry.memo = undefined;
+    }
   }
 
   /**
@@ -256,7 +272,7 @@ export class ChangeFeed {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       for await (const batch of this.log.read(EVENTS, position, { signal: stop.signal, maxBatch: 500 })) {
-        for (const item of positionedEvents(batch.records, (error) => this.logger.error('feed', { error }))) {
+        for (const item of await openedEvents(batch.records, this.keys, (error) => this.logger.error('feed', { error }))) {
           position = position.after(item.partition, item.offset);
           yield { kind: 'event', event: item.event, partition: item.partition, offset: item.offset, cursor: position, memo: new Map() };
         }

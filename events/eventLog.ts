@@ -9,6 +9,11 @@ export interface NewRecord {
   key: string;
   value: Buffer;
   headers?: Record<string, string>;
+  /**
+   * Kafka: sent with a null value, a tombstone, which compaction keeps only until
+   * delete.retention.ms and which removes every earlier record of its key. `value` is then empty.
+   */
+  tombstone?: boolean;
 }
 
 /** A record read back, with the position the log gave it. */

@@ -1,5 +1,6 @@
 import type { Logger } from '../lib/logger';
 import type { EventLog } from './eventLog';
+import type { KeyStore } from './sealing/keyStore';
 
 /**
  * What differs between the log backends, beyond the EventLog contract they share: how to open
@@ -29,4 +30,6 @@ export interface LogBackend {
   readonly storedInDataDir: boolean;
   /** Opens the log; the caller holds the data directory's lock. */
   open(logger: Logger): Promise<EventLog>;
+  /** Opens the key store that follows this log (keys.db beside log.db; a compacted topic on Kafka). */
+  openKeys(log: EventLog, logger: Logger): Promise<KeyStore>;
 }

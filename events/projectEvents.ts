@@ -1,4 +1,4 @@
-import { positionedEvents } from './codec';
+import { openedEvents } from './codec';
 import type { LogFunction } from './logFunction';
 
 /**
@@ -14,7 +14,7 @@ export const projectEvents: LogFunction = {
   },
 
   async handle(batch, { deps }) {
-    const events = positionedEvents(batch.records, (error) => deps.logger.error('projector', { error }));
+    const events = await openedEvents(batch.records, deps.keys, (error) => deps.logger.error('projector', { error }));
     deps.view.apply(events, batch.next);
     // The feed ends where this batch ends, not where the view does: the view may be further on.
     deps.feed.publish(events, batch.next);

@@ -3,6 +3,7 @@ import { openDatabase } from '../store/openDatabase';
 import { viewChecksum, type ViewChecksum } from '../store/viewChecksum';
 import { ViewRebuild } from '../store/viewRebuild';
 import { positionedEvents } from './codec';
+import type { KeyStore } from './sealing/keyStore';
 import { EVENTS, type EventLog, type LogBatch } from './eventLog';
 import { readToEnd } from './readToEnd';
 
@@ -20,6 +21,7 @@ export interface ReplayProgress {
  */
 export async function rebuildViews(
   log: EventLog,
+  keys: KeyStore,
   files: string[],
   onProgress: (progress: ReplayProgress) => void = () => {},
   withChecksum = true,
@@ -30,9 +32,10 @@ export async function rebuildViews(
     const started = Date.now();
     let events = 0;
     let lastReport = started;
-    const onBatch = (batch: LogBatch) => {
+    const onBatch = async (batch: LogBatch) => {
+      await keys.refresh(new Set(batch.records.map((r) => r.key)));
       events += rebuild.apply(
-        positionedEvents(batch.records, (error) => console.error(error)),
+        positionedEvents(batch.records, keys, (error) => console.error(error)),
         batch.next,
       ).events.length;
       if (Date.now() - lastReport >= 1000) {

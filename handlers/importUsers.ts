@@ -1,6 +1,6 @@
 import { Code } from '../lib/code';
 import { ServiceError, toStatus } from '../lib/errors';
-import type { Command, CreateUserRequest, ImportError, ImportUsersResponse } from '../proto/messages';
+import type { CreateUserRequest, ImportError, ImportUsersResponse, OpenCommand } from '../proto/messages';
 import { createCommand } from './common/commands';
 import { submitCommands } from './common/submitCommand';
 import type { HandlerContext } from './handlerContext';
@@ -19,7 +19,7 @@ const SYSTEMIC = new Set([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED, Code.CANCELL
 
 interface Row {
   index: number;
-  command: Command;
+  command: OpenCommand;
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { UserServiceHandlers } from '../proto/generated/userservice/UserService';
 import { createUser } from './createUser';
 import { deleteUser } from './deleteUser';
+import { eraseUser } from './eraseUser';
 import { getUser } from './getUser';
+import { getUserKeys } from './getUserKeys';
 import { importUsers } from './importUsers';
 import { listUsers } from './listUsers';
 import type { ServiceHandlers } from './serviceHandlers';
@@ -19,6 +21,8 @@ export const userServiceHandlers: ServiceHandlers<UserServiceHandlers> = {
   CreateUser: createUser,
   UpdateUser: updateUser,
   DeleteUser: deleteUser,
+  EraseUser: eraseUser,
+  GetUserKeys: getUserKeys,
   ListUsers: listUsers,
   ImportUsers: importUsers,
   SyncUsers: syncUsers,

@@ -1,4 +1,5 @@
 import { Code } from './code';
+import type { Cursor } from './cursor';
 
 /** The stable, machine-readable side of an error: a google.rpc.ErrorInfo's reason and metadata. */
 export interface ErrorReason {
@@ -125,7 +126,7 @@ export class OutOfRangeError extends ServiceError {
 export class LogTrimmedError extends OutOfRangeError {
   constructor(
     readonly topic: string,
-    readonly start: import('./cursor').Cursor,
+    readonly start: Cursor,
   ) {
     super(`${topic}: the log no longer holds records before ${start.toString()}; start again from a snapshot`, {
       reason: 'CURSOR_EXPIRED',

@@ -17,6 +17,13 @@ import type { CommandRejected__Output } from './generated/userservice/CommandRej
 import type { CreateUser__Output } from './generated/userservice/CreateUser';
 import type { CreateUserRequest__Output } from './generated/userservice/CreateUserRequest';
 import type { DeleteUser__Output } from './generated/userservice/DeleteUser';
+import type { EraseUser__Output } from './generated/userservice/EraseUser';
+import type { EraseUserRequest__Output } from './generated/userservice/EraseUserRequest';
+import type { EraseUserResponse__Output } from './generated/userservice/EraseUserResponse';
+import type { GetUserKeysRequest__Output } from './generated/userservice/GetUserKeysRequest';
+import type { GetUserKeysResponse__Output } from './generated/userservice/GetUserKeysResponse';
+import type { Sealed__Output } from './generated/userservice/Sealed';
+import type { UserErased__Output } from './generated/userservice/UserErased';
 import type { DeleteUserRequest__Output } from './generated/userservice/DeleteUserRequest';
 import type { DeleteUserResponse__Output } from './generated/userservice/DeleteUserResponse';
 import type { GetUserRequest__Output } from './generated/userservice/GetUserRequest';
@@ -77,6 +84,10 @@ export type UpdateUserRequest = UpdateUserRequest__Output;
 export type DeleteUserRequest = DeleteUserRequest__Output;
 export type DeleteUserResponse = DeleteUserResponse__Output;
 export type ListUsersRequest = ListUsersRequest__Output;
+export type EraseUserRequest = EraseUserRequest__Output;
+export type EraseUserResponse = EraseUserResponse__Output;
+export type GetUserKeysRequest = GetUserKeysRequest__Output;
+export type GetUserKeysResponse = GetUserKeysResponse__Output;
 export type ImportError = ImportError__Output;
 export type ImportUsersResponse = ImportUsersResponse__Output;
 export type UserChange = UserChange__Output;
@@ -92,8 +103,17 @@ export type { SyncResult };
 export type CreateUser = CreateUser__Output;
 export type UpdateUser = UpdateUser__Output;
 export type DeleteUser = DeleteUser__Output;
-/** The decider only reads commands the service wrote, each with one member set (the codec checks). */
+export type EraseUser = EraseUser__Output;
+export type UserErased = UserErased__Output;
+/** A record sealed with its user's key (events/sealing). Past the codec, only one whose key is gone (erased) stays sealed. */
+export type Sealed = Sealed__Output;
+/**
+ * The decider only reads commands the service wrote, each with one member set (the codec checks).
+ * `sealed` is one the codec could not open: its user was erased before it was decided.
+ */
 export type Command = OneOf<Sparse<Command__Output, 'request_digest'>, 'kind'>;
+/** A command with its contents in the clear, as a handler makes it (before the codec seals it). */
+export type OpenCommand = Exclude<Command, { kind: 'sealed' }>;
 export type CommandRejected = Sparse<CommandRejected__Output, 'error_reason' | 'error_metadata'>;
 export type UserUpdated = Changed<UserUpdated__Output>;
 export type UserDeleted = Changed<UserDeleted__Output>;
@@ -102,9 +122,17 @@ type EventMembers = {
   user_updated?: UserUpdated | null;
   user_deleted?: UserDeleted | null;
   command_rejected?: CommandRejected | null;
+  user_erased?: UserErased | null;
+  sealed?: Sealed | null;
 };
-/** An event as the decider writes it and every reader gets it: one member set (the codec checks). */
+/**
+ * An event as the decider writes it and every reader gets it: one member set (the codec checks).
+ * `sealed` is one the codec could not open: its user was erased, and only its command_id,
+ * request_id and time can still be read.
+ */
 export type UserEvent = OneOf<Sparse<Omit<UserEvent__Output, keyof EventMembers>, 'request_digest'> & EventMembers, 'kind'>;
+/** An event with its contents in the clear, as the decider makes it (before the codec seals it). */
+export type OpenEvent = Exclude<UserEvent, { kind: 'sealed' }>;
 
 /** The user an event is about: the after-image of a change, undefined for a rejection. */
 export function userOf(event: UserEvent): User | undefined {
@@ -129,5 +157,23 @@ export function commandUserId(command: Command): string {
       return command.update_user.user_id;
     case 'delete_user':
       return command.delete_user.user_id;
+    case 'erase_user':
+      return command.erase_user.user_id;
+    case 'sealed':
+      return command.sealed.user_id;
+  }
+}
+
+/** The user an event is about, whatever its kind ('' for a rejection that names none). */
+export function eventUserId(event: UserEvent): string {
+  switch (event.kind) {
+    case 'command_rejected':
+      return event.command_rejected.user_id;
+    case 'user_erased':
+      return event.user_erased.user_id;
+    case 'sealed':
+      return event.sealed.user_id;
+    default:
+      return userOf(event)?.id ?? '';
   }
 }

@@ -18,10 +18,11 @@ export function parsePathTemplate(text: string): PathTemplate {
   if (!text.startsWith('/')) throw new Error(`path template "${text}" must start with "/"`);
   let path = text.slice(1);
   let verb: string | undefined;
+  // The verb follows the last segment, after its variable if it has one (`{id}:erase`); a colon
+  // inside a `{variable}` would be a pattern (`{name=*}`), which we do not use.
   const lastSlash = path.lastIndexOf('/');
-  const colon = path.indexOf(':', lastSlash + 1);
-  // A colon inside a `{variable}` would be a pattern (`{name=*}`), which we do not use.
-  if (colon >= 0 && !path.slice(lastSlash + 1, colon).includes('{')) {
+  const colon = path.indexOf(':', Math.max(lastSlash + 1, path.lastIndexOf('}') + 1));
+  if (colon >= 0) {
     verb = path.slice(colon + 1);
     path = path.slice(0, colon);
   }
@@ -42,6 +43,8 @@ export function matchPath(template: PathTemplate, pathname: string): Map<string,
     path = path.slice(0, -(template.verb.length + 1));
   }
   const parts = path.split('/');
+  // A colon in the last segment names a custom method (AIP-136): `/v1/users/{id}` does not take `/v1/users/x:erase`.
+  if (template.verb === undefined && parts[parts.length - 1].includes(':')) return undefined;
   if (parts.length !== template.segments.length) return undefined;
   const bound = new Map<string, string>();
   for (let i = 0; i < parts.length; i++) {

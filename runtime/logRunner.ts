@@ -1,3 +1,4 @@
+import { useLocalKeys } from '../events/subscribers/subscriberKeys';
 import { sleep } from '../lib/abortable';
 import type { LogBatch } from '../events/eventLog';
 import type { ServiceDeps } from '../events/serviceDeps';
@@ -43,6 +44,7 @@ export async function runLogFunction({ function: name, fn, trigger }: LogBinding
  */
 export async function runSubscriber(binding: SubscriberBinding, deps: ServiceDeps, bootstrapServers: string, signal: AbortSignal): Promise<void> {
   const { function: name, topic, group, batchSize } = binding;
+  useLocalKeys(deps.keys);
   let backoff = 50;
   while (!signal.aborted) {
     try {

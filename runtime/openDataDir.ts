@@ -1,5 +1,6 @@
 import type { EventLog } from '../events/eventLog';
 import type { LogBackend } from '../events/logBackend';
+import type { KeyStore } from '../events/sealing/keyStore';
 import type { Logger } from '../lib/logger';
 import { lockDataDir } from '../store/dataDirLock';
 import { logBackend } from './logBackend';
@@ -9,6 +10,10 @@ import type { ServiceOptions } from './serviceOptions';
 export interface HeldDataDir {
   backend: LogBackend;
   log: EventLog;
+  /** The keys the log's sealed records open with (events/sealing). */
+  keys: KeyStore;
+  /** Closes the log and the key store (the caller closes its views first). */
+  close(): Promise<void>;
   /** Gives the directory up; the caller closes the log (and its views) first. */
   release(): void;
 }
@@ -24,9 +29,18 @@ export async function openDataDir(options: Pick<ServiceOptions, 'log' | 'dataDir
   const backend = logBackend(options);
   const lock = logOnly && !backend.storedInDataDir ? undefined : lockDataDir(options.dataDir);
   const release = () => lock?.release();
+  let log: EventLog | undefined;
   try {
-    return { backend, log: await backend.open(logger), release };
+    log = await backend.open(logger);
+    const keys = await backend.openKeys(log, logger);
+    const opened = log;
+    const close = async () => {
+      await opened.close();
+      await keys.close();
+    };
+    return { backend, log, keys, close, release };
   } catch (error) {
+    await log?.close();
     release();
     throw error;
   }

@@ -1,5 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { LogBackend } from '../events/logBackend';
+import { openEvent, type Keys } from '../events/sealing/sealedRecords';
+import type { UserEvent } from '../proto/messages';
 import type { Logger } from '../lib/logger';
 import { UserView } from '../store/userView';
 import { dataFiles } from './dataFiles';
@@ -19,13 +21,14 @@ export interface Views {
  * durable. Where the decider may run in another replica (or fail over between them, on Kafka), it
  * keeps a fold of its own, in decider.db, that never waits on this replica's projector.
  */
-export function openViews(dataDir: string, backend: Pick<LogBackend, 'separateDeciderState'>, logIdentity: string, logger: Logger): Views {
+export function openViews(dataDir: string, backend: Pick<LogBackend, 'separateDeciderState'>, logIdentity: string, logger: Logger, keys: Keys): Views {
   const files = dataFiles(dataDir);
-  const view = UserView.open(files.view, logIdentity);
+  const opener = (event: UserEvent) => openEvent(event, keys);
+  const view = UserView.open(files.view, logIdentity, opener);
   const shared = !backend.separateDeciderState;
   // A decider.db left by an older version is stale when the decider folds into the view, and a rebuild no longer refreshes it.
   if (shared) for (const suffix of ['', '-wal', '-shm']) rmSync(files.deciderState + suffix, { force: true });
-  const deciderState = shared ? view : UserView.open(files.deciderState, logIdentity);
+  const deciderState = shared ? view : UserView.open(files.deciderState, logIdentity, opener);
   for (const opened of new Set([view, deciderState])) {
     if (opened.discardedOldLayout) logger.warn('view file had an older layout: dropped, replaying the log into it', { file: opened.file });
   }

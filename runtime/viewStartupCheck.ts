@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EVENTS, type EventLog } from '../events/eventLog';
 import { rebuildViews } from '../events/replay';
+import type { KeyStore } from '../events/sealing/keyStore';
 import { Cursor } from '../lib/cursor';
 import { DataLossError, UnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
@@ -32,7 +33,7 @@ export interface StartupCheckOptions {
  * --no-auto-rebuild, refused with a message naming the file, the reason and the way out. A view of
  * a newer release is refused either way (store/fileLayout.ts); a log that cannot be read is too.
  */
-export async function ensureViewsInStep(log: EventLog, files: string[], options: StartupCheckOptions, logger: Logger): Promise<void> {
+export async function ensureViewsInStep(log: EventLog, keys: KeyStore, files: string[], options: StartupCheckOptions, logger: Logger): Promise<void> {
   try {
     const findings = await findViewProblems(log, files);
     if (findings.length === 0) return;
@@ -56,6 +57,7 @@ export async function ensureViewsInStep(log: EventLog, files: string[], options:
     const started = Date.now();
     const sum = await rebuildViews(
       log,
+      keys,
       files,
       (p) => logger.info('rebuilding views', { events: p.events, cursor: p.cursor.toString(), elapsed_ms: p.elapsedMs }),
       false,

@@ -21,6 +21,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
       db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     }
     db.pragma('foreign_keys = ON');
+    // Deleted content is overwritten, not left in free pages: an erased user's data and key
+    // must leave the file (issue 17); the WAL's old frames go with a TRUNCATE checkpoint.
+    if (!options.readonly) db.pragma('secure_delete = ON');
     return db;
   } catch (error) {
     db.close();

@@ -49,6 +49,12 @@ const EMPTY = new Uint8Array(0);
 const eventType = () => messageType('userservice.UserEvent');
 
 export function outcomeOf(event: UserEvent, partition: number, offset: number): Outcome {
+  const cursor = Cursor.of([[partition, offset + 1]]);
+  if (event.kind === 'sealed') {
+    // Its user was erased since: what the request did can no longer be read, only that it is gone.
+    const message = `User ${event.sealed.user_id} was erased`;
+    return { commandId: event.command_id, requestId: event.request_id, code: Code.NOT_FOUND, message, requestDigest: EMPTY, user: null, cursor };
+  }
   const rejected = event.kind === 'command_rejected' ? event.command_rejected : undefined;
   return {
     commandId: event.command_id,
@@ -57,13 +63,19 @@ export function outcomeOf(event: UserEvent, partition: number, offset: number): 
     message: rejected ? rejected.reason : '',
     ...(rejected?.error_reason ? { errorInfo: { reason: rejected.error_reason, metadata: { ...rejected.error_metadata } } } : {}),
     requestDigest: event.request_digest ?? EMPTY,
-    user: userOf(event) ?? null,
-    cursor: Cursor.of([[partition, offset + 1]]),
+    user: event.kind === 'user_erased' ? erasedUser(event.user_erased.user_id, event.user_erased.version) : (userOf(event) ?? null),
+    cursor,
   };
 }
 
+/** What is left to say of an erased user: its id and the version the erasure gave it (0: it was deleted before). */
+export const erasedUser = (id: string, version: number): User => ({ id, email: '', name: '', plan: 0, created_at: null, updated_at: null, version });
+
+/** Opens a sealed event with its user's key (events/sealing), or leaves it sealed when the key is gone. */
+export type EventOpener = (event: UserEvent) => UserEvent;
+
 /** Outcome rows are read back only for retries and late waiters, so the event is decoded then, not stored twice. */
-export function outcomeFromRow(row: OutcomeRow): Outcome {
+export function outcomeFromRow(row: OutcomeRow, open: EventOpener): Outcome {
   checkOutcomeRow(row);
-  return outcomeOf(decodeMessage<UserEvent>(eventType(), row.event), row.partition, row.offset);
+  return outcomeOf(open(decodeMessage<UserEvent>(eventType(), row.event)), row.partition, row.offset);
 }

@@ -52,7 +52,13 @@ export function createProjection(db: Db) {
         users.flush(); // the user's earlier upserts first
         deleteUser.run(event.user_deleted.user.id);
         return;
+      case 'user_erased':
+        users.flush();
+        deleteUser.run(event.user_erased.user_id);
+        return;
+      // A rejection changes no user; a record still sealed is an erased user's, with nothing left to read.
       case 'command_rejected':
+      case 'sealed':
         return;
     }
   };

@@ -4,7 +4,7 @@ import type { Encoded } from '../proto/encoded';
 import type { User } from '../proto/messages';
 import { openDatabase, type Db } from './openDatabase';
 import { readView } from './viewDamage';
-import { checkOutcomeRow, outcomeFromRow, type Outcome, type OutcomeRow } from './outcome';
+import { checkOutcomeRow, outcomeFromRow, type EventOpener, type Outcome, type OutcomeRow } from './outcome';
 import { createProjection, type Applied, type PositionedEvent, type Projection } from './projection';
 import { EncodedUserCache } from './encodedUserCache';
 import { checkUserRow, encodedUserFromRow, userFromRow, type UserRow } from './userRow';
@@ -29,7 +29,9 @@ export class UserView {
     readonly file: string,
     readonly db: Db,
     /** True when the file held an older layout, now dropped: the projector replays the whole log into it. */
-    readonly discardedOldLayout = false,
+    readonly discardedOldLayout: boolean,
+    /** Opens the sealed events outcome rows keep as the log holds them. */
+    private readonly openEvent: EventOpener,
   ) {
     this.projection = createProjection(db);
     this.byId = db.prepare('SELECT * FROM users WHERE id = ?');
@@ -43,10 +45,10 @@ export class UserView {
    * (runtime/viewStartupCheck.ts) has found it in step with that log. Views are rebuildable, so
    * commits need not fsync.
    */
-  static open(file: string, logIdentity: string): UserView {
+  static open(file: string, logIdentity: string, openEvent: EventOpener): UserView {
     const db = openDatabase(file);
     try {
-      return new UserView(file, db, migrateView(db, file, logIdentity));
+      return new UserView(file, db, migrateView(db, file, logIdentity), openEvent);
     } catch (error) {
       db.close();
       throw error;
@@ -106,7 +108,7 @@ export class UserView {
   findOutcome(key: OutcomeKey): Outcome | undefined {
     return this.read(() => {
       const row = (key.requestId ? this.outcomeByRequest.get(key.requestId) : undefined) ?? this.outcomeByCommand.get(key.commandId);
-      return row ? outcomeFromRow(row as OutcomeRow) : undefined;
+      return row ? outcomeFromRow(row as OutcomeRow, this.openEvent) : undefined;
     });
   }
 
@@ -122,6 +124,15 @@ export class UserView {
   /** Resolves once this view has applied everything up to `cursor`. */
   waitForCursor(cursor: Cursor, deadline: number, signal?: AbortSignal): Promise<void> {
     return this.waiters.waitForCursor(this.cursor(), cursor, deadline, signal);
+  }
+
+  /**
+   * Checkpoints the WAL into the file and truncates it: after an erasure, so no old page of the
+   * erased user's row is left in the WAL (deleted rows are overwritten in the file: secure_delete).
+   * Best effort: a reader in the middle of a transaction keeps the WAL until the next one.
+   */
+  scrub(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   checksum(): ViewChecksum {

@@ -24,16 +24,17 @@ export interface LoggedEvent {
  */
 export async function readEventLog(brokers: string[], prefix: string, scratchDir: string): Promise<LoggedEvent[]> {
   const options = resolveOptions({ log: 'kafka', brokers: brokers.join(','), 'kafka-prefix': prefix, data: scratchDir }, {});
-  const { log, release } = await openDataDir(
+  const { log, keys, close, release } = await openDataDir(
     options,
     createLogger('error', () => {}),
     { logOnly: true },
   );
   const events: LoggedEvent[] = [];
   try {
-    await readToEnd(log, EVENTS, Cursor.empty, (batch) => {
+    await readToEnd(log, EVENTS, Cursor.empty, async (batch) => {
+      await keys.refresh(new Set(batch.records.map((r) => r.key)));
       for (const record of batch.records) {
-        const event = decodeEvent(record);
+        const event = decodeEvent(record, keys);
         const user = userOf(event);
         events.push({
           requestId: event.request_id,
@@ -47,7 +48,7 @@ export async function readEventLog(brokers: string[], prefix: string, scratchDir
       }
     });
   } finally {
-    await log.close();
+    await close();
     release();
   }
   return events;

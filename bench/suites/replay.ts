@@ -16,18 +16,20 @@ const BATCH = 10_000;
 
 /** Writes `count` UserCreated events straight onto the log (as the decider would), in batches. */
 export async function seedEvents(args: string[], count: number): Promise<void> {
-  const { log, release } = await openDataDir(
+  const { log, keys, close, release } = await openDataDir(
     resolveOptions(flagsOf(args)),
     createLogger('warn', () => {}),
   );
   try {
     const started = Date.now();
     for (let done = 0; done < count; done += BATCH) {
-      const records = Array.from({ length: Math.min(BATCH, count - done) }, (_, j) => {
+      const ids = Array.from({ length: Math.min(BATCH, count - done) }, (_, j) => `u${String(done + j).padStart(20, '0')}`);
+      await keys.create(ids);
+      const records = ids.map((id, j) => {
         const i = done + j;
         const at = { seconds: 1_764_000_000 + i, nanos: 0 };
         const user = {
-          id: `u${String(i).padStart(20, '0')}`,
+          id,
           email: `user${i}@replay.example`,
           name: `Replayed ${i}`,
           plan: 1 + (i % 3),
@@ -35,7 +37,7 @@ export async function seedEvents(args: string[], count: number): Promise<void> {
           updated_at: at,
           version: 1,
         };
-        return eventRecord({ command_id: `c${i}`, request_id: '', occurred_at: at, kind: 'user_created', user_created: { user } } as never);
+        return eventRecord({ command_id: `c${i}`, request_id: '', occurred_at: at, kind: 'user_created', user_created: { user } } as never, keys);
       });
       await log.append(EVENTS, records);
       if ((done / BATCH) % 20 === 0)
@@ -44,7 +46,7 @@ export async function seedEvents(args: string[], count: number): Promise<void> {
         );
     }
   } finally {
-    await log.close();
+    await close();
     release();
   }
 }

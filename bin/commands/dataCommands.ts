@@ -36,19 +36,19 @@ export function checksumCommand(dataDir: string): number {
 
 /** `usersvc rebuild`: drops the views and replays the log into new ones (the view, and decider.db where the decider keeps its own), showing progress. */
 export async function rebuildCommand(options: ServiceOptions): Promise<number> {
-  const { backend, log, release } = await openDataDir(
+  const { backend, log, keys, close, release } = await openDataDir(
     options,
     createLogger('warn', (line) => process.stderr.write(line)),
   );
   try {
-    print((await rebuildViews(log, foldedFiles(options.dataDir, backend), progress('views')))!);
+    print((await rebuildViews(log, keys, foldedFiles(options.dataDir, backend), progress('views')))!);
     return 0;
   } catch (error) {
     // A record of the log fails its checksum: exit code 4, like a server refusing the directory.
     if (error instanceof DataLossError) throw new DataError(error.message, { cause: error });
     throw error;
   } finally {
-    await log.close();
+    await close();
     release();
   }
 }

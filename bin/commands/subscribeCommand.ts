@@ -16,14 +16,14 @@ export async function subscribeCommand(options: ServiceOptions, group: string | 
   }
   const logger = createLogger('warn', (line) => process.stderr.write(line));
   // Takes the data directory only when the log lives there: a Kafka subscriber may run beside a server of the same --data.
-  const { log, release } = await openDataDir(options, logger, { logOnly: true });
+  const { log, keys, close, release } = await openDataDir(options, logger, { logOnly: true });
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   process.once('SIGTERM', () => stop.abort());
   let seen = 0;
   process.stderr.write(`subscribed as group ${group} from ${from}; Ctrl-C stops\n`);
   try {
-    await subscribeToChanges(log, {
+    await subscribeToChanges(log, keys, {
       group,
       from: parseStartPosition(from),
       signal: stop.signal,
@@ -33,7 +33,7 @@ export async function subscribeCommand(options: ServiceOptions, group: string | 
       },
     });
   } finally {
-    await log.close();
+    await close();
     release();
     process.stderr.write(`${seen} changes\n`);
   }

@@ -1,4 +1,4 @@
-import { userOf, type User, type UserEvent } from '../../proto/messages';
+import { userOf, type OpenEvent, type User } from '../../proto/messages';
 import type { DeciderState } from './decide';
 
 /**
@@ -32,9 +32,15 @@ export class BatchState implements DeciderState {
   }
 
   /** Folds a decided event into the batch's view of the world. */
-  record(event: UserEvent): void {
+  record(event: OpenEvent): void {
     this.commands.add(event.command_id);
     if (event.request_id) this.requests.add(event.request_id);
+    if (event.kind === 'user_erased') {
+      const before = this.getUser(event.user_erased.user_id);
+      if (before) this.emails.set(before.email.toLowerCase(), null);
+      this.users.set(event.user_erased.user_id, null);
+      return;
+    }
     const user = userOf(event);
     if (!user) return;
     const before = this.getUser(user.id);

@@ -7,7 +7,8 @@ import {
   type DeleteUser,
   type UpdateUser,
   type User,
-  type UserEvent,
+  type OpenEvent,
+  type UserErased,
 } from '../../proto/messages';
 import { checkEmail, checkExpectedVersion, checkId, checkName, checkPaths, checkPlan } from './userRules';
 
@@ -22,14 +23,14 @@ export interface DeciderState {
   seenCommand(commandId: string): boolean;
 }
 
-type Head = Pick<UserEvent, 'command_id' | 'request_id' | 'request_digest' | 'occurred_at'>;
+type Head = Pick<OpenEvent, 'command_id' | 'request_id' | 'request_digest' | 'occurred_at'>;
 
 /**
  * Turns one command into the event it stands for, or undefined for a command decided before
  * (appended twice) or a retry of a request already decided (its first outcome stands). Pure: the same state and command give the same event on
  * every machine; ids and times come in the command.
  */
-export function decide(state: DeciderState, command: Command): UserEvent | undefined {
+export function decide(state: DeciderState, command: Command): OpenEvent | undefined {
   if (state.seenCommand(command.command_id)) return undefined;
   if (command.request_id && state.seenRequest(command.request_id)) return undefined;
   const head: Head = { command_id: command.command_id, request_id: command.request_id, occurred_at: command.issued_at };
@@ -43,6 +44,12 @@ export function decide(state: DeciderState, command: Command): UserEvent | undef
         return { ...head, kind: 'user_updated', user_updated: update(state, command.update_user, head) };
       case 'delete_user':
         return { ...head, kind: 'user_deleted', user_deleted: remove(state, command.delete_user, head) };
+      case 'erase_user':
+        return { ...head, kind: 'user_erased', user_erased: erase(state, command.erase_user.user_id) };
+      case 'sealed':
+        // Its user's key was destroyed between the append and now: the user is erased, and what
+        // the command asked can no longer be read, let alone done.
+        throw new NotFoundError(`User ${command.sealed.user_id} was erased before this request was decided`);
     }
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
@@ -93,6 +100,13 @@ function update(state: DeciderState, command: UpdateUser, head: Head): { user: U
 function remove(state: DeciderState, command: DeleteUser, head: Head): { user: User; previous: User } {
   const current = existing(state, command.user_id, command.expected_version);
   return { user: { ...current, updated_at: head.occurred_at, version: current.version + 1 }, previous: current };
+}
+
+/** An erasure deletes the user if it still exists; its version then grows by one, as a deletion's would. */
+function erase(state: DeciderState, userId: string): UserErased {
+  const id = checkId(userId, 'id');
+  const current = state.getUser(id);
+  return { user_id: id, version: current ? current.version + 1 : 0 };
 }
 
 function existing(state: DeciderState, id: string, expectedVersion: number): User {

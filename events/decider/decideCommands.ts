@@ -1,5 +1,7 @@
-import type { Command, UserEvent } from '../../proto/messages';
-import { TRACE_HEADER, decodeCommand, eventRecord, positionedEvents } from '../codec';
+import { DataLossError } from '../../lib/errors';
+import type { Command, OpenEvent } from '../../proto/messages';
+import type { Keys } from '../sealing/sealedRecords';
+import { TRACE_HEADER, decodeCommand, eventRecord, openedEvents } from '../codec';
 import { COMMANDS, EVENTS, type LogBatch } from '../eventLog';
 import type { LogFunction, LogFunctionContext } from '../logFunction';
 import { readToEnd } from '../readToEnd';
@@ -20,23 +22,21 @@ export const DECIDER_GROUP = 'usersvc-decider';
 export const decideCommands: LogFunction = {
   async start({ deps, trigger }: LogFunctionContext) {
     const state = deps.deciderState;
-    await readToEnd(deps.log, EVENTS, state.cursor(), (batch) => {
-      state.apply(
-        positionedEvents(batch.records, (e) => deps.logger.error('decider state', { error: e })),
-        batch.next,
-      );
+    await readToEnd(deps.log, EVENTS, state.cursor(), async (batch) => {
+      state.apply(await openedEvents(batch.records, deps.keys, (e) => deps.logger.error('decider state', { error: e })), batch.next);
     });
     return deps.log.committed(trigger.group ?? DECIDER_GROUP, COMMANDS);
   },
 
   async handle(batch: LogBatch, { deps, trigger }: LogFunctionContext) {
-    const commands = commandsOf(batch, deps.logger.error);
+    await deps.keys.refresh(new Set(batch.records.map((r) => r.key)));
+    const commands = commandsOf(batch, deps.keys, deps.logger.error);
     const events = decideBatch(
       deps.deciderState,
       commands.map((c) => c.command),
     );
     const traces = new Map(commands.map((c) => [c.command.command_id, c.traceparent]));
-    const records = events.map((event) => eventRecord(event, traces.get(event.command_id)));
+    const records = events.map((event) => eventRecord(event, deps.keys, traces.get(event.command_id)));
     const positions = await deps.log.appendAndCommit(EVENTS, records, {
       group: trigger.group ?? DECIDER_GROUP,
       topic: COMMANDS,
@@ -47,9 +47,9 @@ export const decideCommands: LogFunction = {
 };
 
 /** Decides commands in order, each seeing the ones before it. */
-export function decideBatch(stored: DeciderState, commands: Command[]): UserEvent[] {
+export function decideBatch(stored: DeciderState, commands: Command[]): OpenEvent[] {
   const state = new BatchState(stored);
-  const events: UserEvent[] = [];
+  const events: OpenEvent[] = [];
   for (const command of commands) {
     const event = decide(state, command);
     if (!event) continue;
@@ -60,12 +60,18 @@ export function decideBatch(stored: DeciderState, commands: Command[]): UserEven
 }
 
 /** Commands that do not decode were not written by our handlers; they are reported and skipped. */
-function commandsOf(batch: LogBatch, report: (msg: string, fields: Record<string, unknown>) => void): Array<{ command: Command; traceparent?: string }> {
+function commandsOf(
+  batch: LogBatch,
+  keys: Keys,
+  report: (msg: string, fields: Record<string, unknown>) => void,
+): Array<{ command: Command; traceparent?: string }> {
   const commands: Array<{ command: Command; traceparent?: string }> = [];
   for (const record of batch.records) {
     try {
-      commands.push({ command: decodeCommand(record), traceparent: record.headers?.[TRACE_HEADER] });
+      commands.push({ command: decodeCommand(record, keys), traceparent: record.headers?.[TRACE_HEADER] });
     } catch (error) {
+      // A sealed command that fails to open with its key is damage: the decider stops rather than skip a write.
+      if (error instanceof DataLossError) throw error;
       report('skipping undecodable command', { topic: record.topic, partition: record.partition, offset: record.offset, error });
     }
   }

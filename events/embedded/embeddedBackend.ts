@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { LogBackend } from '../logBackend';
+import { EmbeddedKeyStore } from './embeddedKeyStore';
 import { EmbeddedLog } from './embeddedLog';
 
 /** The embedded log as a backend: log.db in the data directory, one process deciding and projecting. */
@@ -14,5 +15,6 @@ export function embeddedBackend(dataDir: string): LogBackend {
     separateDeciderState: false,
     storedInDataDir: true,
     open: async (logger) => EmbeddedLog.open(dataDir, logger),
+    openKeys: async () => EmbeddedKeyStore.open(dataDir),
   };
 }

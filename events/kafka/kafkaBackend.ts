@@ -1,4 +1,5 @@
 import type { LogBackend } from '../logBackend';
+import { LogKeyStore } from '../sealing/logKeyStore';
 import type { KafkaLogOptions } from './kafkaOptions';
 
 /** What the options say of the Kafka log: everything but what the process adds (its client id, its logger). */
@@ -19,5 +20,6 @@ export function kafkaBackend(settings: KafkaSettings): LogBackend {
       const { KafkaLog } = await import('./kafkaLog');
       return KafkaLog.open({ ...settings, clientId: 'usersvc', logger });
     },
+    openKeys: (log, logger) => LogKeyStore.open(log, logger),
   };
 }

@@ -17,7 +17,7 @@ export function partitionFor(topic: string, key: string, partitions: number): nu
 }
 
 export function toMessage(record: NewRecord, partition: number): Message {
-  return { key: record.key, value: record.value, partition, headers: record.headers };
+  return { key: record.key, value: record.tombstone ? null : record.value, partition, headers: record.headers };
 }
 
 export function fromMessage(topic: string, partition: number, message: KafkaMessage): LogRecord {

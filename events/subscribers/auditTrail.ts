@@ -3,6 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import { readLayout, writeLayout, type Layout } from '../../store/fileLayout';
 import { openDatabase, type Db } from '../../store/openDatabase';
 import { fromLambdaKafkaEvent, type LambdaKafkaEvent } from './lambdaKafkaEvent';
+import { keysForBatch } from './subscriberKeys';
 import { userChangeOf } from './userChange';
 
 /**
@@ -11,14 +12,23 @@ import { userChangeOf } from './userChange';
  * holds each change exactly once. It is a Lambda-shaped function: `handler(event)` takes the
  * AWS Lambda Kafka event, so it runs unchanged on a Lambda Kafka/MSK trigger.
  * The trail is a SQLite file: $AUDIT_TRAIL_DB, or audit.db in $USERSVC_DATA_DIR (./data).
+ * An erasure keeps the trail's rows of the user (who changed what when) but blanks their email and
+ * name, overwritten in the file (secure_delete) and checkpointed out of the WAL.
  */
 export async function handler(event: LambdaKafkaEvent): Promise<{ recorded: number }> {
-  const { db, insert } = auditDb();
+  const { db, insert, blank } = auditDb();
+  const records = fromLambdaKafkaEvent(event);
+  const keys = await keysForBatch(records);
   let recorded = 0;
+  let erased = false;
   db.transaction(() => {
-    for (const record of fromLambdaKafkaEvent(event)) {
-      const change = userChangeOf(record);
+    for (const record of records) {
+      const change = userChangeOf(record, keys);
       if (!change) continue;
+      if (change.type === 'erased') {
+        blank.run(change.user.id);
+        erased = true;
+      }
       const { user } = change;
       const at = change.occurredAt ? Number(change.occurredAt.seconds) * 1000 + Math.floor(change.occurredAt.nanos / 1e6) : 0;
       recorded += insert.run({
@@ -35,10 +45,11 @@ export async function handler(event: LambdaKafkaEvent): Promise<{ recorded: numb
       }).changes;
     }
   })();
+  if (erased) db.pragma('wal_checkpoint(TRUNCATE)');
   return { recorded };
 }
 
-let opened: { file: string; db: Db; insert: Statement } | undefined;
+let opened: { file: string; db: Db; insert: Statement; blank: Statement } | undefined;
 
 /** 1: the audit_trail table below. A trail of a newer release is refused (the handler fails), never rewritten. */
 const AUDIT_LAYOUT: Layout = { kind: 'audit trail', current: 1 };
@@ -47,7 +58,7 @@ const AUDIT_LAYOUT: Layout = { kind: 'audit trail', current: 1 };
 process.once('exit', () => opened?.db.close());
 
 /** One connection (and its statement) per file for the life of the process (a Lambda container reuses it too). */
-function auditDb(): { db: Db; insert: Statement } {
+function auditDb(): { db: Db; insert: Statement; blank: Statement } {
   const file = process.env.AUDIT_TRAIL_DB ?? path.join(process.env.USERSVC_DATA_DIR ?? 'data', 'audit.db');
   if (opened?.file !== file) {
     opened?.db.close();
@@ -67,7 +78,8 @@ function auditDb(): { db: Db; insert: Statement } {
       `INSERT OR IGNORE INTO audit_trail (user_id, version, change, email, name, plan, command_id, request_id, occurred_at_ms, position)
        VALUES (@user_id, @version, @change, @email, @name, @plan, @command_id, @request_id, @occurred_at_ms, @position)`,
     );
-    opened = { file, db, insert };
+    const blank = db.prepare("UPDATE audit_trail SET email = '', name = '' WHERE user_id = ?");
+    opened = { file, db, insert, blank };
   }
   return opened;
 }

@@ -1,4 +1,5 @@
 import { EVENTS, type EventLog } from '../eventLog';
+import type { KeyStore } from '../sealing/keyStore';
 import { positionGroup, type StartPosition } from './positionGroup';
 import { userChangeOf, type UserChange } from './userChange';
 
@@ -20,7 +21,7 @@ export interface SubscribeOptions {
  * Consumes every user change, at least once: a batch is committed only after `onChanges`
  * returns, so a crash redelivers it. Use `version` to skip what was already seen.
  */
-export async function subscribeToChanges(log: EventLog, options: SubscribeOptions): Promise<void> {
+export async function subscribeToChanges(log: EventLog, keys: KeyStore, options: SubscribeOptions): Promise<void> {
   const { group, signal } = options;
   await positionGroup(log, group, EVENTS, options.from);
   await log.consume(
@@ -29,7 +30,8 @@ export async function subscribeToChanges(log: EventLog, options: SubscribeOption
     {
       prepare: async () => {},
       handle: async (batch) => {
-        const changes = batch.records.map(userChangeOf).filter((c): c is UserChange => c !== undefined);
+        await keys.refresh(new Set(batch.records.map((r) => r.key)));
+        const changes = batch.records.map((r) => userChangeOf(r, keys)).filter((c): c is UserChange => c !== undefined);
         if (changes.length > 0) await options.onChanges(changes);
       },
       commitAfterHandle: true,

@@ -2,12 +2,12 @@ import { checkEmail, checkExpectedVersion, checkId, checkName, checkPaths, check
 import { InvalidArgumentError } from '../../lib/errors';
 import { requestIdError } from '../../lib/requestId';
 import { timestampFromMillis } from '../../lib/timestamp';
-import type { Command, CreateUserRequest, DeleteUserRequest, UpdateUserRequest } from '../../proto/messages';
+import type { CreateUserRequest, DeleteUserRequest, EraseUserRequest, OpenCommand, UpdateUserRequest } from '../../proto/messages';
 import type { HandlerContext } from '../handlerContext';
 import { edgeEmail, edgeName } from './identityText';
 import { requestDigest } from './requestDigest';
 
-type Head = Pick<Command, 'command_id' | 'request_id' | 'issued_at'>;
+type Head = Pick<OpenCommand, 'command_id' | 'request_id' | 'issued_at'>;
 
 /** Fields every command carries; the clock is read here, never in the decider. */
 function head(requestId: string, ctx: HandlerContext): Head {
@@ -19,7 +19,7 @@ function head(requestId: string, ctx: HandlerContext): Head {
  * is refused at once and never reaches the log; the decider checks again, as the authority.
  * Emails and names also pass the edge rules of identityText.ts, which the decider does not know.
  */
-export function createCommand(request: CreateUserRequest, ctx: HandlerContext): Command {
+export function createCommand(request: CreateUserRequest, ctx: HandlerContext): OpenCommand {
   return digested({
     ...head(request.request_id, ctx),
     kind: 'create_user',
@@ -32,7 +32,7 @@ export function createCommand(request: CreateUserRequest, ctx: HandlerContext): 
   });
 }
 
-export function updateCommand(request: UpdateUserRequest, ctx: HandlerContext): Command {
+export function updateCommand(request: UpdateUserRequest, ctx: HandlerContext): OpenCommand {
   const user = request.user;
   if (!user) throw new InvalidArgumentError('user', 'is required (with at least user.id)');
   const paths = checkPaths(request.update_mask?.paths.length ? request.update_mask.paths : populatedPaths(user));
@@ -51,7 +51,7 @@ export function updateCommand(request: UpdateUserRequest, ctx: HandlerContext): 
   });
 }
 
-export function deleteCommand(request: DeleteUserRequest, ctx: HandlerContext): Command {
+export function deleteCommand(request: DeleteUserRequest, ctx: HandlerContext): OpenCommand {
   return digested({
     ...head(request.request_id, ctx),
     kind: 'delete_user',
@@ -59,8 +59,12 @@ export function deleteCommand(request: DeleteUserRequest, ctx: HandlerContext): 
   });
 }
 
+export function eraseCommand(request: EraseUserRequest, ctx: HandlerContext): OpenCommand {
+  return digested({ ...head(request.request_id, ctx), kind: 'erase_user', erase_user: { user_id: checkId(request.id) } });
+}
+
 /** Only a request with a request_id can be retried, so only its command carries what it asked. */
-function digested(command: Command): Command {
+function digested(command: OpenCommand): OpenCommand {
   if (command.request_id) command.request_digest = requestDigest(command);
   return command;
 }

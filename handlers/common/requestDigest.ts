@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Command } from '../../proto/messages';
+import type { OpenCommand } from '../../proto/messages';
 
 /** 16 bytes of SHA-256: collisions are out of reach for the requests one request_id can carry. */
 const DIGEST_BYTES = 16;
@@ -17,14 +17,14 @@ const ENCODING = 'request-digest/1';
  * The digest is stored with the outcome and compared on later requests, maybe by a later release:
  * the encoding below must not change its meaning.
  */
-export function requestDigest(command: Command): Buffer {
+export function requestDigest(command: OpenCommand): Buffer {
   return createHash('sha256')
     .update(JSON.stringify([ENCODING, ...canonicalFields(command)]))
     .digest()
     .subarray(0, DIGEST_BYTES);
 }
 
-function canonicalFields(command: Command): Array<string | number | string[]> {
+function canonicalFields(command: OpenCommand): Array<string | number | string[]> {
   switch (command.kind) {
     case 'create_user': {
       const { email, name, plan } = command.create_user;
@@ -38,6 +38,8 @@ function canonicalFields(command: Command): Array<string | number | string[]> {
       const { user_id, expected_version } = command.delete_user;
       return [command.kind, user_id, expected_version];
     }
+    case 'erase_user':
+      return [command.kind, command.erase_user.user_id];
   }
 }
 

@@ -2,11 +2,12 @@ import { TRACE_HEADER, commandRecord } from '../../events/codec';
 import { COMMANDS, type NewRecord } from '../../events/eventLog';
 import { withDeadline } from '../../lib/abortable';
 import { Code } from '../../lib/code';
-import { DataLossError, DeadlineExceededError, RequestIdReusedError, UnavailableError, errorFromOutcome } from '../../lib/errors';
-import type { Command, User } from '../../proto/messages';
+import { DataLossError, DeadlineExceededError, RequestIdReusedError, UnavailableError, errorFromOutcome, type ServiceError } from '../../lib/errors';
+import type { OpenCommand, User } from '../../proto/messages';
 import type { Outcome } from '../../store/outcome';
 import { CURSOR_TRAILER, type HandlerContext } from '../handlerContext';
 import { differentRequests } from './requestDigest';
+import { userKeys } from './userKeys';
 
 /**
  * Time kept back from the deadline to answer with our own status (UNAVAILABLE when the log is
@@ -29,7 +30,7 @@ const WAITING = 'waiting for the write to be applied (it may still be: retry wit
  * wait (a broker gone), the wait ends at once with UNAVAILABLE; a wait that runs out while the
  * log is failing is UNAVAILABLE too (the client should retry), otherwise DEADLINE_EXCEEDED.
  */
-export async function submitCommand(command: Command, ctx: HandlerContext): Promise<Outcome> {
+export async function submitCommand(command: OpenCommand, ctx: HandlerContext): Promise<Outcome> {
   const [submitted] = await submitCommands([command], ctx);
   if (submitted instanceof Error) throw submitted;
   return submitted;
@@ -42,25 +43,35 @@ export async function submitCommand(command: Command, ctx: HandlerContext): Prom
  * REQUEST_ID_REUSED error that is its own; a failure of the log, the deadline or a cancellation
  * ends the whole call, as for one command.
  */
-export async function submitCommands(commands: Command[], ctx: HandlerContext): Promise<Array<Outcome | RequestIdReusedError>> {
-  const { view, log } = ctx.deps;
-  const results: Array<Outcome | RequestIdReusedError> = new Array(commands.length);
+export async function submitCommands(commands: OpenCommand[], ctx: HandlerContext): Promise<Array<Outcome | ServiceError>> {
+  const { view, log, keys } = ctx.deps;
+  const results: Array<Outcome | ServiceError> = new Array(commands.length);
   const giveUp = new AbortController();
   const waits: Array<Promise<void>> = [];
   const records: NewRecord[] = [];
   const traceparent = ctx.metadata(TRACE_HEADER);
+  const outcomeOf = (command: OpenCommand) =>
+    command.request_id ? view.findOutcome({ commandId: command.command_id, requestId: command.request_id }) : undefined;
+  // A retry answered by its first outcome needs no key; the others get theirs (a new user's made).
+  const unanswered = commands.filter((command) => !outcomeOf(command));
+  const unsealable = await withDeadline(userKeys(unanswered, keys), ctx.deadline, ctx.signal, "waiting for the users' keys");
   // Looked up and registered in one synchronous stretch, before the append: no outcome can slip by.
   commands.forEach((command, i) => {
     const key = { commandId: command.command_id, requestId: command.request_id || undefined };
     // A command id is minted with its command (commands.ts): only a request id can have an outcome already.
-    const known = key.requestId ? view.findOutcome(key) : undefined;
+    const known = outcomeOf(command);
     if (known) {
       results[i] = ownOutcome(known, command);
       return;
     }
+    const refused = unsealable.get(command);
+    if (refused) {
+      results[i] = refused;
+      return;
+    }
     // No deadline of its own: the one below covers every wait, and giveUp releases them all.
     waits.push(view.waitForNewOutcome(key, Infinity, giveUp.signal).then((outcome) => void (results[i] = ownOutcome(outcome, command))));
-    records.push(commandRecord(command, traceparent));
+    records.push(commandRecord(command, keys, traceparent));
   });
   if (records.length === 0) return results;
   const stopWaiting = () => giveUp.abort(ctx.signal.reason);
@@ -100,7 +111,7 @@ export async function submitCommands(commands: Command[], ctx: HandlerContext): 
  * one decided before, or (two requests racing with one id) the one the decider took first while
  * it skipped ours. Either way ours was not applied, and saying so beats answering for the other.
  */
-function ownOutcome(outcome: Outcome, command: Command): Outcome | RequestIdReusedError {
+function ownOutcome(outcome: Outcome, command: OpenCommand): Outcome | RequestIdReusedError {
   if (outcome.commandId !== command.command_id && differentRequests(outcome.requestDigest, command.request_digest)) {
     return new RequestIdReusedError(command.request_id);
   }

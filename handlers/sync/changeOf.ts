@@ -33,7 +33,16 @@ export function changeOf(event: UserEvent, matches?: (user: User) => boolean): C
       const previous = event.user_deleted.previous ?? null;
       return !matches || matches(previous ?? user) ? { type: ChangeType.CHANGE_TYPE_DELETED, user, previous, changed: null } : undefined;
     }
+    case 'user_erased': {
+      // Sent with or without a filter: whether the user matched cannot be known any more, and a
+      // replica that never held it just has nothing to drop.
+      const { user_id: id, version } = event.user_erased;
+      const user: User = { id, email: '', name: '', plan: 0, created_at: null, updated_at: event.occurred_at, version };
+      return { type: ChangeType.CHANGE_TYPE_ERASED, user, previous: null, changed: null };
+    }
+    // A rejection changes nothing; a record still sealed is an erased user's past, which no one may read.
     case 'command_rejected':
+    case 'sealed':
       return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, toStatus } from '../../lib/errors';
-import { ChangeOp, type Command, type SyncResult, type UserChange, type WriteResult } from '../../proto/messages';
+import { ChangeOp, type OpenCommand, type SyncResult, type UserChange, type WriteResult } from '../../proto/messages';
 import { createCommand, deleteCommand, updateCommand } from '../common/commands';
 import { submitCommand } from '../common/submitCommand';
 import type { HandlerContext } from '../handlerContext';
@@ -55,7 +55,7 @@ export class SyncWrites {
     }
   }
 
-  private command(change: UserChange): Command {
+  private command(change: UserChange): OpenCommand {
     const user = change.user;
     switch (change.op) {
       case ChangeOp.CHANGE_OP_CREATE:

@@ -64,6 +64,9 @@ transaction.state.log.num.partitions=3
 # No waiting for more members before the first rebalance; no topics made by accident.
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
+# The log cleaner looks for work every second (default 15 s): the erasure test forces the
+# compaction of users.keys and waits for the destroyed key's record to leave it.
+log.cleaner.backoff.ms=1000
 PROPS
 
 # Another broker on our port would answer our readiness probe and take our place unnoticed.

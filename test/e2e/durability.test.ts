@@ -76,15 +76,16 @@ describe('kill -9 during 1,000 concurrent CreateUser calls', () => {
     expect(await restarted.stop()).toBe(0);
 
     // And on the log itself: exactly one UserCreated per request, whatever crashed when.
-    const log = await openBackendLog(dir);
+    const { log, keys, close } = await openBackendLog(dir);
     const created = new Map<string, number>();
-    await readToEnd(log, EVENTS, Cursor.empty, (batch) => {
+    await readToEnd(log, EVENTS, Cursor.empty, async (batch) => {
+      await keys.refresh(new Set(batch.records.map((r) => r.key)));
       for (const record of batch.records) {
-        const event = decodeEvent(record);
+        const event = decodeEvent(record, keys);
         if (event.kind === 'user_created') created.set(event.request_id, (created.get(event.request_id) ?? 0) + 1);
       }
     });
-    await log.close();
+    await close();
     expect(created.size).toBe(1000);
     expect([...created.values()].every((n) => n === 1)).toBe(true);
     expect(await checksumOf(['checksum', '--data', dir])).toBe(live);

@@ -4,12 +4,14 @@ import { EmbeddedLog } from '../../events/embedded/embeddedLog';
 import { EVENTS } from '../../events/eventLog';
 import { Cursor } from '../../lib/cursor';
 import { createLogger } from '../../lib/logger';
-import type { UserEvent } from '../../proto/messages';
+import type { OpenEvent } from '../../proto/messages';
 import type { PositionedEvent } from '../../store/projection';
+import { memoryKeys } from '../support/memoryKeys';
 import { removeDir, tempDir } from '../support/serverProcess';
 
 const quiet = createLogger('error', () => {});
-const event = (i: number): UserEvent => ({
+const keys = memoryKeys();
+const event = (i: number): OpenEvent => ({
   command_id: `c${i}`,
   request_id: '',
   occurred_at: null,
@@ -20,7 +22,7 @@ const event = (i: number): UserEvent => ({
 /** Appends n events to a real embedded log and publishes them to the feed as the projector would. */
 async function appendAndPublish(log: EmbeddedLog, feed: ChangeFeed, from: number, n: number): Promise<void> {
   const events = Array.from({ length: n }, (_, i) => event(from + i));
-  const records = events.map((e) => eventRecord(e));
+  const records = events.map((e) => eventRecord(e, keys));
   const positions = await log.append(EVENTS, records);
   const positioned: PositionedEvent[] = events.map((e, i) => ({ event: e, ...positions[i], bytes: records[i].value }));
   feed.publish(positioned, Cursor.of([[0, positions[positions.length - 1].offset + 1]]));
@@ -53,7 +55,7 @@ describe('ChangeFeed', () => {
   });
 
   it('delivers from a cursor once and in order, then caught_up, then live events', async () => {
-    const feed = new ChangeFeed(log, Cursor.empty, quiet, { capacity: 100 });
+    const feed = new ChangeFeed(log, keys, Cursor.empty, quiet, { capacity: 100 });
     await appendAndPublish(log, feed, 0, 5);
     const stop = new AbortController();
     const seen: FeedMessage[] = [];
@@ -71,7 +73,7 @@ describe('ChangeFeed', () => {
   });
 
   it('reads the log for a reader older than what it keeps in memory, then joins memory without a gap', async () => {
-    const feed = new ChangeFeed(log, Cursor.empty, quiet, { capacity: 10 });
+    const feed = new ChangeFeed(log, keys, Cursor.empty, quiet, { capacity: 10 });
     for (let i = 0; i < 50; i += 5) await appendAndPublish(log, feed, i, 5);
     const messages = await take(feed, Cursor.empty, 51);
     expect(ids(messages)).toEqual([...Array.from({ length: 50 }, (_, i) => `u${i}`), 'caught_up@0:50']);
@@ -80,15 +82,15 @@ describe('ChangeFeed', () => {
   it('starts a feed whose view began mid-log from the log, not from memory', async () => {
     await log.append(
       EVENTS,
-      [0, 1, 2].map((i) => eventRecord(event(i))),
+      [0, 1, 2].map((i) => eventRecord(event(i), keys)),
     );
-    const feed = new ChangeFeed(log, Cursor.of([[0, 3]]), quiet, { capacity: 10 });
+    const feed = new ChangeFeed(log, keys, Cursor.of([[0, 3]]), quiet, { capacity: 10 });
     await appendAndPublish(log, feed, 3, 2);
     expect(ids(await take(feed, Cursor.of([[0, 1]]), 5))).toEqual(['u1', 'u2', 'u3', 'u4', 'caught_up@0:5']);
   });
 
   it('gives readers in step the same cursor object and memo per event, so what they derive is built once', async () => {
-    const feed = new ChangeFeed(log, Cursor.empty, quiet, { capacity: 100 });
+    const feed = new ChangeFeed(log, keys, Cursor.empty, quiet, { capacity: 100 });
     await appendAndPublish(log, feed, 0, 3);
     const [a, b] = await Promise.all([take(feed, Cursor.empty, 3), take(feed, Cursor.empty, 3)]);
     for (let i = 0; i < 3; i++) {
@@ -100,7 +102,7 @@ describe('ChangeFeed', () => {
   });
 
   it('says caught_up again to a reader that fell out of memory, and idle while nothing comes', async () => {
-    const feed = new ChangeFeed(log, Cursor.empty, quiet, { capacity: 10, bookmarkMs: 40 });
+    const feed = new ChangeFeed(log, keys, Cursor.empty, quiet, { capacity: 10, bookmarkMs: 40 });
     const stop = new AbortController();
     const reader = feed.changes(Cursor.empty, stop.signal);
     expect((await reader.next()).value).toMatchObject({ kind: 'caught_up' });
@@ -116,7 +118,7 @@ describe('ChangeFeed', () => {
   });
 
   it('hands a live reader each new event as published, and lets it go where it refused one, with its position before it', async () => {
-    const feed = new ChangeFeed(log, Cursor.empty, quiet, { capacity: 100 });
+    const feed = new ChangeFeed(log, keys, Cursor.empty, quiet, { capacity: 100 });
     await appendAndPublish(log, feed, 0, 2);
     const taken: string[] = [];
     let room = 3;

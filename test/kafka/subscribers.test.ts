@@ -1,8 +1,10 @@
+import { createLogger } from '../../lib/logger';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createClient, unary, type Client } from '../../client/userServiceClient';
 import { EVENTS } from '../../events/eventLog';
 import type { KafkaLog } from '../../events/kafka/kafkaLog';
+import { LogKeyStore } from '../../events/sealing/logKeyStore';
 import { handler as auditTrail } from '../../events/subscribers/auditTrail';
 import { toLambdaKafkaEvent } from '../../events/subscribers/lambdaKafkaEvent';
 import { subscribeToChanges } from '../../events/subscribers/subscribeToChanges';
@@ -19,13 +21,14 @@ let dir: string;
 let server: ServerProcess;
 let client: Client;
 let log: KafkaLog;
+let keys: LogKeyStore;
 
 /** Subscribes until `count` changes arrived (or 20 s passed), then stops. */
 async function collect(group: string, from: 'earliest' | 'latest', count: number, whileRunning: () => Promise<void> = async () => {}): Promise<UserChange[]> {
   const stop = new AbortController();
   const changes: UserChange[] = [];
   const timer = setTimeout(() => stop.abort(), 20_000);
-  const running = subscribeToChanges(log, {
+  const running = subscribeToChanges(log, keys, {
     group,
     from,
     signal: stop.signal,
@@ -47,6 +50,10 @@ beforeAll(async () => {
   server = await startServer(dir, kafkaArgs);
   client = createClient(server.addr);
   log = await openTestKafkaLog(prefix);
+  keys = await LogKeyStore.open(
+    log,
+    createLogger('error', () => {}),
+  );
   const ids = [];
   for (let i = 0; i < 5; i++) ids.push((await unary(client, 'CreateUser', { email: `s${i}@subscribers.example`, name: `S${i}` })).response.id);
   await unary(client, 'UpdateUser', { user: { id: ids[0], name: 'S0 renamed' } });
@@ -55,6 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client.close();
+  await keys.close();
   await log.close();
   expect(await server.stop()).toBe(0);
   removeDir(dir);

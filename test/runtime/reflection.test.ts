@@ -88,6 +88,10 @@ describe('buf curl with the schema from reflection alone', () => {
     expect(deleted).toMatchObject({ code: 0, messages: [{ id, version: '3' }] });
     const gone = await call('GetUser', { id });
     expect(gone.code).toBe(Code.NOT_FOUND << 3);
+    const key = await call('GetUserKeys', { ids: [id] });
+    expect(key).toMatchObject({ code: 0, messages: [{ keys: { [id]: expect.any(String) } }] });
+    expect(await call('EraseUser', { id })).toMatchObject({ code: 0, messages: [{ id }] });
+    expect(await call('GetUserKeys', { ids: [id] })).toMatchObject({ code: 0, messages: [{ erased: [id] }] });
     expect([...called].sort()).toEqual(USER_METHODS);
   });
 });

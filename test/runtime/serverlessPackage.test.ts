@@ -3,12 +3,14 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import path from 'node:path';
 import { parse } from 'yaml';
 import { eventRecord } from '../../events/codec';
-import { EVENTS } from '../../events/eventLog';
+import Database from 'better-sqlite3';
+import { EVENTS, type NewRecord } from '../../events/eventLog';
+import { createClient, unary } from '../../client/userServiceClient';
 import { toLambdaKafkaEvent } from '../../events/subscribers/lambdaKafkaEvent';
 import { packageRoot } from '../../lib/packageRoot';
 import { serviceMethods } from '../../runtime/serviceMethods';
 import { loadWiring } from '../../runtime/serverlessConfig';
-import { removeDir, tempDir } from '../support/serverProcess';
+import { removeDir, startServer, tempDir } from '../support/serverProcess';
 
 // osls (the open fork of the Serverless Framework) packages offline: no AWS credentials, no network.
 const osls = require.resolve('osls/bin/serverless.js');
@@ -79,23 +81,51 @@ describe('serverless.yml packaged by osls', () => {
     }
   });
 
-  it('runs the packaged audit trail handler from the unpacked zip alone, on a Lambda Kafka event', async () => {
+  it('runs the packaged audit trail handler from the unpacked zip alone, on a Lambda Kafka event, opening it with a key the service hands out', async () => {
     if (!handler) throw new Error('no package: the packaging test above failed');
     const unpacked = path.join(dir, 'unpacked');
-    const record = eventRecord({
-      command_id: 'c1',
-      request_id: 'r1',
-      occurred_at: null,
-      kind: 'user_created',
-      user_created: { user: { id: 'u1', email: 'a@package.example', name: 'A', plan: 1, created_at: null, updated_at: null, version: 1 } },
-    });
+    // The event is sealed with the key of a user of a real server, which the handler must fetch (GetUserKeys at USERSVC_ADDR).
+    const serverDir = tempDir('sls-keys');
+    const server = await startServer(serverDir);
+    const client = createClient(server.addr);
+    let env: NodeJS.ProcessEnv;
+    let record: NewRecord;
+    try {
+      const { response: user } = await unary(client, 'CreateUser', { email: 'a@package.example', name: 'A' });
+      const { response: keys } = await unary(client, 'GetUserKeys', { ids: [user.id] });
+      const key = Buffer.from(keys.keys[user.id]);
+      record = eventRecord(
+        { command_id: 'c1', request_id: 'r1', occurred_at: null, kind: 'user_created', user_created: { user } },
+        { keyOf: (id) => (id === user.id ? key : undefined) },
+      );
+      env = { ...awsFree(), AUDIT_TRAIL_DB: path.join(dir, 'audit.db'), NODE_PATH: '', USERSVC_ADDR: server.addr };
+    } catch (error) {
+      client.close();
+      await server.stop();
+      removeDir(serverDir);
+      throw error;
+    }
     const event = toLambdaKafkaEvent([{ ...record, topic: EVENTS, partition: 0, offset: 0, timestamp: Date.now() }], '127.0.0.1:9092');
     writeFileSync(path.join(dir, 'event.json'), JSON.stringify(event));
     // A child process in the unpacked folder: it resolves modules from the package only.
     const script = `require('./${handler.file}').${handler.exportName}(JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'))).then((r) => console.log(JSON.stringify(r)))`;
-    const env = { ...awsFree(), AUDIT_TRAIL_DB: path.join(dir, 'audit.db'), NODE_PATH: '' };
-    const stdout = execFileSync(process.execPath, ['-e', script, path.join(dir, 'event.json')], { cwd: unpacked, env, encoding: 'utf8' });
+    let stdout: string;
+    try {
+      stdout = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['-e', script, path.join(dir, 'event.json')], { cwd: unpacked, env, encoding: 'utf8' }, (error, out, err) =>
+          error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+        ),
+      );
+    } finally {
+      client.close();
+      expect(await server.stop()).toBe(0);
+      removeDir(serverDir);
+    }
     expect(JSON.parse(stdout)).toEqual({ recorded: 1 });
+    // The row holds what the key opened.
+    const trail = new Database(path.join(dir, 'audit.db'), { readonly: true });
+    expect(trail.prepare('SELECT email FROM audit_trail').pluck().all()).toEqual(['a@package.example']);
+    trail.close();
   });
 
   it('refuses a trigger key the local runtime would refuse too (osls exits with the key at fault)', async () => {

@@ -1,3 +1,4 @@
+import { openAsIs } from '../support/memoryKeys';
 import { decodeMessage, encodeMessage, messageType } from '../../proto/schema';
 import { UserPlan, type User, type UserEvent } from '../../proto/messages';
 import { EncodedUserCache } from '../../store/encodedUserCache';
@@ -26,7 +27,7 @@ describe('the encoded users a view keeps for GetUser', () => {
   afterEach(() => removeDir(dir));
 
   it('answers a user read again as its row stands after every update and delete', () => {
-    const view = UserView.open(`${dir}/v.db`, 'test-log');
+    const view = UserView.open(`${dir}/v.db`, 'test-log', openAsIs);
     expect(view.getEncodedUser('u1')).toBeUndefined(); // an absent user is not kept as absent
     view.apply(positioned({ kind: 'user_created', user_created: { user: user(1, 'A') } }));
     expect(decoded(view.getEncodedUser('u1'))).toMatchObject({ name: 'A', version: 1 });

@@ -1,3 +1,4 @@
+import { openAsIs } from '../support/memoryKeys';
 import { Cursor } from '../../lib/cursor';
 import { encodeMessage, messageType } from '../../proto/schema';
 import { openDatabase } from '../../store/openDatabase';
@@ -28,7 +29,7 @@ describe('UserView projection', () => {
   afterEach(() => removeDir(dir));
 
   it('applies a batch with its cursor in one step, and skips what the cursor has passed', () => {
-    const view = UserView.open(`${dir}/v.db`, 'test-log');
+    const view = UserView.open(`${dir}/v.db`, 'test-log', openAsIs);
     expect(view.apply(positioned.slice(0, 2)).cursor.toString()).toBe('0:2');
     const again = view.apply(positioned);
     expect(again.events.map((e) => e.offset)).toEqual([2]);
@@ -54,7 +55,7 @@ describe('UserView projection', () => {
       offset,
       bytes: encodeMessage(messageType('userservice.UserEvent'), event),
     }));
-    const view = UserView.open(`${dir}/dup.db`, 'test-log');
+    const view = UserView.open(`${dir}/dup.db`, 'test-log', openAsIs);
     const first = view.apply(log.slice(0, 5));
     const second = view.apply(log.slice(5));
     expect(first.events.map((e) => e.event.command_id)).toEqual(['c1', 'c2', 'c3', 'c4']);
@@ -63,7 +64,7 @@ describe('UserView projection', () => {
     // Not set back to B by the repeated c2, and c1's outcome still the first one's.
     expect(view.getUser('u1')).toMatchObject({ name: 'C', version: 3 });
     expect(view.findOutcome({ commandId: 'c1' })?.cursor.toString()).toBe('0:1');
-    const clean = UserView.open(`${dir}/clean.db`, 'test-log');
+    const clean = UserView.open(`${dir}/clean.db`, 'test-log', openAsIs);
     clean.apply(log.slice(0, 4), Cursor.of([[0, 6]]));
     expect(view.checksum()).toEqual(clean.checksum());
     view.close();
@@ -83,27 +84,27 @@ describe('UserView projection', () => {
     expect(rebuild.apply(log.slice(0, 4)).events.map((e) => e.event.command_id)).toEqual(['c1', 'c2', 'c3']);
     expect(rebuild.apply(log.slice(4)).events).toEqual([]);
     rebuild.finish([]);
-    const live = UserView.open(`${dir}/live.db`, 'test-log');
+    const live = UserView.open(`${dir}/live.db`, 'test-log', openAsIs);
     live.apply(log);
-    const rebuilt = UserView.open(`${dir}/rebuilt.db`, 'test-log');
+    const rebuilt = UserView.open(`${dir}/rebuilt.db`, 'test-log', openAsIs);
     expect(rebuilt.checksum()).toEqual(live.checksum());
     live.close();
     rebuilt.close();
   });
 
   it('keeps cursor and rows together across a reopen, and moves the cursor past offsets with no event', () => {
-    const view = UserView.open(`${dir}/v.db`, 'test-log');
+    const view = UserView.open(`${dir}/v.db`, 'test-log', openAsIs);
     view.apply(positioned, Cursor.of([[0, 10]]));
     const sum = view.checksum();
     view.close();
-    const reopened = UserView.open(`${dir}/v.db`, 'test-log');
+    const reopened = UserView.open(`${dir}/v.db`, 'test-log', openAsIs);
     expect(reopened.cursor().toString()).toBe('0:10');
     expect(reopened.checksum()).toEqual(sum);
     reopened.close();
   });
 
   it('wakes a waiter for an outcome and for a cursor', async () => {
-    const view = UserView.open(`${dir}/v.db`, 'test-log');
+    const view = UserView.open(`${dir}/v.db`, 'test-log', openAsIs);
     expect(view.findOutcome({ commandId: 'c2' })).toBeUndefined();
     const outcome = view.waitForNewOutcome({ commandId: 'c2' }, Date.now() + 5000);
     const cursor = view.waitForCursor(Cursor.of([[0, 3]]), Date.now() + 5000);
@@ -120,7 +121,7 @@ describe('UserView projection', () => {
              CREATE TABLE outcomes (command_id TEXT PRIMARY KEY, user BLOB, position TEXT) WITHOUT ROWID;
              CREATE TABLE applied_cursor (partition INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL); INSERT INTO applied_cursor VALUES (0, 7);`);
     db.close();
-    const view = UserView.open(`${dir}/old.db`, 'test-log');
+    const view = UserView.open(`${dir}/old.db`, 'test-log', openAsIs);
     expect(view.discardedOldLayout).toBe(true);
     expect(view.cursor().toString()).toBe('');
     expect(view.getUser('u1')).toBeUndefined();
@@ -128,7 +129,7 @@ describe('UserView projection', () => {
     expect(view.findOutcome({ commandId: 'c2' })).toMatchObject({ code: 0, user: { name: 'B', version: 2 } });
     expect(view.findOutcome({ commandId: 'c2' })?.cursor.toString()).toBe('0:2');
     view.close();
-    const reopened = UserView.open(`${dir}/old.db`, 'test-log');
+    const reopened = UserView.open(`${dir}/old.db`, 'test-log', openAsIs);
     expect(reopened.discardedOldLayout).toBe(false);
     expect(reopened.getUser('u1')).toMatchObject({ name: 'B' });
     reopened.close();
@@ -160,9 +161,9 @@ describe('UserView projection', () => {
     add('user_created', u('u7', 1, 'reborn'));
     for (let i = 100; i < 130; i++) add('user_updated', u(`u${i}`, 3, 'third'));
     const batch = script.map((event, offset) => ({ event, partition: 0, offset, bytes: encodeMessage(messageType('userservice.UserEvent'), event) }));
-    const chunked = UserView.open(`${dir}/chunked.db`, 'test-log');
+    const chunked = UserView.open(`${dir}/chunked.db`, 'test-log', openAsIs);
     chunked.apply(batch);
-    const single = UserView.open(`${dir}/single.db`, 'test-log');
+    const single = UserView.open(`${dir}/single.db`, 'test-log', openAsIs);
     for (const one of batch) single.apply([one]);
     expect(chunked.getUser('u7')).toMatchObject({ name: 'reborn', version: 1 });
     expect(chunked.getUser('u110')).toMatchObject({ name: 'third', version: 3 });

@@ -1,3 +1,4 @@
+import { openAsIs } from '../support/memoryKeys';
 import path from 'node:path';
 import { Code } from '../../lib/code';
 import { DataLossError } from '../../lib/errors';
@@ -12,7 +13,7 @@ import { removeDir, runCli, tempDir } from '../support/serverProcess';
 /** A view of `count` users whose `users` table has every leaf page overwritten (the file's own structure is left whole). */
 function damagedView(dir: string, count: number): { file: string; ids: string[] } {
   const file = path.join(dir, 'views.db');
-  const view = UserView.open(file, 'test-log');
+  const view = UserView.open(file, 'test-log', openAsIs);
   const ids = Array.from({ length: count }, (_, i) => `u${String(i).padStart(5, '0')}`);
   const events = ids.map((id, offset): UserEvent => {
     const at = { seconds: 1_764_000_000 + offset, nanos: 0 };
@@ -41,7 +42,7 @@ describe('a SQLite error names its file', () => {
 
   it('answers DATA_LOSS naming views.db and the way out when a read meets damage', () => {
     const { file, ids } = damagedView(dir, 500);
-    const view = UserView.open(file, 'test-log');
+    const view = UserView.open(file, 'test-log', openAsIs);
     try {
       const read = () => view.getUser(ids[250]);
       expect(read).toThrow(DataLossError);

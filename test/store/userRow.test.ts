@@ -1,3 +1,4 @@
+import { openAsIs } from '../support/memoryKeys';
 import type * as grpc from '@grpc/grpc-js';
 import { encodeMessage, grpcDefinition, messageType, SERVICE_NAME } from '../../proto/schema';
 import { UserPlan, type User, type UserEvent } from '../../proto/messages';
@@ -73,7 +74,7 @@ describe('a view file of layout 4 (users without their encoded bytes)', () => {
              CREATE TABLE applied_cursor (partition INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL); INSERT INTO applied_cursor VALUES (0, 1);
              PRAGMA application_id = 0x55535643; PRAGMA user_version = 4;`);
     db.close();
-    const view = UserView.open(file, 'test-log');
+    const view = UserView.open(file, 'test-log', openAsIs);
     expect(view.discardedOldLayout).toBe(true);
     expect(view.getEncodedUser('u1')).toBeUndefined();
     const user = { ...ada, id: 'u1', name: 'New' };

@@ -54,8 +54,8 @@ export async function makePristine(label: string, count: number): Promise<Pristi
   return { dir, backend, users, requests, checksum: await checksumOf(['checksum', '--data', dir]) };
 }
 
-/** The files a copy carries: the log and the views (audit.db belongs to an example subscriber). */
-const DATA_FILES = ['log.db', 'views.db', 'decider.db'];
+/** The files a copy carries: the log, its keys and the views (audit.db belongs to an example subscriber). */
+const DATA_FILES = ['log.db', 'keys.db', 'views.db', 'decider.db'];
 
 /**
  * A copy of a stopped data directory, to damage. Its write-ahead logs must be empty: a clean stop

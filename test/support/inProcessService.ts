@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ChangeFeed } from '../../events/changeFeed';
 import { embeddedBackend } from '../../events/embedded/embeddedBackend';
+import { EmbeddedKeyStore } from '../../events/embedded/embeddedKeyStore';
 import { EmbeddedLog } from '../../events/embedded/embeddedLog';
 import type { ServiceDeps } from '../../events/serviceDeps';
 import type { HandlerContext } from '../../handlers/handlerContext';
@@ -27,15 +28,17 @@ export interface InProcessService {
 export function startInProcess(options: { runFunctions?: boolean } = {}): InProcessService {
   const dir = tempDir('inproc');
   const log = EmbeddedLog.open(dir);
+  const keys = EmbeddedKeyStore.open(dir);
   const logger = createLogger('error', () => {});
-  const views = openViews(dir, embeddedBackend(dir), log.identity, logger);
+  const views = openViews(dir, embeddedBackend(dir), log.identity, logger, keys);
   const { view, deciderState } = views;
   let n = 0;
   const deps: ServiceDeps = {
     log,
+    keys,
     view,
     deciderState,
-    feed: new ChangeFeed(log, view.cursor(), logger),
+    feed: new ChangeFeed(log, keys, view.cursor(), logger),
     cursors: new CursorText(log.identity, new Set([0])),
     logger,
     clock: Date.now,
@@ -64,6 +67,7 @@ export function startInProcess(options: { runFunctions?: boolean } = {}): InProc
       stop.abort();
       await Promise.allSettled(runners);
       await log.close();
+      await keys.close();
       views.close();
       removeDir(dir);
     },

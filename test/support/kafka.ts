@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { EmbeddedKeyStore } from '../../events/embedded/embeddedKeyStore';
+import type { KeyStore } from '../../events/sealing/keyStore';
+import { LogKeyStore } from '../../events/sealing/logKeyStore';
 import { EmbeddedLog } from '../../events/embedded/embeddedLog';
 import type { EventLog } from '../../events/eventLog';
 import { KafkaLog } from '../../events/kafka/kafkaLog';
@@ -22,8 +25,22 @@ export function openTestKafkaLog(prefix: string, eventPartitions = 3): Promise<K
   });
 }
 
-/** The log a test server of `dataDir` used (embedded, or Kafka in the "kafka" project), for checks after it stopped. */
-export async function openBackendLog(dataDir: string): Promise<EventLog> {
-  if (process.env.USERSVC_TEST_LOG !== 'kafka') return EmbeddedLog.open(dataDir);
-  return openTestKafkaLog(`${path.basename(dataDir)}.`);
+/** The log a test server of `dataDir` used (embedded, or Kafka in the "kafka" project), and its keys, for checks after it stopped. */
+export async function openBackendLog(dataDir: string): Promise<{ log: EventLog; keys: KeyStore; close(): Promise<void> }> {
+  const log = process.env.USERSVC_TEST_LOG !== 'kafka' ? EmbeddedLog.open(dataDir) : await openTestKafkaLog(`${path.basename(dataDir)}.`);
+  const keys =
+    process.env.USERSVC_TEST_LOG !== 'kafka'
+      ? EmbeddedKeyStore.open(dataDir)
+      : await LogKeyStore.open(
+          log,
+          createLogger('error', () => {}),
+        );
+  return {
+    log,
+    keys,
+    close: async () => {
+      await keys.close();
+      await log.close();
+    },
+  };
 }

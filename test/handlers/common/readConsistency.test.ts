@@ -26,14 +26,19 @@ describe('strong reads while the view is behind the log', () => {
     updated_at: { seconds: 1, nanos: 0 },
     version: 1,
   };
-  const appendCreated = () =>
-    service.deps.log.append(EVENTS, [
-      eventRecord({ command_id: 'c-1', request_id: '', occurred_at: { seconds: 1, nanos: 0 }, kind: 'user_created', user_created: { user } }),
+  const appendCreated = async () => {
+    await service.deps.keys.create([user.id]);
+    return service.deps.log.append(EVENTS, [
+      eventRecord(
+        { command_id: 'c-1', request_id: '', occurred_at: { seconds: 1, nanos: 0 }, kind: 'user_created', user_created: { user } },
+        service.deps.keys,
+      ),
     ]);
+  };
   const project = () =>
     readToEnd(service.deps.log, EVENTS, service.deps.view.cursor(), (batch) =>
       service.deps.view.apply(
-        positionedEvents(batch.records, (e) => {
+        positionedEvents(batch.records, service.deps.keys, (e) => {
           throw e;
         }),
         batch.next,

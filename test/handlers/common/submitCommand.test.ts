@@ -5,7 +5,7 @@ import { createUser } from '../../../handlers/createUser';
 import { updateUser } from '../../../handlers/updateUser';
 import { Code } from '../../../lib/code';
 import { startInProcess, type InProcessService } from '../../support/inProcessService';
-import { UserPlan, type CreateUserRequest } from '../../../proto/messages';
+import { UserPlan, commandUserId, type CreateUserRequest } from '../../../proto/messages';
 
 const request = (email: string, request_id: string): CreateUserRequest => ({ email, name: 'A', plan: UserPlan.USER_PLAN_UNSPECIFIED, request_id });
 const endOf = async (service: InProcessService, topic: string) => (await service.deps.log.bounds(topic)).end.toString();
@@ -59,7 +59,8 @@ describe('submitCommand and request ids', () => {
     service = startInProcess();
     const old = createCommand(request('a@x.io', 'r'), service.ctx());
     delete old.request_digest;
-    await service.deps.log.append(COMMANDS, [commandRecord(old)]);
+    await service.deps.keys.create([commandUserId(old)]);
+    await service.deps.log.append(COMMANDS, [commandRecord(old, service.deps.keys)]);
     const key = { commandId: old.command_id };
     if (!service.deps.view.findOutcome(key)) await service.deps.view.waitForNewOutcome(key, Date.now() + 5000);
     const answer = await createUser(request('b@x.io', 'r'), service.ctx());

@@ -1,0 +1,27 @@
+import { NotFoundError } from '../lib/errors';
+import type { EraseUserRequest, EraseUserResponse } from '../proto/messages';
+import { eraseCommand } from './common/commands';
+import { submitCommand, userFromOutcome } from './common/submitCommand';
+import type { HandlerContext } from './handlerContext';
+
+/**
+ * EraseUser: the decider deletes the user (if it still exists) and says so on the log
+ * (UserErased, which every replica applies by dropping what it holds of the user); then the
+ * user's key is destroyed, so its sealed records, on the log and in every copy of it, can never be
+ * read again. The answer waits for both. A retry repeats the key's destruction (a no-op once
+ * done), so an erasure interrupted between the two ends on the retry.
+ */
+export async function eraseUser(request: EraseUserRequest, ctx: HandlerContext): Promise<EraseUserResponse> {
+  const command = eraseCommand(request, ctx);
+  const { keys, view, deciderState } = ctx.deps;
+  const id = command.kind === 'erase_user' ? command.erase_user.user_id : request.id;
+  await keys.refresh([id]);
+  const retry = command.request_id ? view.findOutcome({ commandId: command.command_id, requestId: command.request_id }) : undefined;
+  // No key and no user: never created, or erased before. Nothing is appended for it.
+  if (!retry && !keys.keyOf(id) && !view.getUser(id)) throw new NotFoundError(`User ${id} not found (never created, or erased already)`);
+  const user = userFromOutcome(await submitCommand(command, ctx), ctx);
+  await keys.destroy(id);
+  await keys.scrub();
+  for (const scrubbed of new Set([view, deciderState])) scrubbed.scrub();
+  return { id: user.id, deleted: user.version > 0 };
+}
