@@ -1,5 +1,4 @@
 import { Code } from './code';
-import type { Cursor } from './cursor';
 
 /** The stable, machine-readable side of an error: a google.rpc.ErrorInfo's reason and metadata. */
 export interface ErrorReason {
@@ -115,23 +114,6 @@ export class UnavailableError extends ServiceError {
 export class OutOfRangeError extends ServiceError {
   constructor(message: string, info?: ErrorReason) {
     super(Code.OUT_OF_RANGE, message, { info });
-  }
-}
-
-/**
- * A read from a position the log no longer holds: its records were dropped (a trim, a compaction,
- * Kafka's retention). `start` is the oldest position still there. Handlers turn it into an answer
- * naming the caller's cursor (ErrorInfo reason CURSOR_EXPIRED).
- */
-export class LogTrimmedError extends OutOfRangeError {
-  constructor(
-    readonly topic: string,
-    readonly start: Cursor,
-  ) {
-    super(`${topic}: the log no longer holds records before ${start.toString()}; start again from a snapshot`, {
-      reason: 'CURSOR_EXPIRED',
-      metadata: { topic },
-    });
   }
 }
 

@@ -36,7 +36,10 @@ export class LogKeyStore implements KeyStore {
 
   async create(userIds: string[]): Promise<Map<string, Buffer>> {
     const made = new Map(userIds.map((id) => [id, this.keys.get(id) ?? newKey()] as const));
-    await this.log.append(KEYS_TOPIC, [...made].map(([id, key]) => ({ key: id, value: key })));
+    await this.log.append(
+      KEYS_TOPIC,
+      [...made].map(([id, key]) => ({ key: id, value: key })),
+    );
     for (const [id, key] of made) this.keys.set(id, key);
     return made;
   }

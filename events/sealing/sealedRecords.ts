@@ -93,9 +93,12 @@ function opened(seal: Sealed, commandId: string, keys: Keys): Buffer | undefined
     return openBytes(seal.nonce, seal.ciphertext, key, seal.user_id, commandId);
   } catch (error) {
     // The key is the user's, so the body was damaged or put in another record: never guessed at.
-    throw new DataLossError(`the sealed ${seal.kind || 'record'} of user ${seal.user_id} (command ${commandId}) does not open with its key: it was damaged or moved`, {
-      cause: error,
-    });
+    throw new DataLossError(
+      `the sealed ${seal.kind || 'record'} of user ${seal.user_id} (command ${commandId}) does not open with its key: it was damaged or moved`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

@@ -2,7 +2,7 @@ import { EmbeddedLog } from '../../../events/embedded/embeddedLog';
 import { readToEnd } from '../../../events/readToEnd';
 import { Code } from '../../../lib/code';
 import { Cursor } from '../../../lib/cursor';
-import { LogTrimmedError } from '../../../lib/errors';
+import { LogTrimmedError } from '../../../lib/logTrimmedError';
 import { removeDir, tempDir } from '../../support/serverProcess';
 
 /**
