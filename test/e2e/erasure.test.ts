@@ -61,7 +61,9 @@ async function compactKeysTopic(prefix: string, key: Buffer): Promise<void> {
         {
           type: 2, // TOPIC
           name: topic,
+          // AlterConfigs replaces the topic's whole set: the compact policy is said again.
           configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
             { name: 'segment.ms', value: '100' },
             { name: 'min.cleanable.dirty.ratio', value: '0.0001' },
             { name: 'delete.retention.ms', value: '100' },

@@ -117,17 +117,23 @@ describe('usersvc subscribe', () => {
 });
 
 describe('the audit trail subscriber (Lambda-shaped)', () => {
-  it('records each change once from an AWS Lambda Kafka event built from real records, even when delivered twice', async () => {
+  it('records each change once from an AWS Lambda Kafka event built from real records, even when delivered twice, with keys fetched from the service', async () => {
     const records: Parameters<typeof toLambdaKafkaEvent>[0] = [];
     await readToEnd(log, EVENTS, Cursor.empty, (batch) => records.push(...batch.records));
     const event = toLambdaKafkaEvent(records, KAFKA_BROKERS.join(','));
     expect(Object.keys(event.records).every((k) => /^users\.events-\d$/.test(k))).toBe(true);
     const auditDir = tempDir('audit');
     process.env.AUDIT_TRAIL_DB = path.join(auditDir, 'audit.db');
+    // As deployed on its own: the sealed events open with keys it asks the service for (GetUserKeys).
+    process.env.USERSVC_ADDR = server.addr;
     const changes = records.length - 0; // every record here is a change (no command was rejected)
     expect(await auditTrail(event)).toEqual({ recorded: changes });
     expect(await auditTrail(event)).toEqual({ recorded: 0 });
+    const db = openDatabase(process.env.AUDIT_TRAIL_DB, { readonly: true });
+    expect(db.prepare("SELECT COUNT(*) FROM audit_trail WHERE email LIKE '%@subscribers.example'").pluck().get()).toBe(changes);
+    db.close();
     delete process.env.AUDIT_TRAIL_DB;
+    delete process.env.USERSVC_ADDR;
     removeDir(auditDir);
   });
 
