@@ -15,6 +15,8 @@ const UNIT = [
   'events/changeFeed.test.ts',
   'events/decider/',
   'events/embedded/',
+  // Sealing and the embedded key store: SQLite files, no build.
+  'events/sealing/',
   // kafkajs's errors only, no broker: the retry rules of the Kafka log.
   'events/kafka/concurrentTransactions.test.ts',
   'events/kafka/topicSettle.test.ts',

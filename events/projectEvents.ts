@@ -16,6 +16,8 @@ export const projectEvents: LogFunction = {
   async handle(batch, { deps }) {
     const events = await openedEvents(batch.records, deps.keys, (error) => deps.logger.error('projector', { error }));
     deps.view.apply(events, batch.next);
+    // An erased user's row is gone from the file (secure_delete): its old pages leave the WAL too.
+    if (events.some((e) => e.event.kind === 'user_erased')) deps.view.scrub();
     // The feed ends where this batch ends, not where the view does: the view may be further on.
     deps.feed.publish(events, batch.next);
   },

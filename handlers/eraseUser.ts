@@ -5,11 +5,10 @@ import { submitCommand, userFromOutcome } from './common/submitCommand';
 import type { HandlerContext } from './handlerContext';
 
 /**
- * EraseUser: the decider deletes the user (if it still exists) and says so on the log
- * (UserErased, which every replica applies by dropping what it holds of the user); then the
- * user's key is destroyed, so its sealed records, on the log and in every copy of it, can never be
- * read again. The answer waits for both. A retry repeats the key's destruction (a no-op once
- * done), so an erasure interrupted between the two ends on the retry.
+ * EraseUser: the decider destroys the user's key and says so on the log (UserErased, which every
+ * replica applies by dropping what it holds of the user), so its sealed records, on the log and in
+ * every copy of it, can never be read again. The answer waits until this replica's view has applied
+ * it, then truncates the view's WAL so no old page of the user's row is left there.
  */
 export async function eraseUser(request: EraseUserRequest, ctx: HandlerContext): Promise<EraseUserResponse> {
   const command = eraseCommand(request, ctx);
@@ -20,8 +19,6 @@ export async function eraseUser(request: EraseUserRequest, ctx: HandlerContext):
   // No key and no user: never created, or erased before. Nothing is appended for it.
   if (!retry && !keys.keyOf(id) && !view.getUser(id)) throw new NotFoundError(`User ${id} not found (never created, or erased already)`);
   const user = userFromOutcome(await submitCommand(command, ctx), ctx);
-  await keys.destroy(id);
-  await keys.scrub();
   for (const scrubbed of new Set([view, deciderState])) scrubbed.scrub();
   return { id: user.id, deleted: user.version > 0 };
 }

@@ -1,5 +1,6 @@
 import { DataLossError } from '../../lib/errors';
 import type { Command, OpenEvent } from '../../proto/messages';
+import type { KeyStore } from '../sealing/keyStore';
 import type { Keys } from '../sealing/sealedRecords';
 import { TRACE_HEADER, decodeCommand, eventRecord, openedEvents } from '../codec';
 import { COMMANDS, EVENTS, type LogBatch } from '../eventLog';
@@ -37,14 +38,30 @@ export const decideCommands: LogFunction = {
     );
     const traces = new Map(commands.map((c) => [c.command.command_id, c.traceparent]));
     const records = events.map((event) => eventRecord(event, deps.keys, traces.get(event.command_id)));
+    const erased = events.flatMap((event) => (event.kind === 'user_erased' ? [event.user_erased.user_id] : []));
+    await shredKeys(erased, deps.keys);
     const positions = await deps.log.appendAndCommit(EVENTS, records, {
       group: trigger.group ?? DECIDER_GROUP,
       topic: COMMANDS,
       cursor: batch.next,
     });
     deps.deciderState.apply(events.map((event, i) => ({ event, ...positions[i], bytes: records[i].value })));
+    if (erased.length > 0) deps.deciderState.scrub();
   },
 };
+
+/**
+ * Destroys the keys of the users a batch erases: after the batch's records are sealed (a change
+ * decided before the erasure in the same batch still needs the key) and before they are appended,
+ * so no UserErased is on the log while its key lives on. A crash in between leaves the key gone and
+ * the erasure undecided: the commands are decided again, the erasure among them (the user's other
+ * commands of the batch then read as erased: they were never acknowledged).
+ */
+async function shredKeys(userIds: string[], keys: KeyStore): Promise<void> {
+  if (userIds.length === 0) return;
+  for (const id of userIds) await keys.destroy(id);
+  await keys.scrub();
+}
 
 /** Decides commands in order, each seeing the ones before it. */
 export function decideBatch(stored: DeciderState, commands: Command[]): OpenEvent[] {

@@ -27,7 +27,40 @@ const update = (user_id: string, fields: Partial<{ email: string; name: string; 
   update_user: { user_id, email: '', name: '', plan: 0, expected_version, ...fields, paths: Object.keys(fields) },
 });
 const remove = (user_id: string, expected_version = 0): Command => ({ ...head(), kind: 'delete_user', delete_user: { user_id, expected_version } });
+const erase = (user_id: string): Command => ({ ...head(), kind: 'erase_user', erase_user: { user_id } });
 const rejection = (event: UserEvent) => (event.kind === 'command_rejected' ? [event.command_rejected.code, event.command_rejected.field] : undefined);
+
+describe('decide an erasure', () => {
+  it('deletes the user at its next version and frees its email, earlier in the batch too', () => {
+    const events = decideBatch(stateWith(), [
+      create('u1', 'a@x.io'),
+      update('u1', { name: 'B' }),
+      erase('u1'),
+      create('u2', 'A@x.io'),
+      update('u1', { name: 'C' }),
+    ]);
+    expect(events.map((e) => e.kind)).toEqual(['user_created', 'user_updated', 'user_erased', 'user_created', 'command_rejected']);
+    expect(events[2]).toMatchObject({ user_erased: { user_id: 'u1', version: 3 } });
+    expect(rejection(events[4])).toEqual([Code.NOT_FOUND, '']);
+  });
+
+  it('of a user deleted before: version 0, nothing else to do', () => {
+    expect(decideBatch(stateWith(), [erase('gone')])).toMatchObject([{ kind: 'user_erased', user_erased: { user_id: 'gone', version: 0 } }]);
+  });
+
+  it('a command whose key was destroyed before it was decided (still sealed) is NOT_FOUND, naming its user', () => {
+    const sealed: Command = {
+      ...head(),
+      kind: 'sealed',
+      sealed: { user_id: 'u9', nonce: Buffer.alloc(12), ciphertext: Buffer.alloc(16), kind: 'update_user' },
+    };
+    const [event] = decideBatch(stateWith(), [sealed]);
+    expect(event).toMatchObject({
+      kind: 'command_rejected',
+      command_rejected: { code: Code.NOT_FOUND, user_id: 'u9', reason: 'User u9 was erased before this request was decided' },
+    });
+  });
+});
 
 describe('decide', () => {
   it('creates a user at version 1 with the command time and a FREE default plan', () => {
