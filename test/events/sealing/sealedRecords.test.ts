@@ -3,12 +3,12 @@ import path from 'node:path';
 import { EmbeddedKeyStore } from '../../../events/embedded/embeddedKeyStore';
 import { openCommand, openEvent, sealCommand, sealEvent } from '../../../events/sealing/sealedRecords';
 import { Code } from '../../../lib/code';
-import type { OpenCommand, OpenEvent, UserEvent } from '../../../proto/messages';
+import type { OpenCommand, OpenEvent, User, UserEvent } from '../../../proto/messages';
 import { filesUnder, findBytes } from '../../support/storedBytes';
 import { memoryKeys } from '../../support/memoryKeys';
 import { removeDir, tempDir } from '../../support/serverProcess';
 
-const user = { id: 'u1', email: 'sealed@x.io', name: 'Sealed Name', plan: 1, created_at: null, updated_at: null, version: 1 };
+const user: User = { id: 'u1', email: 'sealed@x.io', name: 'Sealed Name', plan: 1, created_at: null, updated_at: null, version: 1 };
 const created: OpenEvent = { command_id: 'c1', request_id: 'r1', occurred_at: { seconds: 5, nanos: 0 }, kind: 'user_created', user_created: { user } };
 const command: OpenCommand = {
   command_id: 'c1',
