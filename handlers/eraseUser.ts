@@ -2,7 +2,7 @@ import { NotFoundError } from '../lib/errors';
 import type { EraseUserRequest, EraseUserResponse } from '../proto/messages';
 import { eraseCommand } from './common/commands';
 import { submitCommand, userFromOutcome } from './common/submitCommand';
-import type { HandlerContext } from './handlerContext';
+import { CURSOR_TRAILER, type HandlerContext } from './handlerContext';
 
 /**
  * EraseUser: the decider destroys the user's key and says so on the log (UserErased, which every
@@ -17,7 +17,10 @@ export async function eraseUser(request: EraseUserRequest, ctx: HandlerContext):
   await keys.refresh([id]);
   const retry = command.request_id ? view.findOutcome({ commandId: command.command_id, requestId: command.request_id }) : undefined;
   // No key and no user: never created, or erased before. Nothing is appended for it.
-  if (!retry && !keys.keyOf(id) && !view.getUser(id)) throw new NotFoundError(`User ${id} not found (never created, or erased already)`);
+  if (!retry && !keys.keyOf(id) && !view.getUser(id)) {
+    ctx.setTrailer(CURSOR_TRAILER, ctx.deps.cursors.format(view.cursor()));
+    throw new NotFoundError(`User ${id} not found (never created, or erased already)`);
+  }
   const user = userFromOutcome(await submitCommand(command, ctx), ctx);
   for (const scrubbed of new Set([view, deciderState])) scrubbed.scrub();
   return { id: user.id, deleted: user.version > 0 };

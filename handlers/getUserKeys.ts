@@ -1,7 +1,7 @@
 import { checkId } from '../events/decider/userRules';
 import { InvalidArgumentError } from '../lib/errors';
 import type { GetUserKeysRequest, GetUserKeysResponse } from '../proto/messages';
-import type { HandlerContext } from './handlerContext';
+import { CURSOR_TRAILER, type HandlerContext } from './handlerContext';
 
 const MAX_IDS = 1000;
 
@@ -14,6 +14,8 @@ export async function getUserKeys(request: GetUserKeysRequest, ctx: HandlerConte
   if (request.ids.length > MAX_IDS) throw new InvalidArgumentError('ids', `has ${request.ids.length} ids; ask for at most ${MAX_IDS} at a time`);
   const ids = [...new Set(request.ids.map((id, i) => checkId(id, `ids[${i}]`)))];
   await ctx.deps.keys.refresh(ids);
+  // As every answer from this replica: where its view stood (the keys are the store's, now).
+  ctx.setTrailer(CURSOR_TRAILER, ctx.deps.cursors.format(ctx.deps.view.cursor()));
   const keys: Record<string, Buffer> = {};
   const erased: string[] = [];
   for (const id of ids) {

@@ -24,6 +24,7 @@ const ERRORS: Record<string, Record<string, string>> = {
     '404': 'No user with this id',
     '409': 'expected_version does not match (ABORTED, ErrorInfo reason VERSION_MISMATCH with `expected` and `actual`)',
   },
+  EraseUser: { '404': 'No user with this id: never created, or erased already' },
 };
 
 /** What the document says about itself besides its paths (package.json's version and license). */

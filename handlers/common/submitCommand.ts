@@ -2,7 +2,7 @@ import { TRACE_HEADER, commandRecord } from '../../events/codec';
 import { COMMANDS, type NewRecord } from '../../events/eventLog';
 import { withDeadline } from '../../lib/abortable';
 import { Code } from '../../lib/code';
-import { DataLossError, DeadlineExceededError, RequestIdReusedError, UnavailableError, errorFromOutcome, type ServiceError } from '../../lib/errors';
+import { DataLossError, DeadlineExceededError, RequestIdReusedError, UnavailableError, errorFromOutcome } from '../../lib/errors';
 import type { OpenCommand, User } from '../../proto/messages';
 import type { Outcome } from '../../store/outcome';
 import { CURSOR_TRAILER, type HandlerContext } from '../handlerContext';
@@ -20,6 +20,7 @@ export const RETRY_PUSHBACK_TRAILER = 'grpc-retry-pushback-ms';
 const MAY_STILL_APPLY = 'the write may still be applied: retry with the same request_id to learn its outcome';
 /** Why a wait is released once the call is answered; made once, as an Error per call would capture a stack each time. */
 const ANSWERED = new Error('the call was answered');
+const EMPTY = new Uint8Array(0);
 const WAITING = 'waiting for the write to be applied (it may still be: retry with the same request_id to learn its outcome)';
 
 /**
@@ -43,9 +44,9 @@ export async function submitCommand(command: OpenCommand, ctx: HandlerContext): 
  * REQUEST_ID_REUSED error that is its own; a failure of the log, the deadline or a cancellation
  * ends the whole call, as for one command.
  */
-export async function submitCommands(commands: OpenCommand[], ctx: HandlerContext): Promise<Array<Outcome | ServiceError>> {
+export async function submitCommands(commands: OpenCommand[], ctx: HandlerContext): Promise<Array<Outcome | RequestIdReusedError>> {
   const { view, log, keys } = ctx.deps;
-  const results: Array<Outcome | ServiceError> = new Array(commands.length);
+  const results: Array<Outcome | RequestIdReusedError> = new Array(commands.length);
   const giveUp = new AbortController();
   const waits: Array<Promise<void>> = [];
   const records: NewRecord[] = [];
@@ -54,7 +55,9 @@ export async function submitCommands(commands: OpenCommand[], ctx: HandlerContex
     command.request_id ? view.findOutcome({ commandId: command.command_id, requestId: command.request_id }) : undefined;
   // A retry answered by its first outcome needs no key; the others get theirs (a new user's made).
   const unanswered = commands.filter((command) => !outcomeOf(command));
-  const unsealable = await withDeadline(userKeys(unanswered, keys), ctx.deadline, ctx.signal, "waiting for the users' keys");
+  // Not cut at the deadline: a command read in time is appended even when the call ends first
+  // (its outcome is then learned by a retry), as it was before keys existed.
+  const unknownUsers = await userKeys(unanswered, keys);
   // Looked up and registered in one synchronous stretch, before the append: no outcome can slip by.
   commands.forEach((command, i) => {
     const key = { commandId: command.command_id, requestId: command.request_id || undefined };
@@ -64,9 +67,10 @@ export async function submitCommands(commands: OpenCommand[], ctx: HandlerContex
       results[i] = ownOutcome(known, command);
       return;
     }
-    const refused = unsealable.get(command);
-    if (refused) {
-      results[i] = refused;
+    // A user without a key was erased or never created: answered here as the decider would.
+    const unknown = unknownUsers.get(command);
+    if (unknown) {
+      results[i] = { ...key, requestId: command.request_id, code: Code.NOT_FOUND, message: unknown, requestDigest: EMPTY, user: null, cursor: view.cursor() };
       return;
     }
     // No deadline of its own: the one below covers every wait, and giveUp releases them all.

@@ -58,6 +58,11 @@ const PROBES: Record<string, () => Promise<Probe>> = {
   'DeleteUser 400': async () => ({ method: 'DELETE', path: `/v1/users/${(await newUser()).id}?expectedVersion=-1` }),
   'DeleteUser 404': async () => ({ method: 'DELETE', path: '/v1/users/nobody' }),
   'DeleteUser 409': async () => ({ method: 'DELETE', path: `/v1/users/${(await newUser()).id}?expectedVersion=9` }),
+  'EraseUser 200': async () => ({ method: 'DELETE', path: `/v1/users/${(await newUser()).id}:erase` }),
+  'EraseUser 400': async () => ({ method: 'DELETE', path: `/v1/users/${'x'.repeat(65)}:erase` }),
+  'EraseUser 404': async () => ({ method: 'DELETE', path: '/v1/users/nobody:erase' }),
+  'GetUserKeys 200': async () => ({ method: 'GET', path: `/v1/userKeys?ids=${(await newUser()).id}` }),
+  'GetUserKeys 400': async () => ({ method: 'GET', path: `/v1/userKeys?ids=${'x'.repeat(65)}` }),
   'ListUsers 200': async () => ({ method: 'GET', path: '/v1/users?pageSize=2' }),
   'ListUsers 400': async () => ({ method: 'GET', path: '/v1/users?filter=plan%20%3D' }),
   'ImportUsers 200': async () => ({
@@ -88,9 +93,9 @@ function operations(): { key: string; path: string; method: string; op: Schema; 
   return out;
 }
 
-it('documents all eight RPCs, each status of which this test can provoke', () => {
+it('documents all ten RPCs, each status of which this test can provoke', () => {
   const ops = operations();
-  expect(new Set(ops.map((o) => o.op.operationId)).size).toBe(8);
+  expect(new Set(ops.map((o) => o.op.operationId)).size).toBe(10);
   expect(ops.map((o) => o.key).sort()).toEqual(Object.keys(PROBES).sort());
 });
 

@@ -28,8 +28,9 @@ describe('protobufjs and protobuf-es on the contract image', () => {
       'google.protobuf.Timestamp',
     ])
       expect(names).toContain(name);
-    // One sample per member of a oneof: Command's three commands, UserEvent's four outcomes.
-    expect(samples.filter((s) => s.type.typeName === 'userservice.UserEvent')).toHaveLength(4);
+    // One sample per member of a oneof: Command's four commands and its sealed form, UserEvent's five outcomes and its sealed form.
+    expect(samples.filter((s) => s.type.typeName === 'userservice.Command')).toHaveLength(5);
+    expect(samples.filter((s) => s.type.typeName === 'userservice.UserEvent')).toHaveLength(6);
   });
 
   it.each(samples.map((s) => [s.label, s] as const))('encode %s to the same bytes', (_label, { type, esBytes, plain }) => {
