@@ -9,14 +9,23 @@ import { loadContract, type Contract } from '../../proto/contract';
 const SYNC = 'SyncUsers';
 
 /**
+ * RPCs granted by name only, never with `read` or `write`: GetUserKeys hands out the keys that open
+ * every past record of the log, for the few subscribers that read the log themselves.
+ */
+const GRANTED_BY_NAME = new Set(['GetUserKeys']);
+
+/**
  * What each permission lets a caller do: RPC names, and the two halves of SyncUsers. Read from
  * the contract, so a new RPC needs no entry here: `read` is every RPC bound to HTTP GET (which
- * the contract's HTTP rules reserve for calls without side effects), `write` every other.
+ * the contract's HTTP rules reserve for calls without side effects), `write` every other, but
+ * those GRANTED_BY_NAME.
  */
 export function permissions(contract: Contract = loadContract()): Record<'read' | 'write', string[]> {
   const read = [`${SYNC}.subscribe`];
   const write = [`${SYNC}.change`];
-  for (const { method, verb } of contract.bindings) if (method.name !== SYNC) (verb === 'GET' ? read : write).push(method.name);
+  for (const { method, verb } of contract.bindings) {
+    if (method.name !== SYNC && !GRANTED_BY_NAME.has(method.name)) (verb === 'GET' ? read : write).push(method.name);
+  }
   return { read, write };
 }
 

@@ -19,12 +19,14 @@ describe('serverless.yml wiring', () => {
     return () => loadWiring(file, codeRoot, serviceMethods());
   };
 
-  it('binds all eight RPCs and the decider and projector', () => {
+  it('binds all ten RPCs and the decider and projector', () => {
     const wiring = load(original)();
     expect(wiring.rpcs.map((r) => r.method).sort()).toEqual([
       'CreateUser',
       'DeleteUser',
+      'EraseUser',
       'GetUser',
+      'GetUserKeys',
       'ImportUsers',
       'ListUsers',
       'SyncUsers',
