@@ -1,0 +1,145 @@
+import * as grpc from '@grpc/grpc-js';
+import { clientStream, createClient, errorDetails, serverStream, unary, type Client } from '../../client/userServiceClient';
+import type { RunningService } from '../../app/service';
+import { EVENTS } from '../../events/eventLog';
+import type { SyncResult__Output } from '../../proto/generated/userservice/SyncResult';
+import { request } from '../support/httpClient';
+import { removeDir, tempDir } from '../support/serverProcess';
+import { startBuiltService } from '../support/builtService';
+import { SyncStream } from '../support/syncStream';
+
+/**
+ * Issue 17, part 3: a cursor older than the log keeps is OUT_OF_RANGE with ErrorInfo reason
+ * CURSOR_EXPIRED naming it and the oldest position kept, at subscribe time and mid-stream, on
+ * gRPC and on the gateway; on both logs (the kafka project runs this suite again on Kafka).
+ */
+let dir: string;
+let service: RunningService;
+let client: Client;
+const unique = () => Math.random().toString(36).slice(2, 10);
+
+beforeAll(async () => {
+  dir = tempDir('expired');
+  // A small window: a paused subscriber soon reads the log itself, where the trim meets it.
+  service = await startBuiltService(dir, { 'feed-window': '20', 'slow-reader-ms': '120000' });
+  client = createClient(service.addr);
+});
+
+afterAll(async () => {
+  client?.close();
+  await service?.stop();
+  removeDir(dir);
+});
+
+/** Drops every event record there is now; returns the oldest position kept, as cursor text. */
+async function trimEvents(): Promise<string> {
+  const { log, cursors } = service.deps;
+  const { end } = await log.bounds(EVENTS);
+  await log.trim!(EVENTS, end);
+  const { start } = await log.bounds(EVENTS);
+  expect(start.covers(end)).toBe(true);
+  return cursors.format(start);
+}
+
+let created = 0;
+/** Creates `n` users; returns the cursor just past the last. */
+async function createUsers(n: number, tag: string): Promise<string> {
+  let cursor = '';
+  for (let i = 0; i < n; i++) {
+    const { trailers } = await unary(client, 'CreateUser', { email: `u${created++}-${tag}@expired.example`, name: `User ${i}` });
+    cursor = String(trailers.get('users-cursor')[0]);
+  }
+  return cursor;
+}
+
+const expiredInfo = (cursor: string, oldest: string) => ({ reason: 'CURSOR_EXPIRED', domain: 'userservice', metadata: { cursor, oldest_cursor: oldest } });
+
+describe('at subscribe time', () => {
+  let old: string;
+  let oldest: string;
+  const tag = unique();
+
+  beforeAll(async () => {
+    old = await createUsers(2, tag);
+    await createUsers(2, tag);
+    oldest = await trimEvents();
+  });
+
+  it('WatchUsers answers OUT_OF_RANGE, CURSOR_EXPIRED, with the cursor and the oldest position kept', async () => {
+    const error = await serverStream(client, 'WatchUsers', { cursor: old }, { timeoutMs: 10_000 }).then(
+      () => undefined,
+      (e: grpc.ServiceError) => e,
+    );
+    expect(error?.code).toBe(grpc.status.OUT_OF_RANGE);
+    expect(error?.details).toContain('empty cursor');
+    expect(errorDetails(error!).errorInfo).toEqual(expiredInfo(old, oldest));
+  });
+
+  it('SyncUsers says the same when the stream subscribes', async () => {
+    const stream = new SyncStream(client).subscribe(old);
+    const error = await stream.ended();
+    expect(error?.code).toBe(grpc.status.OUT_OF_RANGE);
+    expect(errorDetails(error!).errorInfo).toEqual(expiredInfo(old, oldest));
+  });
+
+  it('the gateway answers 400 with the same ErrorInfo in the JSON details, for NDJSON and SSE alike', async () => {
+    for (const accept of ['application/x-ndjson', 'text/event-stream']) {
+      const answer = await request(`http://${service.httpAddr}`, 'GET', `/v1/users:watch?cursor=${encodeURIComponent(old)}`, { headers: { accept } });
+      expect(answer.status).toBe(400);
+      expect(answer.json.code).toBe(grpc.status.OUT_OF_RANGE);
+      expect(answer.json.details).toContainEqual({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', ...expiredInfo(old, oldest) });
+    }
+  });
+
+  it('the oldest position kept resumes, and an empty cursor relists every user', async () => {
+    const resumed = new SyncStream(client).subscribe(oldest);
+    await resumed.until((s) => s.received.some((m) => m.caught_up));
+    resumed.cancel();
+    const relisted = new SyncStream(client).subscribe('');
+    await relisted.until((s) => s.received.some((m) => m.caught_up));
+    relisted.cancel();
+    expect(relisted.events().filter((e) => e.user.email.endsWith(`${tag}@expired.example`))).toHaveLength(4);
+  });
+
+  it('a cursor past the end is still OUT_OF_RANGE without CURSOR_EXPIRED', async () => {
+    const beyond = oldest.replace(/^(\d+):(\d+)/, (_m, p: string, o: string) => `${p}:${Number(o) + 1000}`);
+    const error = await serverStream(client, 'WatchUsers', { cursor: beyond }, { timeoutMs: 10_000 }).then(
+      () => undefined,
+      (e: grpc.ServiceError) => e,
+    );
+    expect(error?.code).toBe(grpc.status.OUT_OF_RANGE);
+    expect(errorDetails(error!).errorInfo?.reason).toBe('OUT_OF_RANGE');
+  });
+});
+
+describe('mid-stream', () => {
+  it('a follower left behind while the records under it are dropped ends with CURSOR_EXPIRED at its last cursor', async () => {
+    const tag = unique();
+    const from = await createUsers(1, tag);
+    const call = client.WatchUsers({ cursor: from }, new grpc.Metadata(), { deadline: Date.now() + 120_000 });
+    const received: SyncResult__Output[] = [];
+    const ended = new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
+    let caughtUp: () => void = () => {};
+    const caught = new Promise<void>((resolve) => (caughtUp = resolve));
+    call.on('data', (m: SyncResult__Output) => {
+      received.push(m);
+      if (m.caught_up) caughtUp();
+    });
+    await caught;
+    call.pause(); // reads nothing: the server's stream stops once the buffers are full, far behind the window
+    const count = 2500;
+    const rows = Array.from({ length: count }, (_, i) => ({ email: `lag${i}-${tag}@expired.example`, name: `Lag ${i}` }));
+    for (let i = 0; i < count; i += 500) await clientStream(client, 'ImportUsers', rows.slice(i, i + 500), { timeoutMs: 60_000 });
+    const oldest = await trimEvents();
+    call.resume();
+    const error = await ended;
+    expect(error.code).toBe(grpc.status.OUT_OF_RANGE);
+    const events = received.filter((m) => m.event);
+    // It got what was read before the trim, not all, and nothing after a gap: the last cursor it holds is the one named.
+    expect(events.length).toBeLessThan(count);
+    const last = [...received].reverse().find((m) => m.event?.cursor || m.progress?.cursor || m.caught_up?.cursor)!;
+    const lastCursor = last.event?.cursor || last.progress?.cursor || last.caught_up?.cursor;
+    expect(errorDetails(error).errorInfo).toEqual(expiredInfo(lastCursor!, oldest));
+    expect(error.details).toContain('fell behind');
+  });
+});
