@@ -1,43 +1,21 @@
 import * as grpc from '@grpc/grpc-js';
-import type { RunningService } from '../../app/service';
-import { clientStream, createClient, unary, type Client } from '../../client/userServiceClient';
+import { clientStream, unary } from '../../client/userServiceClient';
 import { expiryOf, watchUsers, type WatchEvent } from '../../client/watchUsers';
-import { EVENTS } from '../../events/eventLog';
 import { ChangeType } from '../../proto/messages';
-import { startBuiltService } from '../support/builtService';
-import { removeDir, tempDir } from '../support/serverProcess';
+import { useBuiltService } from '../support/builtService';
 
 /**
  * The client library's watch (issue 17, part 3) against a real server whose log is trimmed under
  * it: an expired cursor is relisted once, with a `relisted` event naming it and the oldest
  * position kept; an expiry again before that relist caught up is the caller's, not a loop.
  */
-let dir: string;
-let service: RunningService;
-let client: Client;
+const suite = useBuiltService('watchrelist', { 'feed-window': '20', 'slow-reader-ms': '120000' });
 const unique = () => Math.random().toString(36).slice(2, 10);
-
-beforeAll(async () => {
-  dir = tempDir('watchrelist');
-  service = await startBuiltService(dir, { 'feed-window': '20', 'slow-reader-ms': '120000' });
-  client = createClient(service.addr);
-});
-
-afterAll(async () => {
-  client?.close();
-  await service?.stop();
-  removeDir(dir);
-});
-
-async function trimEvents(): Promise<string> {
-  const { log, cursors } = service.deps;
-  await log.trim!(EVENTS, (await log.bounds(EVENTS)).end);
-  return cursors.format((await log.bounds(EVENTS)).start);
-}
+const trimEvents = () => suite.trimEvents();
 
 async function importUsers(count: number, tag: string): Promise<void> {
   const rows = Array.from({ length: count }, (_, i) => ({ email: `w${i}-${tag}@relist.example`, name: `Watched ${i}` }));
-  for (let i = 0; i < count; i += 500) await clientStream(client, 'ImportUsers', rows.slice(i, i + 500), { timeoutMs: 60_000 });
+  for (let i = 0; i < count; i += 500) await clientStream(suite.client, 'ImportUsers', rows.slice(i, i + 500), { timeoutMs: 60_000 });
 }
 
 /** Pulls events until `done` holds for the last one; returns all of them. */
@@ -55,12 +33,12 @@ const caughtUp = (e: WatchEvent) => e.kind === 'message' && e.message.caught_up 
 
 it('relists once from an expired cursor: tells the caller, then a fresh snapshot and caught_up', async () => {
   const tag = unique();
-  const { trailers } = await unary(client, 'CreateUser', { email: `first-${tag}@relist.example`, name: 'First' });
+  const { trailers } = await unary(suite.client, 'CreateUser', { email: `first-${tag}@relist.example`, name: 'First' });
   const old = String(trailers.get('users-cursor')[0]);
-  await unary(client, 'CreateUser', { email: `second-${tag}@relist.example`, name: 'Second' });
+  await unary(suite.client, 'CreateUser', { email: `second-${tag}@relist.example`, name: 'Second' });
   const oldest = await trimEvents();
   const stop = new AbortController();
-  const watch = watchUsers(client, { cursor: old }, { signal: stop.signal });
+  const watch = watchUsers(suite.client, { cursor: old }, { signal: stop.signal });
   const events = await pull(watch, caughtUp);
   stop.abort();
   expect(await watch.next()).toEqual({ value: undefined, done: true });
@@ -76,11 +54,11 @@ it('relists once from an expired cursor: tells the caller, then a fresh snapshot
 it('passes a second CURSOR_EXPIRED, met before the relist caught up, to the caller', async () => {
   const tag = unique();
   await importUsers(2000, tag); // a snapshot too large for the buffers: the relisted stream waits inside it
-  const { trailers } = await unary(client, 'CreateUser', { email: `old-${tag}@relist.example`, name: 'Old' });
+  const { trailers } = await unary(suite.client, 'CreateUser', { email: `old-${tag}@relist.example`, name: 'Old' });
   const old = String(trailers.get('users-cursor')[0]);
-  await unary(client, 'CreateUser', { email: `new-${tag}@relist.example`, name: 'New' });
+  await unary(suite.client, 'CreateUser', { email: `new-${tag}@relist.example`, name: 'New' });
   await trimEvents();
-  const watch = watchUsers(client, { cursor: old });
+  const watch = watchUsers(suite.client, { cursor: old });
   const [relisted, firstSnapshot] = await pull(watch, (e) => e.kind === 'message');
   expect(relisted.kind).toBe('relisted');
   expect(firstSnapshot.kind === 'message' && firstSnapshot.message.event?.type).toBe(ChangeType.CHANGE_TYPE_SNAPSHOT);

@@ -1,11 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import { clientStream, createClient, errorDetails, serverStream, unary, type Client } from '../../client/userServiceClient';
-import type { RunningService } from '../../app/service';
-import { EVENTS } from '../../events/eventLog';
+import { clientStream, errorDetails, serverStream, unary } from '../../client/userServiceClient';
 import type { SyncResult__Output } from '../../proto/generated/userservice/SyncResult';
 import { request } from '../support/httpClient';
-import { removeDir, tempDir } from '../support/serverProcess';
-import { startBuiltService } from '../support/builtService';
+import { useBuiltService } from '../support/builtService';
 import { SyncStream } from '../support/syncStream';
 
 /**
@@ -13,40 +10,17 @@ import { SyncStream } from '../support/syncStream';
  * CURSOR_EXPIRED naming it and the oldest position kept, at subscribe time and mid-stream, on
  * gRPC and on the gateway; on both logs (the kafka project runs this suite again on Kafka).
  */
-let dir: string;
-let service: RunningService;
-let client: Client;
+// A small window: a paused subscriber soon reads the log itself, where the trim meets it.
+const suite = useBuiltService('expired', { 'feed-window': '20', 'slow-reader-ms': '120000' });
 const unique = () => Math.random().toString(36).slice(2, 10);
-
-beforeAll(async () => {
-  dir = tempDir('expired');
-  // A small window: a paused subscriber soon reads the log itself, where the trim meets it.
-  service = await startBuiltService(dir, { 'feed-window': '20', 'slow-reader-ms': '120000' });
-  client = createClient(service.addr);
-});
-
-afterAll(async () => {
-  client?.close();
-  await service?.stop();
-  removeDir(dir);
-});
-
-/** Drops every event record there is now; returns the oldest position kept, as cursor text. */
-async function trimEvents(): Promise<string> {
-  const { log, cursors } = service.deps;
-  const { end } = await log.bounds(EVENTS);
-  await log.trim!(EVENTS, end);
-  const { start } = await log.bounds(EVENTS);
-  expect(start.covers(end)).toBe(true);
-  return cursors.format(start);
-}
+const trimEvents = () => suite.trimEvents();
 
 let created = 0;
 /** Creates `n` users; returns the cursor just past the last. */
 async function createUsers(n: number, tag: string): Promise<string> {
   let cursor = '';
   for (let i = 0; i < n; i++) {
-    const { trailers } = await unary(client, 'CreateUser', { email: `u${created++}-${tag}@expired.example`, name: `User ${i}` });
+    const { trailers } = await unary(suite.client, 'CreateUser', { email: `u${created++}-${tag}@expired.example`, name: `User ${i}` });
     cursor = String(trailers.get('users-cursor')[0]);
   }
   return cursor;
@@ -66,7 +40,7 @@ describe('at subscribe time', () => {
   });
 
   it('WatchUsers answers OUT_OF_RANGE, CURSOR_EXPIRED, with the cursor and the oldest position kept', async () => {
-    const error = await serverStream(client, 'WatchUsers', { cursor: old }, { timeoutMs: 10_000 }).then(
+    const error = await serverStream(suite.client, 'WatchUsers', { cursor: old }, { timeoutMs: 10_000 }).then(
       () => undefined,
       (e: grpc.ServiceError) => e,
     );
@@ -76,7 +50,7 @@ describe('at subscribe time', () => {
   });
 
   it('SyncUsers says the same when the stream subscribes', async () => {
-    const stream = new SyncStream(client).subscribe(old);
+    const stream = new SyncStream(suite.client).subscribe(old);
     const error = await stream.ended();
     expect(error?.code).toBe(grpc.status.OUT_OF_RANGE);
     expect(errorDetails(error!).errorInfo).toEqual(expiredInfo(old, oldest));
@@ -84,7 +58,7 @@ describe('at subscribe time', () => {
 
   it('the gateway answers 400 with the same ErrorInfo in the JSON details, for NDJSON and SSE alike', async () => {
     for (const accept of ['application/x-ndjson', 'text/event-stream']) {
-      const answer = await request(`http://${service.httpAddr}`, 'GET', `/v1/users:watch?cursor=${encodeURIComponent(old)}`, { headers: { accept } });
+      const answer = await request(`http://${suite.service.httpAddr}`, 'GET', `/v1/users:watch?cursor=${encodeURIComponent(old)}`, { headers: { accept } });
       expect(answer.status).toBe(400);
       expect(answer.json.code).toBe(grpc.status.OUT_OF_RANGE);
       expect(answer.json.details).toContainEqual({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', ...expiredInfo(old, oldest) });
@@ -92,10 +66,10 @@ describe('at subscribe time', () => {
   });
 
   it('the oldest position kept resumes, and an empty cursor relists every user', async () => {
-    const resumed = new SyncStream(client).subscribe(oldest);
+    const resumed = new SyncStream(suite.client).subscribe(oldest);
     await resumed.until((s) => s.received.some((m) => m.caught_up));
     resumed.cancel();
-    const relisted = new SyncStream(client).subscribe('');
+    const relisted = new SyncStream(suite.client).subscribe('');
     await relisted.until((s) => s.received.some((m) => m.caught_up));
     relisted.cancel();
     expect(relisted.events().filter((e) => e.user.email.endsWith(`${tag}@expired.example`))).toHaveLength(4);
@@ -103,7 +77,7 @@ describe('at subscribe time', () => {
 
   it('a cursor past the end is still OUT_OF_RANGE without CURSOR_EXPIRED', async () => {
     const beyond = oldest.replace(/^(\d+):(\d+)/, (_m, p: string, o: string) => `${p}:${Number(o) + 1000}`);
-    const error = await serverStream(client, 'WatchUsers', { cursor: beyond }, { timeoutMs: 10_000 }).then(
+    const error = await serverStream(suite.client, 'WatchUsers', { cursor: beyond }, { timeoutMs: 10_000 }).then(
       () => undefined,
       (e: grpc.ServiceError) => e,
     );
@@ -116,7 +90,7 @@ describe('mid-stream', () => {
   it('a follower left behind while the records under it are dropped ends with CURSOR_EXPIRED at its last cursor', async () => {
     const tag = unique();
     // From a fresh snapshot: a write's cursor names only its own partition, and on Kafka the others' history is gone by now.
-    const call = client.WatchUsers({ cursor: '' }, new grpc.Metadata(), { deadline: Date.now() + 120_000 });
+    const call = suite.client.WatchUsers({ cursor: '' }, new grpc.Metadata(), { deadline: Date.now() + 120_000 });
     const received: SyncResult__Output[] = [];
     const ended = new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
     let caughtUp: () => void = () => {};
@@ -129,7 +103,7 @@ describe('mid-stream', () => {
     call.pause(); // reads nothing: the server's stream stops once the buffers are full, far behind the window
     const count = 2500;
     const rows = Array.from({ length: count }, (_, i) => ({ email: `lag${i}-${tag}@expired.example`, name: `Lag ${i}` }));
-    for (let i = 0; i < count; i += 500) await clientStream(client, 'ImportUsers', rows.slice(i, i + 500), { timeoutMs: 60_000 });
+    for (let i = 0; i < count; i += 500) await clientStream(suite.client, 'ImportUsers', rows.slice(i, i + 500), { timeoutMs: 60_000 });
     const oldest = await trimEvents();
     call.resume();
     const error = await ended;

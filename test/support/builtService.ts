@@ -3,7 +3,9 @@ import type { startService as StartService, RunningService } from '../../app/ser
 import type { createLogger as CreateLogger } from '../../lib/logger';
 import { packageRoot } from '../../lib/packageRoot';
 import type { OptionName, resolveOptions as ResolveOptions } from '../../runtime/serviceOptions';
-import { backendArgs } from './serverProcess';
+import { createClient, type Client } from '../../client/userServiceClient';
+import { EVENTS } from '../../events/eventLog';
+import { backendArgs, removeDir, tempDir } from './serverProcess';
 
 /** The built code of a module (dist/), so the service wired from serverless.yml and the test share one copy of every class. */
 function built<T>(file: string): T {
@@ -28,4 +30,34 @@ export async function startBuiltService(dataDir: string, flags: Partial<Record<O
     options,
     createLogger('error', () => {}),
   );
+}
+
+/** A suite's built service and its client, filled in by `useBuiltService` before the tests run. */
+export interface BuiltSuite {
+  service: RunningService;
+  client: Client;
+  /** Drops every event record there is now; returns the oldest position kept, as cursor text. */
+  trimEvents(): Promise<string>;
+}
+
+/** One built service (startBuiltService) and one client for a whole suite; closed and removed after it. */
+export function useBuiltService(label: string, flags: Partial<Record<OptionName, string>> = {}): BuiltSuite {
+  const suite = {} as BuiltSuite;
+  let dir = '';
+  beforeAll(async () => {
+    dir = tempDir(label);
+    suite.service = await startBuiltService(dir, flags);
+    suite.client = createClient(suite.service.addr);
+    suite.trimEvents = async () => {
+      const { log, cursors } = suite.service.deps;
+      await log.trim!(EVENTS, (await log.bounds(EVENTS)).end);
+      return cursors.format((await log.bounds(EVENTS)).start);
+    };
+  });
+  afterAll(async () => {
+    suite.client?.close();
+    await suite.service?.stop();
+    removeDir(dir);
+  });
+  return suite;
 }
