@@ -9,8 +9,8 @@ interface ConsumerGroup {
 
 type Listener = (topic: string, partition: number) => void;
 
-/** By consumer group id (on the cluster): who hears that a fetch was out of range. */
-const listeners = new Map<string, Listener>();
+/** By consumer group id (on the cluster): who hears that a fetch was out of range (members of one group in one process each). */
+const listeners = new Map<string, Set<Listener>>();
 /** How long a member whose position is gone waits before it fetches (and is told) again: its owner stops it meanwhile. */
 const RETRY_MS = 200;
 
@@ -21,12 +21,17 @@ const RETRY_MS = 200;
  * from there, skipping the dropped records without a word (and committing outside the decider's
  * transactions). The partition stays where it is; the listener's owner must stop the consumer.
  * Returns the function that unregisters it. Only the kafkajs version this was read against is
- * changed (kafkajsInternals.ts); in another, `false` is returned and kafkajs resets as it does.
+ * changed (kafkajsInternals.ts); in another, `installed` is false and kafkajs resets as it does.
  */
 export function onOffsetOutOfRange(groupId: string, listener: Listener): { installed: boolean; remove: () => void } {
   const installed = refuseResets();
-  listeners.set(groupId, listener);
-  return { installed, remove: () => listeners.delete(groupId) };
+  const group = listeners.get(groupId) ?? new Set();
+  listeners.set(groupId, group.add(listener));
+  const remove = () => {
+    group.delete(listener);
+    if (group.size === 0 && listeners.get(groupId) === group) listeners.delete(groupId);
+  };
+  return { installed, remove };
 }
 
 function refuseResets(): boolean {
@@ -35,11 +40,11 @@ function refuseResets(): boolean {
   if (proto.refusesResets) return true;
   const recover = proto.recoverFromOffsetOutOfRange;
   proto.recoverFromOffsetOutOfRange = async function (this: ConsumerGroup, error) {
-    const listener = listeners.get(this.groupId);
+    const group = listeners.get(this.groupId);
     // A fetch from a follower is first retried at the leader by kafkajs itself: not yet a loss.
     const fromFollower = typeof this.preferredReadReplicasPerTopicPartition[error.topic]?.[error.partition] === 'number';
-    if (!listener || fromFollower) return recover.call(this, error);
-    listener(error.topic, error.partition);
+    if (!group || fromFollower) return recover.call(this, error);
+    for (const listener of group) listener(error.topic, error.partition);
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   };
   proto.refusesResets = true;
