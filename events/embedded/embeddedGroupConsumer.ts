@@ -63,7 +63,8 @@ export async function consumeAsGroup(log: EmbeddedGroupContext, group: string, t
       } catch (error) {
         if (signal.aborted || log.isClosed()) return;
         if (error instanceof DataLossError) throw error;
-        if (error instanceof LogTrimmedError)
+        // Of the topic the group consumes: one that `prepare` reads (the decider reads the events) is its own failure, retried.
+        if (error instanceof LogTrimmedError && error.topic === topic)
           throw new GroupExpiredError(group, topic, { committed: await log.committed(group, topic), oldest: error.start, identity: log.identity });
         log.health.failed(part, logUnavailable(error, `consuming ${topic} as ${group}`));
         log.logger?.error(`consuming ${topic} as ${group} failed; starting over in ${backoff} ms`);
