@@ -69,8 +69,17 @@ export async function consumeAsGroup(log: KafkaContext, group: string, topic: st
     if (behind.length > 0) expire(new GroupExpiredError(group, topic, { committed, oldest: start, identity: log.identity }));
     return { start, expired: behind.length > 0 };
   };
-  const resets = onOffsetOutOfRange(log.physical(group), () => {
-    log.committed(group, topic).then(stopIfExpired, () => {});
+  const resets = onOffsetOutOfRange(log.physical(group), (_topic, partition) => {
+    log.committed(group, topic).then(
+      async (committed) => {
+        // Out of range past the end instead (a broker lost records it had acknowledged): said, never skipped.
+        if (!(await stopIfExpired(committed)).expired)
+          log.options.logger.error(
+            `${group}: ${topic} partition ${partition} is out of range (past its end?) while the committed position is within the log; not reading on`,
+          );
+      },
+      () => {},
+    );
   });
 
   // Each phase of a takeover is timed and logged: after a fault, the time until this member
