@@ -1,3 +1,4 @@
+import http from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { clientStream, errorDetails, serverStream, unary } from '../../client/userServiceClient';
 import type { SyncResult__Output } from '../../proto/generated/userservice/SyncResult';
@@ -115,5 +116,43 @@ describe('mid-stream', () => {
     const lastCursor = last.event?.cursor || last.progress?.cursor || last.caught_up?.cursor;
     expect(errorDetails(error).errorInfo).toEqual(expiredInfo(lastCursor!, oldest));
     expect(error.details).toContain('fell behind');
+  });
+});
+
+describe('mid-stream over the gateway', () => {
+  it("a watcher left behind gets an SSE error event with CURSOR_EXPIRED naming its last event's id", async () => {
+    const tag = unique();
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get(`http://${suite.service.httpAddr}/v1/users:watch`, { headers: { accept: 'text/event-stream' } }, resolve).on('error', reject),
+    );
+    let text = '';
+    let paused = false;
+    const caughtUp = new Promise<void>((resolve) =>
+      response.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (!paused && text.includes('event: caughtUp')) {
+          paused = true;
+          response.pause(); // reads nothing: the socket fills and the server's stream waits, far behind the window
+          resolve();
+        }
+      }),
+    );
+    const ended = new Promise<void>((resolve) => response.on('end', resolve));
+    await caughtUp;
+    // Changes of about 450 bytes, 9 MB in all: more than the socket buffers take (4 MB here), so the stream falls behind.
+    const count = 20_000;
+    const rows = Array.from({ length: count }, (_, i) => ({ email: `sse${i}-${tag}@expired.example`, name: `Sse ${i} ${'n'.repeat(190)}` }));
+    for (let i = 0; i < count; i += 500) await clientStream(suite.client, 'ImportUsers', rows.slice(i, i + 500), { timeoutMs: 60_000 });
+    const oldest = await trimEvents();
+    response.resume();
+    await ended;
+    const blocks = text.split('\n\n').filter((b) => b.includes('data: '));
+    const last = blocks[blocks.length - 1];
+    expect(last.startsWith('event: error\n')).toBe(true);
+    const ids = blocks.flatMap((b) => /^id: (.*)$/m.exec(b)?.[1] ?? []);
+    expect(blocks.filter((b) => b.includes('event: event')).length).toBeLessThan(count);
+    const status = JSON.parse(last.slice(last.indexOf('data: ') + 'data: '.length));
+    expect(status.code).toBe(grpc.status.OUT_OF_RANGE);
+    expect(status.details).toContainEqual({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', ...expiredInfo(ids[ids.length - 1], oldest) });
   });
 });
