@@ -22,6 +22,8 @@ const UNIT = [
   'events/kafka/topicSettle.test.ts',
   // kafkajs's request queue alone, no socket.
   'events/kafka/requestQueueTimer.test.ts',
+  // kafkajs's consumer group recovery alone, no broker.
+  'events/kafka/offsetOutOfRange.test.ts',
   'proto/pathTemplate.test.ts',
   'gateway/streamWriters.test.ts',
   'handlers/changeOf.test.ts',

@@ -77,7 +77,8 @@ export interface UnaryResult<T> {
   trailers: grpc.Metadata;
 }
 
-function metadataOf(values: Record<string, string> = {}): grpc.Metadata {
+/** Call metadata from plain pairs. */
+export function metadataOf(values: Record<string, string> = {}): grpc.Metadata {
   const md = new grpc.Metadata();
   for (const [k, v] of Object.entries(values)) md.set(k, v);
   return md;

@@ -125,6 +125,14 @@ export interface EventLog {
   onFailure(listener: (error: Error) => void): () => void;
   /** False from a failure until the next success: a write that times out then is the log's fault, not the deadline's. */
   healthy(): boolean;
+  /**
+   * Drops the records of `topic` before `before` for good (each partition it names; clamped to
+   * the end), and returns how many went where the log can tell (Kafka cannot: -1). A reader from
+   * an older position then gets LogTrimmedError (OUT_OF_RANGE, CURSOR_EXPIRED), never a silent
+   * jump; `bounds().start` moves to the oldest record kept. Optional: a log that cannot drop
+   * records has no such method. The embedded log and Kafka (deleteTopicRecords) have it.
+   */
+  trim?(topic: string, before: Cursor): Promise<number>;
   /** Where the log starts (older records are gone) and ends (the next offsets) now. */
   bounds(topic: string): Promise<{ start: Cursor; end: Cursor }>;
   /** The position a consumer group committed last; empty when it never committed. On Kafka a

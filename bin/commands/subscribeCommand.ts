@@ -22,6 +22,9 @@ export async function subscribeCommand(options: ServiceOptions, group: string | 
   process.once('SIGTERM', () => stop.abort());
   let seen = 0;
   process.stderr.write(`subscribed as group ${group} from ${from}; Ctrl-C stops\n`);
+  // Caught up on the embedded log, the subscriber waits for an append of this process, which holds
+  // no timer or socket: without a handle of its own, Node would end the process there.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     await subscribeToChanges(log, keys, {
       group,
@@ -33,6 +36,7 @@ export async function subscribeCommand(options: ServiceOptions, group: string | 
       },
     });
   } finally {
+    clearInterval(keepAlive);
     await close();
     release();
     process.stderr.write(`${seen} changes\n`);

@@ -1,7 +1,9 @@
 import { sleep } from '../../lib/abortable';
 import type { Cursor } from '../../lib/cursor';
 import type { Logger } from '../../lib/logger';
+import { GroupExpiredError } from '../../lib/cursorExpired';
 import { DataLossError } from '../../lib/errors';
+import { LogTrimmedError } from '../../lib/logTrimmedError';
 import type { ConsumedPosition, ConsumeHandlers, LogBatch, ReadOptions } from '../eventLog';
 import type { LogHealth } from '../logHealth';
 import { logUnavailable } from '../logUnavailable';
@@ -12,9 +14,11 @@ export interface EmbeddedGroupContext {
   readonly turns: GroupTurns;
   readonly health: LogHealth;
   readonly logger: Logger | undefined;
+  readonly identity: string;
   isClosed(): boolean;
   read(topic: string, from: Cursor, options: ReadOptions): AsyncIterable<LogBatch>;
   committed(group: string, topic: string): Promise<Cursor>;
+  bounds(topic: string): Promise<{ start: Cursor; end: Cursor }>;
   /** Commits a subscriber's position without waiting for an fsync of its own. */
   commitAfterBatch(position: ConsumedPosition): Promise<void>;
 }
@@ -27,7 +31,9 @@ const MAX_BACKOFF_MS = 5000;
  * each time this one takes it over, `prepare` runs and reading starts at the group's committed
  * position. A batch whose handling fails is not committed: the failure is reported (onFailure),
  * and the member prepares again and starts over from the committed position, after a backoff.
- * Damage to the log ends it: nothing read past a damaged record can be trusted.
+ * Damage to the log ends it: nothing read past a damaged record can be trusted. So does a
+ * committed position older than the log's start (GroupExpiredError): the records between were
+ * dropped before the group read them, and it never skips them (README, "Expired cursors").
  */
 export async function consumeAsGroup(log: EmbeddedGroupContext, group: string, topic: string, handlers: ConsumeHandlers, options: ReadOptions): Promise<void> {
   const { signal } = options;
@@ -39,7 +45,10 @@ export async function consumeAsGroup(log: EmbeddedGroupContext, group: string, t
     while (!signal.aborted && !log.isClosed()) {
       try {
         await handlers.prepare();
-        for await (const batch of log.read(topic, await log.committed(group, topic), options)) {
+        const committed = await log.committed(group, topic);
+        // A group that never committed starts where the log starts (earlier records may be gone).
+        const from = committed.isEmpty() ? (await log.bounds(topic)).start : committed;
+        for await (const batch of log.read(topic, from, options)) {
           await handlers.handle(batch);
           // A subscriber's position may wait for the next fsync: lost to a power cut, it only means a
           // batch delivered again, which at-least-once subscribers are built for.
@@ -55,6 +64,9 @@ export async function consumeAsGroup(log: EmbeddedGroupContext, group: string, t
       } catch (error) {
         if (signal.aborted || log.isClosed()) return;
         if (error instanceof DataLossError) throw error;
+        // Of the topic the group consumes: one that `prepare` reads (the decider reads the events) is its own failure, retried.
+        if (error instanceof LogTrimmedError && error.topic === topic)
+          throw new GroupExpiredError(group, topic, { committed: await log.committed(group, topic), oldest: error.start, identity: log.identity });
         log.health.failed(part, logUnavailable(error, `consuming ${topic} as ${group}`));
         log.logger?.error(`consuming ${topic} as ${group} failed; starting over in ${backoff} ms`);
         await sleep(backoff, signal);

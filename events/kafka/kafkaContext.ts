@@ -7,10 +7,14 @@ export interface KafkaContext {
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly options: KafkaLogOptions;
+  /** The log's identity (cursor text names it). */
+  readonly identity: string;
   /** The topic or group name on the cluster. */
   physical(name: string): string;
   partitionsOf(topic: string): Promise<number[]>;
   committed(group: string, topic: string): Promise<Cursor>;
+  /** Where the topic starts (older records are gone) and ends now. */
+  bounds(topic: string): Promise<{ start: Cursor; end: Cursor }>;
   /** A fresh transactional producer for the group, fencing any older holder. */
   fence(group: string): Promise<void>;
   reportFailure(part: string, error: Error): void;

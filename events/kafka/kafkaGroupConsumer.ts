@@ -1,10 +1,12 @@
 import { sleep } from '../../lib/abortable';
 import { Cursor } from '../../lib/cursor';
+import { GroupExpiredError } from '../../lib/cursorExpired';
 import type { ConsumeHandlers, ReadOptions } from '../eventLog';
 import { unavailable } from './kafkaErrors';
 import type { KafkaContext } from './kafkaContext';
 import { FETCH_MAX_WAIT_MS, MAX_BATCH_BYTES } from './kafkaOptions';
 import { fromMessage } from './kafkaRecords';
+import { onOffsetOutOfRange } from './offsetOutOfRange';
 
 /**
  * Consumes a topic as a member of a consumer group (the decider: one active member per command
@@ -15,7 +17,9 @@ import { fromMessage } from './kafkaRecords';
  *  3. seek every partition to the group's committed offset, read after fencing, so no batch an
  *     older owner committed is handled again.
  * A batch whose handling fails is not committed: the member prepares again and starts over from
- * the committed offsets.
+ * the committed offsets. A committed offset older than the partition's start (records dropped
+ * before the group read them) stops the member with GroupExpiredError, at takeover or when a
+ * fetch meets OFFSET_OUT_OF_RANGE: it never skips to what is left (README, "Expired cursors").
  */
 export async function consumeAsGroup(log: KafkaContext, group: string, topic: string, handlers: ConsumeHandlers, { signal }: ReadOptions): Promise<void> {
   const physical = log.physical(topic);
@@ -56,6 +60,27 @@ export async function consumeAsGroup(log: KafkaContext, group: string, topic: st
     }),
   );
   crashed.catch(() => {});
+  let expire: (error: GroupExpiredError) => void = () => {};
+  const expired = new Promise<never>((_, reject) => (expire = reject));
+  expired.catch(() => {});
+  const stopIfExpired = async (committed: Cursor) => {
+    const { start } = await log.bounds(topic);
+    const behind = assigned.filter((p) => committed.partitions().includes(p) && committed.get(p) < start.get(p));
+    if (behind.length > 0) expire(new GroupExpiredError(group, topic, { committed, oldest: start, identity: log.identity }));
+    return { start, expired: behind.length > 0 };
+  };
+  const resets = onOffsetOutOfRange(log.physical(group), (_topic, partition) => {
+    log.committed(group, topic).then(
+      async (committed) => {
+        // Out of range past the end instead (a broker lost records it had acknowledged): said, never skipped.
+        if (!(await stopIfExpired(committed)).expired)
+          log.options.logger.error(
+            `${group}: ${topic} partition ${partition} is out of range (past its end?) while the committed position is within the log; not reading on`,
+          );
+      },
+      () => {},
+    );
+  });
 
   // Each phase of a takeover is timed and logged: after a fault, the time until this member
   // decides again is the writers' unavailability, and the log says which phase it went to.
@@ -67,7 +92,13 @@ export async function consumeAsGroup(log: KafkaContext, group: string, topic: st
     await handlers.prepare();
     const caughtUp = Date.now();
     const committed = await log.committed(group, topic);
-    for (const partition of assigned) consumer.seek({ topic: physical, partition, offset: String(committed.get(partition)) });
+    const { start, expired: behind } = await stopIfExpired(committed);
+    if (behind) return;
+    // A partition the group never committed starts where the log starts (earlier records may be gone).
+    for (const partition of assigned) {
+      const from = committed.partitions().includes(partition) ? committed.get(partition) : start.get(partition);
+      consumer.seek({ topic: physical, partition, offset: String(from) });
+    }
     prepared = joined;
     log.options.logger.info(`${group} took over ${topic} partitions [${assigned.join(',')}]`, {
       generation: joined,
@@ -110,11 +141,13 @@ export async function consumeAsGroup(log: KafkaContext, group: string, topic: st
     });
     await Promise.race([
       crashed,
+      expired,
       new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }))),
     ]);
   } catch (error) {
     throw unavailable(error, `consuming ${topic} as ${group}`);
   } finally {
+    resets.remove();
     await inFlight;
     await consumer.disconnect().catch(() => {});
   }

@@ -195,6 +195,30 @@ export class KafkaLog implements EventLog, KafkaContext {
     return this.offsets.submit(topic);
   }
 
+  /**
+   * Drops the records of `topic` before `before` on each partition it names (clamped to the end),
+   * as retention would: the broker moves the partition's start (log start offset) at once. Readers
+   * and groups from an older position then meet LogTrimmedError. Returns how many offsets went
+   * (transaction markers take offsets too).
+   */
+  async trim(topic: string, before: Cursor): Promise<number> {
+    const { start, end } = await this.bounds(topic);
+    const partitions = before
+      .min(end)
+      .entries()
+      .filter(([partition, offset]) => offset > start.get(partition));
+    if (partitions.length === 0) return 0;
+    try {
+      await this.admin.deleteTopicRecords({
+        topic: this.physical(topic),
+        partitions: partitions.map(([partition, offset]) => ({ partition, offset: String(offset) })),
+      });
+    } catch (error) {
+      throw unavailable(error, `trimming ${topic}`);
+    }
+    return partitions.reduce((sum, [partition, offset]) => sum + offset - start.get(partition), 0);
+  }
+
   private async fetchBounds(topics: string[]): Promise<Bounds[]> {
     const distinct = [...new Set(topics)];
     const fetched = await Promise.all(distinct.map((topic) => this.fetchTopicBounds(topic)));

@@ -1,11 +1,14 @@
 import { nanoid } from 'nanoid';
 import { Channel } from '../../lib/channel';
 import { Cursor } from '../../lib/cursor';
+import { DataLossError } from '../../lib/errors';
+import { LogTrimmedError } from '../../lib/logTrimmedError';
 import type { LogBatch, ReadOptions } from '../eventLog';
 import { unavailable } from './kafkaErrors';
 import type { KafkaContext } from './kafkaContext';
 import { FETCH_MAX_WAIT_MS, MAX_BATCH_BYTES } from './kafkaOptions';
 import { fromMessage } from './kafkaRecords';
+import { onOffsetOutOfRange } from './offsetOutOfRange';
 
 /**
  * Reads a topic from a cursor, on every partition, reading committed records only. kafkajs has
@@ -13,6 +16,8 @@ import { fromMessage } from './kafkaRecords';
  * partition right after starting: kafkajs drops any batch fetched for a partition with a seek
  * still pending, so the first records handed over are the cursor's. (Setting the group's offsets
  * beforehand with the admin client costs 5 s: kafkajs runs a whole consumer to do it.)
+ * A cursor older than the topic's start, or records dropped under the reader before it read them
+ * (OFFSET_OUT_OF_RANGE), end it with LogTrimmedError: never a silent jump to what is left.
  */
 export async function* readFromCursor(log: KafkaContext, topic: string, from: Cursor, { signal }: ReadOptions): AsyncGenerator<LogBatch> {
   const physical = log.physical(topic);
@@ -20,6 +25,23 @@ export async function* readFromCursor(log: KafkaContext, topic: string, from: Cu
   const partitions = await log.partitionsOf(topic);
   const batches = new Channel<LogBatch>(2);
   let position = Cursor.of(partitions.map((p) => [p, from.get(p)] as const));
+  const { start } = await log.bounds(topic);
+  if (!position.covers(start)) throw new LogTrimmedError(topic, start);
+  let trimmed = false;
+  const resets = onOffsetOutOfRange(groupId, () => {
+    if (trimmed) return;
+    trimmed = true;
+    log.bounds(topic).then(
+      // Out of range above the end instead: the broker lost records it had acknowledged.
+      (bounds) =>
+        batches.close(
+          position.covers(bounds.start)
+            ? new DataLossError(`${topic}: records up to ${position.toString()} were read, and the log now ends at ${bounds.end.toString()}`)
+            : new LogTrimmedError(topic, bounds.start),
+        ),
+      (error: unknown) => batches.close(unavailable(error, `reading ${topic}`)),
+    );
+  });
   const consumer = log.kafka.consumer({
     groupId,
     readUncommitted: false,
@@ -30,7 +52,8 @@ export async function* readFromCursor(log: KafkaContext, topic: string, from: Cu
   const advance = (partition: number, lastOffset: string) => (position = position.max(Cursor.of([[partition, Number(lastOffset) + 1]])));
   // A fetch of nothing but transaction markers reaches no handler; it still moves the position.
   consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
-    if (payload.batchSize === 0 && payload.lastOffset !== undefined) void batches.push({ records: [], next: advance(payload.partition, payload.lastOffset) });
+    if (payload.batchSize === 0 && payload.lastOffset !== undefined && !trimmed)
+      void batches.push({ records: [], next: advance(payload.partition, payload.lastOffset) });
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     const failure = unavailable(payload.error, `reading ${topic}`);
@@ -46,6 +69,7 @@ export async function* readFromCursor(log: KafkaContext, topic: string, from: Cu
       autoCommit: false,
       // One fetched batch is one LogBatch; its size is bounded by MAX_BATCH_BYTES, not by a count.
       eachBatch: async ({ batch }) => {
+        if (trimmed) return;
         const records = batch.messages.map((m) => fromMessage(topic, batch.partition, m));
         log.reportSuccess(groupId);
         await batches.push({ records, next: advance(batch.partition, batch.lastOffset()) });
@@ -57,6 +81,7 @@ export async function* readFromCursor(log: KafkaContext, topic: string, from: Cu
     throw unavailable(error, `reading ${topic}`);
   } finally {
     signal.removeEventListener('abort', stop);
+    resets.remove();
     batches.close();
     // Not awaited: the consumer stops only once its fetch in flight returns, up to
     // FETCH_MAX_WAIT_MS on a quiet topic, and a reader that is done (a stream caught up, a

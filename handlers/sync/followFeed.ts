@@ -2,6 +2,7 @@ import type { FeedEvent, LiveReader } from '../../events/changeFeed';
 import type { Cursor } from '../../lib/cursor';
 import type { SyncResult } from '../../proto/messages';
 import { changeOf } from './changeOf';
+import { expiredAt } from './expiredAt';
 import type { Subscription } from './subscription';
 
 /**
@@ -50,34 +51,39 @@ export async function followFeed(from: Cursor, subscription: Subscription): Prom
     if (progress && outbox.offer(progress)) sent();
   };
 
-  while (!signal.aborted) {
-    for await (const message of feed.changes(live.position, signal)) {
-      if (message.kind === 'caught_up') {
-        live.position = message.cursor;
-        if (!toldCaughtUp || message.viaLog) {
-          toldCaughtUp = true;
-          await outbox.push({ caught_up: { cursor: cursors.format(message.cursor) } });
+  try {
+    while (!signal.aborted) {
+      for await (const message of feed.changes(live.position, signal)) {
+        if (message.kind === 'caught_up') {
+          live.position = message.cursor;
+          if (!toldCaughtUp || message.viaLog) {
+            toldCaughtUp = true;
+            await outbox.push({ caught_up: { cursor: cursors.format(message.cursor) } });
+            sent();
+          }
+          break;
+        }
+        if (message.kind === 'event') {
+          live.position = message.cursor;
+          const result = resultFor(message, subscription);
+          if (result) {
+            await outbox.push(result);
+            sent();
+            continue;
+          }
+          skipped = message.cursor;
+        }
+        const progress = bookmark();
+        if (progress) {
+          await outbox.push(progress);
           sent();
         }
-        break;
       }
-      if (message.kind === 'event') {
-        live.position = message.cursor;
-        const result = resultFor(message, subscription);
-        if (result) {
-          await outbox.push(result);
-          sent();
-          continue;
-        }
-        skipped = message.cursor;
-      }
-      const progress = bookmark();
-      if (progress) {
-        await outbox.push(progress);
-        sent();
-      }
+      await feed.follow(live, signal);
     }
-    await feed.follow(live, signal);
+  } catch (error) {
+    // Left behind, a follower reads the log: records dropped under it end the stream with CURSOR_EXPIRED at its position.
+    expiredAt(cursors.format(live.position), ctx, 'the stream fell behind; its position')(error);
   }
 }
 

@@ -1,10 +1,12 @@
 import { EVENTS } from '../../events/eventLog';
 import { Cursor } from '../../lib/cursor';
 import type { ResumePoint } from '../../lib/cursorText';
+import { CursorExpiredError } from '../../lib/cursorExpired';
 import { InvalidArgumentError, OutOfRangeError } from '../../lib/errors';
 import type { SyncSubscribe } from '../../proto/messages';
 import { awaitReadConsistency } from '../common/readConsistency';
 import type { HandlerContext } from '../handlerContext';
+import { expiredAt } from './expiredAt';
 import { followFeed } from './followFeed';
 import { sendSnapshot } from './sendSnapshot';
 import { subscriptionOf, type FeedOutbox } from './subscription';
@@ -21,7 +23,9 @@ export async function streamChanges(subscribe: SyncSubscribe, ctx: HandlerContex
     subscribe.cursor === ''
       ? { cursor: Cursor.empty, snapshot: { afterId: '', filterKey: subscription.filterKey } }
       : await checkedResume(subscribe.cursor, subscription.filterKey, ctx);
-  const from = resume.snapshot ? await sendSnapshot(resume.cursor, resume.snapshot.afterId, subscription) : resume.cursor;
+  const from = resume.snapshot
+    ? await sendSnapshot(resume.cursor, resume.snapshot.afterId, subscription).catch(expiredAt(subscribe.cursor, ctx))
+    : resume.cursor;
   await followFeed(from, subscription);
 }
 
@@ -39,10 +43,6 @@ async function checkedResume(text: string, filterKey: string, ctx: HandlerContex
   if (!end.covers(resume.cursor)) {
     throw new OutOfRangeError(`subscribe.cursor "${text}" is beyond the end of the log ("${cursors.format(end)}"); resume from a cursor this service sent`);
   }
-  if (!resume.cursor.covers(start)) {
-    throw new OutOfRangeError(
-      `subscribe.cursor "${text}" is older than the log's start ("${cursors.format(start)}"); subscribe with an empty cursor for a fresh snapshot`,
-    );
-  }
+  if (!resume.cursor.covers(start)) throw new CursorExpiredError(text, cursors.format(start));
   return resume;
 }

@@ -40,6 +40,11 @@ export class TimedLog implements EventLog {
     return this.log.healthy();
   }
 
+  /** Passed through when the log has it (see EventLog.trim). */
+  get trim(): EventLog['trim'] {
+    return this.log.trim?.bind(this.log);
+  }
+
   bounds(topic: string): Promise<{ start: Cursor; end: Cursor }> {
     return this.log.bounds(topic);
   }
