@@ -15,3 +15,21 @@ export function foldedFiles(dir: string, backend: Pick<LogBackend, 'separateDeci
   const files = dataFiles(dir);
   return backend.separateDeciderState ? [files.view, files.deciderState] : [files.view];
 }
+
+/**
+ * Every SQLite file of a data directory, in the order a consistent copy (`usersvc backup`) pins
+ * them: the files folded from the log first, then the log, which so holds at least everything they
+ * were folded from (a view is never ahead of its log), then the rest (dataFiles' other files, such
+ * as the keys of the log's records: pinned after the log, every record pinned finds its key). The
+ * lock file is not data. A file added to dataFiles is taken from here by backups without more work.
+ */
+export function sqliteFiles(dir: string, backend: Pick<LogBackend, 'storedInDataDir' | 'location'>): string[] {
+  const { view, deciderState, ...rest } = dataFiles(dir);
+  return [view, deciderState, ...(backend.storedInDataDir ? [backend.location] : []), ...Object.values<string>(rest)];
+}
+
+/** The files of `sqliteFiles` a replay reads: the log and what goes with it, without the files folded from it. */
+export function logFiles(dir: string, backend: Pick<LogBackend, 'storedInDataDir' | 'location'>): string[] {
+  const { view, deciderState } = dataFiles(dir);
+  return sqliteFiles(dir, backend).filter((file) => file !== view && file !== deciderState);
+}
