@@ -56,12 +56,16 @@ export class SqliteSnapshot {
   /** Writes the pinned state to `dest` (replaced if it exists), a whole SQLite file of its own. */
   async copyTo(dest: string, onProgress: (progress: CopyProgress) => void = () => {}): Promise<void> {
     for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(dest + suffix, { force: true });
+    let pages = 0;
     await this.db.backup(dest, {
       progress: ({ totalPages, remainingPages }) => {
+        pages = totalPages;
         onProgress({ file: this.file, totalPages, remainingPages });
         return PAGES_PER_STEP;
       },
     });
+    // The last step is not reported by the backup itself.
+    onProgress({ file: this.file, totalPages: pages, remainingPages: 0 });
   }
 
   close(): void {
