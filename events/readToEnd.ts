@@ -2,12 +2,12 @@ import type { Cursor } from '../lib/cursor';
 import type { EventLog, LogBatch } from './eventLog';
 
 /** Reads `topic` from `from` up to where the log ends now, handing each batch to `onBatch`, which
- * may end the read early by returning false. Returns the position reached. */
+ * may end the read early by returning false (any other value goes on). Returns the position reached. */
 export async function readToEnd(
   log: EventLog,
   topic: string,
   from: Cursor,
-  onBatch: (batch: LogBatch) => boolean | void,
+  onBatch: (batch: LogBatch) => unknown,
   maxBatch = 5000,
 ): Promise<Cursor> {
   const { end } = await log.bounds(topic);

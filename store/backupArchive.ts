@@ -90,7 +90,11 @@ export class BackupArchive {
     let db: Db | undefined;
     try {
       db = openDatabase(file, { readonly: true });
-      if (readLayout(db, file, BACKUP_LAYOUT) === 0) throw new DataError(`${file} is not a usersvc backup (it holds no backup layout); name a file \`usersvc backup\` wrote`);
+      // Every file of ours has the same application_id: the tables tell a backup from a log or a view.
+      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('facts', 'files', 'chunks')").get() as { n: number };
+      if (tables.n !== 3 || readLayout(db, file, BACKUP_LAYOUT) === 0) {
+        throw new DataError(`${file} is not a usersvc backup (it holds no backup's tables); name a file \`usersvc backup\` wrote`);
+      }
       return new BackupArchive(file, db);
     } catch (error) {
       db?.close();
