@@ -67,7 +67,11 @@ async function main(argv: string[]): Promise<number> {
     case 'rebuild':
       // Into another directory, as of a point: the live one is left as it is.
       if (values.until !== undefined || values.out !== undefined) {
-        return (await import('./commands/rebuildUntilCommand')).rebuildUntilCommand(options, values.until as string | undefined, values.out as string | undefined);
+        return (await import('./commands/rebuildUntilCommand')).rebuildUntilCommand(
+          options,
+          values.until as string | undefined,
+          values.out as string | undefined,
+        );
       }
       return (await import('./commands/dataCommands')).rebuildCommand(options);
     case 'export':

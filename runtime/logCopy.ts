@@ -39,7 +39,8 @@ export async function openLogCopy(
     const log = await backend.open(logger);
     return { backend, log, close: () => log.close() };
   }
-  if (!existsSync(backend.location)) throw new ConfigError(`${options.dataDir} holds no log (${backend.location} does not exist); point --data at a data directory`);
+  if (!existsSync(backend.location))
+    throw new ConfigError(`${options.dataDir} holds no log (${backend.location} does not exist); point --data at a data directory`);
   mkdirSync(scratch, { recursive: true });
   const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
   try {

@@ -99,7 +99,8 @@ export class BackupArchive {
     } catch (error) {
       db?.close();
       const code = (error as { code?: string }).code ?? '';
-      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new DataError(`${file} is not a usersvc backup, or is damaged (${(error as Error).message})`);
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
+        throw new DataError(`${file} is not a usersvc backup, or is damaged (${(error as Error).message})`);
       throw error;
     }
   }
@@ -136,7 +137,9 @@ export class BackupArchive {
       }
       if (bytes !== entry.bytes || hash.digest('hex') !== entry.sha256) {
         rmSync(temp, { force: true });
-        throw new DataError(`${this.file} is damaged: its copy of ${entry.name} does not match the size and SHA-256 recorded with it; restore from another backup`);
+        throw new DataError(
+          `${this.file} is damaged: its copy of ${entry.name} does not match the size and SHA-256 recorded with it; restore from another backup`,
+        );
       }
       renameSync(temp, path.join(dir, entry.name));
     }

@@ -15,7 +15,11 @@ import { writeViewLogIdentity } from '../../store/viewSchema';
 import { print } from './dataCommands';
 import { copyLine, throttled } from './pointInTime';
 
-const bytesLine = (label: string) => throttled(([done, total]: [number, number]) => `${label}: ${done === total ? `${total} bytes done` : `${Math.floor((100 * done) / Math.max(total, 1))}% of ${total} bytes`}`);
+const bytesLine = (label: string) =>
+  throttled(
+    ([done, total]: [number, number]) =>
+      `${label}: ${done === total ? `${total} bytes done` : `${Math.floor((100 * done) / Math.max(total, 1))}% of ${total} bytes`}`,
+  );
 
 /**
  * `usersvc backup --data DIR --to FILE`: a consistent copy of a data directory, live or not, into

@@ -14,7 +14,6 @@ import { useTempDirs } from '../../support/tempDirs';
  */
 const freshDir = useTempDirs();
 
-const sumOf = (stdout: string) => /^checksum ([0-9a-f]{64})$/m.exec(stdout)?.[1];
 const cursorOf = (stdout: string) => /^cursor (\S+)$/m.exec(stdout)?.[1];
 
 /** Writes without pause until stopped: each outcome with when it was answered. */
@@ -92,11 +91,19 @@ describe('usersvc backup and restore', () => {
       expect(users.length).toBeGreaterThanOrEqual(Number(/^users (\d+)$/m.exec(backup.stdout)![1]));
       expect(users.map((u) => u.email)).toContain('backup-49@example.com');
       const live = await unary(client, 'GetUser', { id: users[0].id });
-      const { trailers } = await unary(copyClient, 'UpdateUser', { user: { id: users[0].id, name: 'Restored' }, update_mask: { paths: ['name'] }, request_id: 'restored-1' });
+      const { trailers } = await unary(copyClient, 'UpdateUser', {
+        user: { id: users[0].id, name: 'Restored' },
+        update_mask: { paths: ['name'] },
+        request_id: 'restored-1',
+      });
       expect(live.response.name).not.toBe('Restored');
       // The copy and the live log go separate ways: a cursor of one names no position of the other.
       const copyId = String(trailers.get('users-cursor')[0]).split('@')[1];
-      const { trailers: liveTrailers } = await unary(client, 'UpdateUser', { user: { id: live.response.id, name: 'Live' }, update_mask: { paths: ['name'] }, request_id: 'live-1' });
+      const { trailers: liveTrailers } = await unary(client, 'UpdateUser', {
+        user: { id: live.response.id, name: 'Live' },
+        update_mask: { paths: ['name'] },
+        request_id: 'live-1',
+      });
       expect(copyId).not.toBe(String(liveTrailers.get('users-cursor')[0]).split('@')[1]);
     } finally {
       copyClient.close();

@@ -42,7 +42,9 @@ describe('usersvc rebuild --until and export --until, beside a running server', 
     const time = new Date().toISOString();
     await pause(20);
     // The bad bulk update: every user renamed at once.
-    await Promise.all(ids.map((id, n) => unary(client, 'UpdateUser', { user: { id, name: `Broken ${n}` }, update_mask: { paths: ['name'] }, request_id: `bulk-${n}` })));
+    await Promise.all(
+      ids.map((id, n) => unary(client, 'UpdateUser', { user: { id, name: `Broken ${n}` }, update_mask: { paths: ['name'] }, request_id: `bulk-${n}` })),
+    );
     before = { cursor, time, checksum: sumOf(live.stdout)!, stdout: live.stdout };
     after = sumOf((await runCli(['checksum', '--data', dir])).stdout)!;
   });
@@ -81,7 +83,10 @@ describe('usersvc rebuild --until and export --until, beside a running server', 
   it('exports the users as of that point as proto3 JSON lines, and the live ones without --until', async () => {
     const then = await runCli(['export', '--data', dir, '--until', before.cursor]);
     expect(then.code).toBe(EXIT.OK);
-    const users = then.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const users = then.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(users).toHaveLength(USERS);
     expect(users.map((u) => u.name).sort()).toEqual(Array.from({ length: USERS }, (_, n) => `Before ${n}`).sort());
     expect(Object.keys(users[0]).sort()).toEqual(['createdAt', 'email', 'id', 'name', 'plan', 'updatedAt', 'version']);
@@ -99,7 +104,11 @@ describe('usersvc rebuild --until and export --until, beside a running server', 
   });
 
   it.each([
-    ['a cursor of another log', () => `${before.cursor.split('@')[0]}@AnotherLogId`, /is a position in another log \(identity AnotherLogId; this service's log is /],
+    [
+      'a cursor of another log',
+      () => `${before.cursor.split('@')[0]}@AnotherLogId`,
+      /is a position in another log \(identity AnotherLogId; this service's log is /,
+    ],
     ['a cursor past the end', () => `0:999999@${before.cursor.split('@')[1]}`, /--until "0:999999@.*" is past the end of the log \(it ends at 0:\d+@/],
     ['a malformed cursor', () => 'yesterday', /malformed cursor "yesterday" \(expected partition:offset pairs like "0:42"\)/],
     ['a time without an offset', () => '2026-12-02T14:01:00', /--until "2026-12-02T14:01:00" is not an RFC 3339 time with an offset/],
