@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DataError } from '../lib/startupErrors';
 import { readLayout, writeLayout, type Layout } from './fileLayout';
 import { openDatabase, type Db } from './openDatabase';
+import { syncFile } from './viewRebuild';
 
 /**
  * A backup as one file, and that file a SQLite database: the copies of a data directory's SQLite
@@ -48,9 +49,9 @@ export function writeArchive(target: string, files: string[], facts: Record<stri
       return entry;
     });
     db.close();
-    syncPath(temp);
+    syncFile(temp);
     renameSync(temp, target);
-    syncPath(path.dirname(target));
+    syncFile(path.dirname(target));
     return archived;
   } catch (error) {
     if (db.open) db.close();
@@ -143,19 +144,10 @@ export class BackupArchive {
       }
       renameSync(temp, path.join(dir, entry.name));
     }
-    syncPath(dir);
+    syncFile(dir);
   }
 
   close(): void {
     this.db.close();
-  }
-}
-
-function syncPath(file: string): void {
-  const fd = openSync(file, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
