@@ -15,11 +15,11 @@ import { writeViewLogIdentity } from '../../store/viewSchema';
 import { print } from './dataCommands';
 import { copyLine, throttled } from './pointInTime';
 
-const bytesLine = (label: string) =>
-  throttled(
-    ([done, total]: [number, number]) =>
-      `${label}: ${done === total ? `${total} bytes done` : `${Math.floor((100 * done) / Math.max(total, 1))}% of ${total} bytes`}`,
-  );
+/** A progress line of bytes, for `throttled` (made once per phase: it keeps the time of the last line). */
+const bytesLine =
+  (label: string) =>
+  ([done, total]: [number, number]) =>
+    `${label}: ${done === total ? `${total} bytes done` : `${Math.floor((100 * done) / Math.max(total, 1))}% of ${total} bytes`}`;
 
 /**
  * `usersvc backup --data DIR --to FILE`: a consistent copy of a data directory, live or not, into
@@ -50,9 +50,13 @@ export async function backupCommand(options: ServiceOptions, to: string | undefi
     } finally {
       for (const snapshot of snapshots) snapshot.close();
     }
+    // Every row of the copied view is read: on a large view this is most of the backup's time, but the
+    // checksum is what proves a restore (the server's files are no longer pinned meanwhile).
+    process.stderr.write('backup: checksum of the copied view (reads every row)\n');
     const sum = checksumOf(dataFiles(staging).view);
     const facts = { made_at: new Date().toISOString(), data_dir: path.resolve(options.dataDir), log: backend.location, ...(sum ? viewFacts(sum) : {}) };
-    const files = writeArchive(to, copies, facts, (done, total) => bytesLine('archiving')([done, total]));
+    const archiving = throttled(bytesLine('archiving'));
+    const files = writeArchive(to, copies, facts, (done, total) => archiving([done, total]));
     if (sum) print(sum);
     process.stderr.write(`backup ${to}: ${files.map((f) => `${f.name} (${f.bytes} bytes)`).join(', ')}\n`);
     return 0;
@@ -76,7 +80,8 @@ export async function restoreCommand(options: ServiceOptions, from: string | und
   const lock = lockDataDir(dir);
   const archive = BackupArchive.open(from);
   try {
-    archive.extractTo(dir, (done, total) => bytesLine('restoring')([done, total]));
+    const restoring = throttled(bytesLine('restoring'));
+    archive.extractTo(dir, (done, total) => restoring([done, total]));
     const facts = archive.facts();
     const backend = logBackend(options);
     if (backend.storedInDataDir && existsSync(backend.location)) await renewIdentity(backend, dir);
