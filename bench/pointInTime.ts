@@ -33,11 +33,17 @@ async function main(): Promise<void> {
       let backupSeconds = 0;
       const during = await writesDuring(client, 'b', async () => (backupSeconds = await cli(['backup', '--data', dir, '--to', file])));
       rows.push(writeRow(`writes during \`usersvc backup\` (${round(backupSeconds, 1)} s)`, during));
-      rows.push(`| \`usersvc backup\` | ${round(backupSeconds, 1)} s | ${mb(statSync(file).size)} MB file (log.db + views.db: ${mb(statSync(path.join(dir, 'log.db')).size + statSync(path.join(dir, 'views.db')).size)} MB) |`);
+      rows.push(
+        `| \`usersvc backup\` | ${round(backupSeconds, 1)} s | ${mb(statSync(file).size)} MB file (log.db + views.db: ${mb(statSync(path.join(dir, 'log.db')).size + statSync(path.join(dir, 'views.db')).size)} MB) |`,
+      );
       rows.push(`| \`usersvc restore\` | ${round(await cli(['restore', '--from', file, '--data', path.join(spare, 'restored')]), 1)} s | |`);
       const half = `0:${users >> 1}@${(await unary(client, 'CreateUser', { email: 'bench-pitr@example.com', name: 'Pitr', request_id: 'bench-pitr' })).trailers.get('users-cursor')[0].toString().split('@')[1]}`;
-      rows.push(`| \`usersvc rebuild --until\` half the log, server running | ${round(await cli(['rebuild', '--data', dir, '--until', half, '--out', path.join(spare, 'half')]), 1)} s | copy of log.db, then ${(users >> 1).toLocaleString('en')} events |`);
-      rows.push(`| \`usersvc export\` (live view) | ${round(await cli(['export', '--data', dir, '--out', path.join(spare, 'users.ndjson')]), 1)} s | ${mb(statSync(path.join(spare, 'users.ndjson')).size)} MB of NDJSON |`);
+      rows.push(
+        `| \`usersvc rebuild --until\` half the log, server running | ${round(await cli(['rebuild', '--data', dir, '--until', half, '--out', path.join(spare, 'half')]), 1)} s | copy of log.db, then ${(users >> 1).toLocaleString('en')} events |`,
+      );
+      rows.push(
+        `| \`usersvc export\` (live view) | ${round(await cli(['export', '--data', dir, '--out', path.join(spare, 'users.ndjson')]), 1)} s | ${mb(statSync(path.join(spare, 'users.ndjson')).size)} MB of NDJSON |`,
+      );
     } finally {
       client.close();
       await server.stop();
