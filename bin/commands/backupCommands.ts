@@ -81,7 +81,13 @@ export async function restoreCommand(options: ServiceOptions, from: string | und
   const archive = BackupArchive.open(from);
   try {
     const restoring = throttled(bytesLine('restoring'));
-    archive.extractTo(dir, (done, total) => restoring([done, total]));
+    try {
+      archive.extractTo(dir, (done, total) => restoring([done, total]));
+    } catch (error) {
+      // The directory is left as empty as it was found: nothing half-restored for a server to start on.
+      for (const { name } of archive.files()) for (const suffix of ['', '.restoring']) rmSync(path.join(dir, name + suffix), { force: true });
+      throw error;
+    }
     const facts = archive.facts();
     const backend = logBackend(options);
     if (backend.storedInDataDir && existsSync(backend.location)) await renewIdentity(backend, dir);
@@ -101,7 +107,8 @@ export async function restoreCommand(options: ServiceOptions, from: string | und
 /** A directory to restore into holds nothing yet; one a server holds is named as such (exit 3). */
 function refuseNonEmpty(dir: string): void {
   mkdirSync(dir, { recursive: true });
-  if (readdirSync(dir).length === 0) return;
+  // The lock's own files are no data: a restore that failed leaves them, and may be run again.
+  if (readdirSync(dir).every((name) => name.startsWith('lock.db') || name === 'owner.json')) return;
   lockDataDir(dir).release(); // throws DataDirLockedError when a server holds it
   throw new ConfigError(`--data ${dir} is not empty; restore into a new or empty directory (the files there are left as they are)`);
 }

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, renameSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,16 +24,27 @@ export async function exportCommand(options: ServiceOptions, until: string | und
   const scratch = until === undefined ? undefined : mkdtempSync(path.join(os.tmpdir(), 'usersvc-export-'));
   try {
     const view = scratch ? (await rebuildInto(options, until, scratch), dataFiles(scratch).view) : dataFiles(options.dataDir).view;
-    const out = outFile ? createWriteStream(`${outFile}.partial`) : process.stdout;
-    const users = await writeUsers(view, out);
-    if (outFile) {
-      await new Promise<void>((resolve, reject) => (out as WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
-      renameSync(`${outFile}.partial`, outFile);
-    }
+    const users = outFile ? await writeFile(view, outFile) : await writeUsers(view, process.stdout);
     process.stderr.write(`export: ${users} users done\n`);
     return 0;
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Writes the users into `file`, under another name until it is whole: a failed export leaves no file that looks like one. */
+async function writeFile(view: string, file: string): Promise<number> {
+  const partial = `${file}.partial`;
+  const out = createWriteStream(partial);
+  try {
+    const users = await writeUsers(view, out);
+    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    renameSync(partial, file);
+    return users;
+  } catch (error) {
+    out.destroy();
+    rmSync(partial, { force: true });
+    throw error;
   }
 }
 

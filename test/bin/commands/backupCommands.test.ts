@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createClient, serverStream, unary, type Client } from '../../../client/userServiceClient';
 import { EXIT } from '../../../bin/exitCodes';
@@ -131,6 +131,21 @@ describe('usersvc backup and restore', () => {
     const run = await runCli(['restore', '--from', backup.file, '--data', full]);
     expect(run.code).toBe(EXIT.CONFIG);
     expect(run.stderr).toMatch(/is not empty; restore into a new or empty directory/);
+  });
+
+  it('refuses a damaged backup (exit 4), naming the file it holds, and leaves the directory empty', async () => {
+    const damaged = path.join(freshDir('backup-damaged'), 'users.backup');
+    copyFileSync(backup.file, damaged);
+    const db = new Database(damaged);
+    db.prepare("UPDATE chunks SET data = zeroblob(length(data)) WHERE name = 'log.db' AND seq = 0").run();
+    db.close();
+    const into = path.join(freshDir('backup-damaged-into'), 'data');
+    const run = await runCli(['restore', '--from', damaged, '--data', into]);
+    expect(run.code).toBe(EXIT.DATA);
+    expect(run.stderr).toMatch(/is damaged: its copy of log\.db does not match the size and SHA-256 recorded with it/);
+    expect(readdirSync(into).filter((f) => !f.startsWith('lock.db'))).toEqual([]);
+    // So the same directory takes the whole backup.
+    expect(await runCli(['restore', '--from', backup.file, '--data', into])).toMatchObject({ code: EXIT.OK, stdout: backup.stdout });
   });
 
   it('refuses a file that is not a backup (exit 4), and never overwrites one (exit 2)', async () => {
