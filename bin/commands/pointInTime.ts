@@ -9,8 +9,9 @@ import type { CopyProgress } from '../../store/sqliteSnapshot';
 
 /**
  * `--until` as the log it applies to reads it: an RFC 3339 time (`2026-12-02T14:01:00Z`), or a
- * cursor as the service hands them out (`0:42@<log identity>`). A cursor of another log, one past
- * the log's end, or anything else is refused as a usage error that says what to give instead.
+ * cursor as the service hands them out (`0:42@<log identity>`) that names every partition of the
+ * log. A cursor of another log, one past the log's end, or anything else is refused as a usage
+ * error that says what to give instead.
  */
 export async function parseUntil(text: string, log: EventLog): Promise<ReplayLimit> {
   if (looksLikeTime(text)) {
@@ -28,6 +29,15 @@ export async function parseUntil(text: string, log: EventLog): Promise<ReplayLim
     });
   }
   if (text.trim() === '') throw new ConfigError('--until is empty: give a cursor the service handed out (0:42@<log identity>) or an RFC 3339 time');
+  // A write's cursor names only its own event's partition: read as "nothing of the others", it would
+  // drop their history; read as "all of the others", it would take their events after the point.
+  const unnamed = end.partitions().filter((p) => !cursor.partitions().includes(p));
+  if (unnamed.length > 0) {
+    throw new ConfigError(
+      `--until "${text}" does not name partition ${unnamed.join(', ')} of the log (it has ${end.partitions().join(', ')}): give a cursor that names ` +
+        'each, such as the users-cursor of a GetUser or ListUsers call or the cursor line of `usersvc checksum`, or an RFC 3339 time',
+    );
+  }
   if (!end.covers(cursor)) {
     throw new ConfigError(`--until "${text}" is past the end of the log (it ends at ${end}@${log.identity}); give a position the log has reached`);
   }
