@@ -14,6 +14,7 @@ import type { CopyProgress } from '../../store/sqliteSnapshot';
  * error that says what to give instead.
  */
 export async function parseUntil(text: string, log: EventLog): Promise<ReplayLimit> {
+  if (text.trim() === '') throw new ConfigError('--until is empty: give a cursor the service handed out (0:42@<log identity>) or an RFC 3339 time');
   if (looksLikeTime(text)) {
     const time = parseRfc3339(text);
     if (!time) throw new ConfigError(`--until "${text}" is not an RFC 3339 time with an offset (like 2026-12-02T14:01:00Z or 2026-12-02T15:01:00.250+01:00)`);
@@ -28,7 +29,6 @@ export async function parseUntil(text: string, log: EventLog): Promise<ReplayLim
       cause: error,
     });
   }
-  if (text.trim() === '') throw new ConfigError('--until is empty: give a cursor the service handed out (0:42@<log identity>) or an RFC 3339 time');
   // A write's cursor names only its own event's partition: read as "nothing of the others", it would
   // drop their history; read as "all of the others", it would take their events after the point.
   const unnamed = end.partitions().filter((p) => !cursor.partitions().includes(p));
