@@ -116,6 +116,12 @@ describe('usersvc rebuild --until and export --until, beside a running server', 
     ['a time without an offset', () => '2026-12-02T14:01:00', /--until "2026-12-02T14:01:00" is not an RFC 3339 time with an offset/],
     ['a day that does not exist', () => '2026-02-30T14:01:00Z', /is not an RFC 3339 time/],
     ['an empty value', () => '', /--until is empty: give a cursor the service handed out/],
+    // On Kafka a write's cursor names one partition of three: the same refusal.
+    [
+      'a cursor that does not name every partition',
+      () => `@${before.cursor.split('@')[1]}`,
+      /does not name partition 0.* of the log \(it has 0.*\): give a cursor that names each/,
+    ],
   ])('refuses %s with the usage exit code and says what to give', async (_, until, message) => {
     const run = await runCli(['rebuild', '--data', dir, ...backendArgs(dir), '--until', until(), '--out', freshDir('pitr-bad')]);
     expect(run.code).toBe(EXIT.CONFIG);
