@@ -8,6 +8,14 @@ const USAGE = `usage: usersvc <command> [options]
 commands:
   serve                     serve the UserService over gRPC (the default)
   rebuild                   drop the views of --data and replay the log into them; prints "checksum <hex>"
+  rebuild --until <cursor|time> --out DIR
+                            the view as of a cursor the service handed out (every event before it) or an
+                            RFC 3339 time (the events up to it), built into DIR; --data is left as it is,
+                            a server may run on it
+  export [--until <cursor|time>] [--out FILE]
+                            every user of --data (as of --until) as one JSON line, on stdout or into FILE
+  backup --to FILE          a consistent copy of --data, live or not, into one file; prints its checksum
+  restore --from FILE       a backup into --data (a new or empty directory); prints its checksum
   checksum                  print "checksum <hex>" of the view of --data (fine on a live directory)
   verify                    read every record and row of --data against its checksum (server
                             stopped); exit 4 when anything is damaged or out of step
@@ -28,6 +36,9 @@ const FLAGS = {
   'timeout-ms': { type: 'string' },
   group: { type: 'string' },
   from: { type: 'string' },
+  until: { type: 'string' },
+  out: { type: 'string' },
+  to: { type: 'string' },
   ...Object.fromEntries(Object.keys(OPTION_SPECS).map((name) => [name, { type: 'string' as const }])),
   // On/off flags are given bare: `--require-client-cert`.
   'require-client-cert': { type: 'boolean' },
@@ -43,7 +54,7 @@ function commandOf(argv: string[]): string {
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: FLAGS });
   const [command = 'serve', ...rest] = positionals;
-  if (values.help || !['serve', 'rebuild', 'checksum', 'verify', 'call', 'subscribe'].includes(command)) {
+  if (values.help || !['serve', 'rebuild', 'checksum', 'verify', 'call', 'subscribe', 'export', 'backup', 'restore'].includes(command)) {
     process.stdout.write(USAGE);
     return values.help ? EXIT.OK : EXIT.CONFIG;
   }
@@ -54,7 +65,21 @@ async function main(argv: string[]): Promise<number> {
     case 'checksum':
       return (await import('./commands/dataCommands')).checksumCommand(options.dataDir);
     case 'rebuild':
+      // Into another directory, as of a point: the live one is left as it is.
+      if (values.until !== undefined || values.out !== undefined) {
+        return (await import('./commands/rebuildUntilCommand')).rebuildUntilCommand(
+          options,
+          values.until as string | undefined,
+          values.out as string | undefined,
+        );
+      }
       return (await import('./commands/dataCommands')).rebuildCommand(options);
+    case 'export':
+      return (await import('./commands/exportCommand')).exportCommand(options, values.until as string | undefined, values.out as string | undefined);
+    case 'backup':
+      return (await import('./commands/backupCommands')).backupCommand(options, values.to as string | undefined);
+    case 'restore':
+      return (await import('./commands/backupCommands')).restoreCommand(options, values.from as string | undefined);
     case 'verify':
       return (await import('./commands/verifyCommand')).verifyCommand(options);
     case 'call':

@@ -1,11 +1,11 @@
 import type { Cursor } from '../lib/cursor';
-import { openDatabase } from '../store/openDatabase';
-import { viewChecksum, type ViewChecksum } from '../store/viewChecksum';
+import { checksumOfFile, type ViewChecksum } from '../store/viewChecksum';
 import { ViewRebuild } from '../store/viewRebuild';
 import { positionedEvents } from './codec';
 import type { KeyStore } from './sealing/keyStore';
 import { EVENTS, type EventLog, type LogBatch } from './eventLog';
 import { readToEnd } from './readToEnd';
+import { ReplayCut, type ReplayLimit } from './replayCut';
 
 export interface ReplayProgress {
   events: number;
@@ -18,6 +18,7 @@ export interface ReplayProgress {
  * (one transaction per batch read) and copied to the others, since every view is the same fold
  * of the same events. Returns the rebuilt view's checksum, which must equal a live view's
  * (`withChecksum: false` skips it: reading a million rows back costs a fifth of the rebuild).
+ * `limit`: the view as of a point in the log's history instead of its end (`usersvc rebuild --until`).
  */
 export async function rebuildViews(
   log: EventLog,
@@ -25,8 +26,10 @@ export async function rebuildViews(
   files: string[],
   onProgress: (progress: ReplayProgress) => void = () => {},
   withChecksum = true,
+  limit?: ReplayLimit,
 ): Promise<ViewChecksum | undefined> {
   const [file, ...copies] = files;
+  const cut = limit && new ReplayCut(limit, (await log.bounds(EVENTS)).end.partitions());
   const rebuild = ViewRebuild.begin(file, log.identity);
   try {
     const started = Date.now();
@@ -34,33 +37,24 @@ export async function rebuildViews(
     let lastReport = started;
     const onBatch = async (batch: LogBatch) => {
       await keys.refresh(new Set(batch.records.map((r) => r.key)));
-      events += rebuild.apply(
-        positionedEvents(batch.records, keys, (error) => console.error(error)),
-        batch.next,
-      ).events.length;
+      const decoded = positionedEvents(batch.records, keys, (error) => console.error(error));
+      const { events: applied, through } = cut ? cut.take(decoded, batch.next) : { events: decoded, through: batch.next };
+      events += rebuild.apply(applied, through).events.length;
       if (Date.now() - lastReport >= 1000) {
         lastReport = Date.now();
         onProgress({ events, cursor: rebuild.cursor(), elapsedMs: lastReport - started });
       }
+      return !cut?.done();
     };
     // Small batches: a batch's records and events die young instead of being promoted by the
     // collector (500 gave a fifth more events/s than 5,000 in five runs each; the journal is off,
     // so a commit costs little).
-    const cursor = await readToEnd(log, EVENTS, rebuild.cursor(), onBatch, 500);
+    await readToEnd(log, EVENTS, rebuild.cursor(), onBatch, 500);
     rebuild.finish(copies);
-    onProgress({ events, cursor, elapsedMs: Date.now() - started });
+    onProgress({ events, cursor: rebuild.cursor(), elapsedMs: Date.now() - started });
   } catch (error) {
     rebuild.abort();
     throw error;
   }
-  return withChecksum ? checksumOf(file) : undefined;
-}
-
-function checksumOf(file: string): ViewChecksum {
-  const db = openDatabase(file, { readonly: true });
-  try {
-    return viewChecksum(db);
-  } finally {
-    db.close();
-  }
+  return withChecksum ? checksumOfFile(file) : undefined;
 }

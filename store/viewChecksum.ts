@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from './openDatabase';
+import { openDatabase, type Db } from './openDatabase';
 import { checkOutcomeRow, type OutcomeRow } from './outcome';
 import { readAppliedCursor } from './projection';
 import { checkUserRow, type UserRow } from './userRow';
@@ -37,4 +37,14 @@ export function viewChecksum(db: Db): ViewChecksum {
     hash.update(`--cursor ${cursor}\n`);
     return { checksum: hash.digest('hex'), cursor, users, outcomes };
   })();
+}
+
+/** The checksum of a view file, opened read-only for it. */
+export function checksumOfFile(file: string): ViewChecksum {
+  const db = openDatabase(file, { readonly: true });
+  try {
+    return viewChecksum(db);
+  } finally {
+    db.close();
+  }
 }

@@ -6,7 +6,8 @@ import { createProjection, type Applied, type PositionedEvent, type Projection }
 import { clearDamageMark } from './viewDamage';
 import { createOutcomesIndex, createViewIndexes, createViewTables, writeViewLogIdentity } from './viewSchema';
 
-function syncFile(file: string): void {
+/** fsyncs a file, or a directory (the names in it). */
+export function syncFile(file: string): void {
   const fd = openSync(file, 'r');
   try {
     fsyncSync(fd);

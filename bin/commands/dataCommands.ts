@@ -5,12 +5,11 @@ import { openDataDir } from '../../runtime/openDataDir';
 import type { ServiceOptions } from '../../runtime/serviceOptions';
 import { DataLossError } from '../../lib/errors';
 import { DataError } from '../../lib/startupErrors';
-import { openDatabase } from '../../store/openDatabase';
 import { sqliteFileError } from '../../store/sqliteFileError';
 import { markDamaged } from '../../store/viewDamage';
-import { viewChecksum, type ViewChecksum } from '../../store/viewChecksum';
+import { checksumOfFile, type ViewChecksum } from '../../store/viewChecksum';
 
-const print = (sum: ViewChecksum) => process.stdout.write(`checksum ${sum.checksum}\ncursor ${sum.cursor}\nusers ${sum.users}\n`);
+export const print = (sum: ViewChecksum) => process.stdout.write(`checksum ${sum.checksum}\ncursor ${sum.cursor}\nusers ${sum.users}\n`);
 
 /**
  * `usersvc checksum`: the view's checksum, read in one transaction (a live directory is fine). A
@@ -19,13 +18,8 @@ const print = (sum: ViewChecksum) => process.stdout.write(`checksum ${sum.checks
 export function checksumCommand(dataDir: string): number {
   const file = dataFiles(dataDir).view;
   try {
-    const db = openDatabase(file, { readonly: true });
-    try {
-      print(viewChecksum(db));
-      return 0;
-    } finally {
-      db.close();
-    }
+    print(checksumOfFile(file));
+    return 0;
   } catch (error) {
     const named = sqliteFileError(error, file, `stop the server and run \`usersvc rebuild --data ${dataDir}\` (a server also rebuilds it when it starts)`);
     // Marked, so a server rebuilds it at its next start even when SQLite's own checks pass (a damaged row value).
@@ -53,7 +47,7 @@ export async function rebuildCommand(options: ServiceOptions): Promise<number> {
   }
 }
 
-const progress = (label: string) => (p: ReplayProgress) => {
+export const progress = (label: string) => (p: ReplayProgress) => {
   const rate = Math.round(p.events / Math.max(p.elapsedMs / 1000, 0.001));
   process.stderr.write(`${label}: ${p.events} events applied, cursor ${p.cursor}, ${rate} events/s\n`);
 };

@@ -167,6 +167,16 @@ describe('EraseUser', () => {
 
     // While the server runs: its files, WAL included (each store checkpoints after an erasure).
     expect(findBytes(filesUnder(dir), needles)).toEqual([]);
+    // A backup of the live directory taken now, and the directory restored from it, hold none of it either.
+    const backupDir = tempDir('erasure-backup');
+    try {
+      const file = path.join(backupDir, 'after-erasure.backup');
+      expect(await runCli(['backup', '--data', dir, '--to', file, ...backendArgs(dir)])).toMatchObject({ code: 0 });
+      expect(await runCli(['restore', '--from', file, '--data', path.join(backupDir, 'restored'), ...backendArgs(dir)])).toMatchObject({ code: 0 });
+      expect(findBytes(filesUnder(backupDir), needles)).toEqual([]);
+    } finally {
+      removeDir(backupDir);
+    }
     const live = await checksumOf(['checksum', '--data', dir]);
     expect(await server.stop()).toBe(0);
     expect(findBytes(filesUnder(dir), needles)).toEqual([]);
