@@ -7,6 +7,8 @@ import { openDatabase, type Db } from '../../store/openDatabase';
 import type { KeyStore } from '../sealing/keyStore';
 
 /** 1: `user_keys`, one row per user with a key. */
+/** About 10 MB of keys and ids in memory. */
+const CACHED_KEYS = 100_000;
 const KEYS_LAYOUT: Layout = { kind: 'key store', current: 1 };
 
 /**
@@ -21,6 +23,8 @@ export class EmbeddedKeyStore implements KeyStore {
   private readonly select: Statement;
   private readonly insert: Statement;
   private readonly remove: Statement;
+  /** Keys used lately, so sealing and opening a record costs no query: a look-up per record was a tenth of a bulk import's CPU. */
+  private readonly cache = new Map<string, Buffer>();
 
   private constructor(private readonly db: Db) {
     this.select = db.prepare('SELECT key FROM user_keys WHERE user_id = ?').pluck();
@@ -47,13 +51,19 @@ export class EmbeddedKeyStore implements KeyStore {
   }
 
   keyOf(userId: string): Buffer | undefined {
-    return this.select.get(userId) as Buffer | undefined;
+    let key = this.cache.get(userId);
+    if (key === undefined) {
+      key = this.select.get(userId) as Buffer | undefined;
+      if (key) this.remember(userId, key);
+    }
+    return key;
   }
 
   async refresh(): Promise<void> {}
 
   async destroy(userId: string): Promise<void> {
     this.remove.run(userId);
+    this.cache.delete(userId);
   }
 
   async scrub(): Promise<void> {
@@ -65,9 +75,15 @@ export class EmbeddedKeyStore implements KeyStore {
     this.db.close();
   }
 
+  /** Bounded: the oldest remembered key is forgotten first (a Map keeps insertion order). */
+  private remember(userId: string, key: Buffer): void {
+    if (this.cache.size >= CACHED_KEYS) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(userId, key);
+  }
+
   /** One transaction, one fsync, for every create of a turn. A user that has a key keeps it (a retried import). */
   private writeKeys(batch: string[][]): Array<Map<string, Buffer>> {
-    return this.db.transaction(() =>
+    const written = this.db.transaction(() =>
       batch.map((userIds) => {
         const keys = new Map<string, Buffer>();
         for (const id of userIds) {
@@ -77,5 +93,8 @@ export class EmbeddedKeyStore implements KeyStore {
         return keys;
       }),
     )();
+    // Remembered once committed: a key whose transaction failed was never the user's.
+    for (const keys of written) for (const [id, key] of keys) this.remember(id, key);
+    return written;
   }
 }
