@@ -1,5 +1,6 @@
 import { useLocalKeys } from '../events/subscribers/subscriberKeys';
 import { sleep } from '../lib/abortable';
+import { UnavailableError } from '../lib/errors';
 import type { LogBatch } from '../events/eventLog';
 import type { ServiceDeps } from '../events/serviceDeps';
 import { toLambdaKafkaEvent } from '../events/subscribers/lambdaKafkaEvent';
@@ -29,6 +30,9 @@ export async function runLogFunction({ function: name, fn, trigger }: LogBinding
           backoff = 50;
         }
       }
+      // A read or a membership ends on its own only when the log closed under it: starting over at
+      // once would spin without ever yielding to the event loop, so it waits its backoff like a failure.
+      if (!signal.aborted) throw new UnavailableError(`the log stopped feeding ${name} (${trigger.topic})`);
     } catch (error) {
       if (signal.aborted) break;
       deps.logger.error(`${name} failed; restarting in ${backoff} ms`, { function: name, error });
@@ -54,6 +58,7 @@ export async function runSubscriber(binding: SubscriberBinding, deps: ServiceDep
         backoff = 50;
       };
       await deps.log.consume(group, topic, { prepare: async () => {}, handle, commitAfterHandle: true }, { signal, maxBatch: batchSize });
+      if (!signal.aborted) throw new UnavailableError(`the log stopped feeding ${name} (${topic})`);
     } catch (error) {
       if (signal.aborted) break;
       deps.logger.error(`${name} failed; restarting in ${backoff} ms`, { function: name, error });
