@@ -19,13 +19,19 @@ export interface Views {
  * durable. Where the decider may run in another replica (or fail over between them, on Kafka), it
  * keeps a fold of its own, in decider.db, that never waits on this replica's projector.
  */
-export function openViews(dataDir: string, backend: Pick<LogBackend, 'separateDeciderState'>, logIdentity: string, logger: Logger): Views {
+export function openViews(
+  dataDir: string,
+  backend: Pick<LogBackend, 'separateDeciderState'>,
+  logIdentity: string,
+  logger: Logger,
+  requestIdRetentionMs?: number,
+): Views {
   const files = dataFiles(dataDir);
-  const view = UserView.open(files.view, logIdentity);
+  const view = UserView.open(files.view, logIdentity, requestIdRetentionMs);
   const shared = !backend.separateDeciderState;
   // A decider.db left by an older version is stale when the decider folds into the view, and a rebuild no longer refreshes it.
   if (shared) for (const suffix of ['', '-wal', '-shm']) rmSync(files.deciderState + suffix, { force: true });
-  const deciderState = shared ? view : UserView.open(files.deciderState, logIdentity);
+  const deciderState = shared ? view : UserView.open(files.deciderState, logIdentity, requestIdRetentionMs);
   for (const opened of new Set([view, deciderState])) {
     if (opened.discardedOldLayout) logger.warn('view file had an older layout: dropped, replaying the log into it', { file: opened.file });
   }

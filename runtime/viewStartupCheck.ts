@@ -19,6 +19,8 @@ export interface StartupCheckOptions {
   autoRebuild: boolean;
   /** How to run `usersvc rebuild` for this directory, for the refusal's message. */
   rebuildCommand: string;
+  /** The service's --request-id-retention, which a rebuilt view keeps. */
+  requestIdRetentionMs?: number;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function ensureViewsInStep(log: EventLog, files: string[], options:
     const findings = await findViewProblems(log, files);
     if (findings.length === 0) return;
     const [{ file, reason }] = findings;
-    if (!options.autoRebuild) {
+    if (!options.autoRebuild && !findings.every((f) => f.missing)) {
       throw new DataError(
         `${file} ${reason}. Rebuild the views from the log with \`${options.rebuildCommand}\`, or restore the log they were folded from; ` +
           'nothing was changed (--no-auto-rebuild)',
@@ -59,6 +61,7 @@ export async function ensureViewsInStep(log: EventLog, files: string[], options:
       files,
       (p) => logger.info('rebuilding views', { events: p.events, cursor: p.cursor.toString(), elapsed_ms: p.elapsedMs }),
       false,
+      options.requestIdRetentionMs,
     );
     logger.info('views rebuilt from the log', { files: files.map((f) => path.basename(f)), elapsed_ms: Date.now() - started, ...(sum ?? {}) });
   } catch (error) {
@@ -86,13 +89,16 @@ export interface Finding {
   reason: string;
   /** The view holds events the log no longer has (or has others in their place): the log went back in time. */
   logRolledBack: boolean;
+  /** There is no view yet, on a compacted log: it is built from the snapshot and the tail, as a new view always is, whatever --no-auto-rebuild says. */
+  missing?: boolean;
 }
 
 const outOfStep = (reason: string): Finding => ({ reason, logRolledBack: false });
 
 /** Why a view may not be served as it is; undefined when it may (or when there is none yet). */
 async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; end: Cursor }): Promise<Finding | undefined> {
-  if (!existsSync(file)) return undefined;
+  // A new view is folded by the projector from the log's start: on a compacted log, that needs the snapshot first.
+  if (!existsSync(file)) return Cursor.empty.covers(bounds.start) ? undefined : { reason: 'is missing', logRolledBack: false, missing: true };
   let db: Db | undefined;
   try {
     db = openDatabase(file, { readonly: true });
@@ -117,10 +123,9 @@ async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; en
       };
     }
     if (!cursor.covers(bounds.start)) {
-      // A rebuild would start at the log's start and miss what came before it: refused, whatever the flags.
-      throw new DataError(
-        `${file} is behind the start of the log: it has applied up to ${cursor}, and the log now starts at ${bounds.start}; the events between are gone, so neither this view nor a rebuild would be complete. Restore the log from a backup`,
-      );
+      // The events between are gone: only a rebuild from the snapshot a compaction left can be
+      // complete (without one, the rebuild refuses: events/compaction/replaySnapshot.ts).
+      return outOfStep(`is behind the start of the log: it has applied up to ${cursor}, and the log now starts at ${bounds.start} (compacted)`);
     }
     const differs = await compareLastEvents(db, log, bounds.end);
     return differs ? { reason: differs, logRolledBack: true } : undefined;

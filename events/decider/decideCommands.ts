@@ -3,6 +3,7 @@ import { TRACE_HEADER, decodeCommand, eventRecord, positionedEvents } from '../c
 import { COMMANDS, EVENTS, type LogBatch } from '../eventLog';
 import type { LogFunction, LogFunctionContext } from '../logFunction';
 import { readToEnd } from '../readToEnd';
+import { replayStart } from '../compaction/replaySnapshot';
 import { BatchState } from './batchState';
 import { decide, type DeciderState } from './decide';
 
@@ -20,11 +21,11 @@ export const DECIDER_GROUP = 'usersvc-decider';
 export const decideCommands: LogFunction = {
   async start({ deps, trigger }: LogFunctionContext) {
     const state = deps.deciderState;
-    await readToEnd(deps.log, EVENTS, state.cursor(), (batch) => {
-      state.apply(
-        positionedEvents(batch.records, (e) => deps.logger.error('decider state', { error: e })),
-        batch.next,
-      );
+    const report = (error: Error) => deps.logger.error('decider state', { error });
+    // An empty state on a compacted log starts from its snapshot (events/compaction/).
+    const from = await replayStart(deps.log, state.cursor(), (events, through) => state.apply(events, through), report);
+    await readToEnd(deps.log, EVENTS, from, (batch) => {
+      state.apply(positionedEvents(batch.records, report), batch.next);
     });
     return deps.log.committed(trigger.group ?? DECIDER_GROUP, COMMANDS);
   },

@@ -3,6 +3,8 @@ import { COMMANDS, type NewRecord } from '../../events/eventLog';
 import { withDeadline } from '../../lib/abortable';
 import { Code } from '../../lib/code';
 import { DataLossError, DeadlineExceededError, RequestIdReusedError, UnavailableError, errorFromOutcome } from '../../lib/errors';
+import { outcomeStands } from '../../lib/requestRetention';
+import { millisFromTimestamp } from '../../lib/timestamp';
 import type { Command, User } from '../../proto/messages';
 import type { Outcome } from '../../store/outcome';
 import { CURSOR_TRAILER, type HandlerContext } from '../handlerContext';
@@ -54,7 +56,8 @@ export async function submitCommands(commands: Command[], ctx: HandlerContext): 
     const key = { commandId: command.command_id, requestId: command.request_id || undefined };
     // A command id is minted with its command (commands.ts): only a request id can have an outcome already.
     const known = key.requestId ? view.findOutcome(key) : undefined;
-    if (known) {
+    // An outcome past the retention answers nothing: the decider applies the request as new, and so it is sent.
+    if (known && outcomeStands(known.occurredAt, view.decidedThrough(), millisFromTimestamp(command.issued_at), view.requestIdRetentionMs)) {
       results[i] = ownOutcome(known, command);
       return;
     }
