@@ -9,6 +9,8 @@ commands:
   serve                     serve the UserService over gRPC (the default)
   rebuild                   drop the views of --data and replay the log into them; prints "checksum <hex>"
   checksum                  print "checksum <hex>" of the view of --data (fine on a live directory)
+  compact --keep 7d         fold the embedded log's events older than --keep into a snapshot in
+                            log.db and drop them (server stopped); rebuilds start from the snapshot
   verify                    read every record and row of --data against its checksum (server
                             stopped); exit 4 when anything is damaged or out of step
   call <Method> [json]      call a running server at --addr: GetUser, CreateUser, UpdateUser,
@@ -28,6 +30,7 @@ const FLAGS = {
   'timeout-ms': { type: 'string' },
   group: { type: 'string' },
   from: { type: 'string' },
+  keep: { type: 'string' },
   ...Object.fromEntries(Object.keys(OPTION_SPECS).map((name) => [name, { type: 'string' as const }])),
   // On/off flags are given bare: `--require-client-cert`.
   'require-client-cert': { type: 'boolean' },
@@ -43,7 +46,7 @@ function commandOf(argv: string[]): string {
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: FLAGS });
   const [command = 'serve', ...rest] = positionals;
-  if (values.help || !['serve', 'rebuild', 'checksum', 'verify', 'call', 'subscribe'].includes(command)) {
+  if (values.help || !['serve', 'rebuild', 'checksum', 'verify', 'compact', 'call', 'subscribe'].includes(command)) {
     process.stdout.write(USAGE);
     return values.help ? EXIT.OK : EXIT.CONFIG;
   }
@@ -55,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/dataCommands')).checksumCommand(options.dataDir);
     case 'rebuild':
       return (await import('./commands/dataCommands')).rebuildCommand(options);
+    case 'compact':
+      return (await import('./commands/compactCommand')).compactCommand(options, values.keep as string | undefined);
     case 'verify':
       return (await import('./commands/verifyCommand')).verifyCommand(options);
     case 'call':

@@ -127,7 +127,7 @@ async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; en
       // complete (without one, the rebuild refuses: events/compaction/replaySnapshot.ts).
       return outOfStep(`is behind the start of the log: it has applied up to ${cursor}, and the log now starts at ${bounds.start} (compacted)`);
     }
-    const differs = await compareLastEvents(db, log, bounds.end);
+    const differs = await compareLastEvents(db, log, bounds);
     return differs ? { reason: differs, logRolledBack: true } : undefined;
   } catch (error) {
     if (isCorruption(error)) return outOfStep(`is corrupt (${(error as Error).message})`);
@@ -146,7 +146,7 @@ const READ_LIMIT_MS = 30_000;
  * holds at that offset: a log of the same length but other contents (a copy from another
  * directory, history rewritten) is found here.
  */
-async function compareLastEvents(db: Db, log: EventLog, end: Cursor): Promise<string | undefined> {
+async function compareLastEvents(db: Db, log: EventLog, { start, end }: { start: Cursor; end: Cursor }): Promise<string | undefined> {
   const last = new Map<number, { offset: number; event: Buffer }>();
   // Outcomes are written in log order (a rowid table), so the newest rows come first backwards.
   for (const row of db.prepare('SELECT * FROM outcomes ORDER BY rowid DESC LIMIT ?').iterate(LAST_EVENTS_SCAN) as Iterable<OutcomeRow>) {
@@ -155,6 +155,8 @@ async function compareLastEvents(db: Db, log: EventLog, end: Cursor): Promise<st
     if (!(row.offset < end.get(row.partition) && end.partitions().includes(row.partition))) {
       return `names ${row.partition}:${row.offset} as the last event it applied, and the log has no such record (it ends at ${end})`;
     }
+    // Compacted away (the view is at the log's start): nothing left on the log to compare it with.
+    if (row.offset < start.get(row.partition)) continue;
     last.set(row.partition, { offset: row.offset, event: row.event });
   }
   if (last.size === 0) return undefined;
