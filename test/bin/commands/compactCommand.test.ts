@@ -33,7 +33,7 @@ async function writeHistory(client: Client): Promise<string[]> {
 
 describe('usersvc compact', () => {
   it('folds the log into a snapshot that rebuild, a server without its view and retries all read as the whole log', async () => {
-    const dir = freshDir();
+    const dir = freshDir('compact');
     let server = await startServer(dir);
     let client = createClient(server.addr);
     const ids = await writeHistory(client);
@@ -73,7 +73,7 @@ describe('usersvc compact', () => {
   });
 
   it('refuses a live directory and a Kafka log, naming the way out', async () => {
-    const dir = freshDir();
+    const dir = freshDir('compact');
     const server = await startServer(dir);
     try {
       const live = await runCli(['compact', '--data', dir, '--keep', '7d']);
