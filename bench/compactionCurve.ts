@@ -76,7 +76,9 @@ function topicBytes(file: string): Record<string, { records: number; bytes: numb
   const db = new Database(file, { readonly: true });
   try {
     const rows = db
-      .prepare('SELECT topic, COUNT(*) AS n, SUM(length(topic) + length(key) + length(value) + IFNULL(length(headers), 0) + 32) AS bytes FROM records GROUP BY topic')
+      .prepare(
+        'SELECT topic, COUNT(*) AS n, SUM(length(topic) + length(key) + length(value) + IFNULL(length(headers), 0) + 32) AS bytes FROM records GROUP BY topic',
+      )
       .all() as Array<{ topic: string; n: number; bytes: number }>;
     return Object.fromEntries(rows.map((r) => [r.topic, { records: r.n, bytes: r.bytes }]));
   } finally {
@@ -90,8 +92,12 @@ async function main(): Promise<void> {
   const view = UserView.open(path.join(dir, 'views.db'), log.identity, RETENTION_MS);
   const deps = { log, view, deciderState: view, logger } as unknown as ServiceDeps;
   const ctx = { deps, trigger: { topic: COMMANDS, group: DECIDER_GROUP, batchSize: BATCH } };
-  say(`compaction curve: ${WRITES} writes, compaction every ${EVERY}, ${USERS} users, ${PACE_MS} ms of log time per write, keep ${values.keep}, retention ${values.retention}, in ${dir}`);
-  console.log('| writes | log.db | WAL | views.db (+WAL) | data dir | snapshot | tail kept | 2 x (snapshot + tail) | disk / (snapshot + tail) | compaction s |');
+  say(
+    `compaction curve: ${WRITES} writes, compaction every ${EVERY}, ${USERS} users, ${PACE_MS} ms of log time per write, keep ${values.keep}, retention ${values.retention}, in ${dir}`,
+  );
+  console.log(
+    '| writes | log.db | WAL | views.db (+WAL) | data dir | snapshot | tail kept | 2 x (snapshot + tail) | disk / (snapshot + tail) | compaction s |',
+  );
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const started = Date.now();
   let lastReport = started;
@@ -134,7 +140,9 @@ async function compactAndMeasure(dir: string, log: EmbeddedLog, view: UserView, 
     `| ${written} | ${mb(files['log.db'])} | ${mb(files['log.db-wal'] ?? 0)} | ${mb(views)} | ${mb(disk)} | ${mb(snapshot)} (${topics['users.snapshot']?.records ?? 0} records) | ` +
       `${mb(tail)} (${(topics[EVENTS]?.records ?? 0) + (topics[COMMANDS]?.records ?? 0)} records) | ${mb(2 * (snapshot + tail))} | ${(disk / (snapshot + tail)).toFixed(2)} | ${seconds.toFixed(1)} |`,
   );
-  say(`compaction curve: compacted at ${written} writes (${done ? `snapshot through ${done.through}, ${done.dropped} records dropped` : 'nothing to compact'}) in ${seconds.toFixed(1)} s`);
+  say(
+    `compaction curve: compacted at ${written} writes (${done ? `snapshot through ${done.through}, ${done.dropped} records dropped` : 'nothing to compact'}) in ${seconds.toFixed(1)} s`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -35,10 +35,7 @@ export async function rebuildViews(
     let events = 0;
     let lastReport = started;
     const onBatch = (batch: LogBatch) => {
-      events += rebuild.apply(
-        positionedEvents(batch.records, report),
-        batch.next,
-      ).events.length;
+      events += rebuild.apply(positionedEvents(batch.records, report), batch.next).events.length;
       if (Date.now() - lastReport >= 1000) {
         lastReport = Date.now();
         onProgress({ events, cursor: rebuild.cursor(), elapsedMs: lastReport - started });

@@ -76,9 +76,9 @@ export function readViewRetention(db: Db): number {
 }
 
 export function writeViewRetention(db: Db, retentionMs: number): void {
-  db.prepare(
-    "INSERT INTO view_meta (key, value) VALUES ('request_id_retention_ms', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-  ).run(String(retentionMs));
+  db.prepare("INSERT INTO view_meta (key, value) VALUES ('request_id_retention_ms', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
+    String(retentionMs),
+  );
 }
 
 /** The look-up indexes. Building one over a full table sorts once, far cheaper than growing it row by row. */

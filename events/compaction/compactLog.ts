@@ -42,7 +42,9 @@ export async function compactLog(log: EmbeddedLog, limits: CompactionLimits, opt
   const { start } = await log.bounds(EVENTS);
   if (start.covers(snapshot.through)) return undefined;
   const commandsFrom = await firstKept(log, COMMANDS, limits.commands, options.keep);
-  onProgress(`compact: writing the snapshot (${snapshot.records.length - 1} events, ${snapshot.users} users) through ${snapshot.through}, trimming ${EVENTS} before it and ${COMMANDS} before ${commandsFrom}`);
+  onProgress(
+    `compact: writing the snapshot (${snapshot.records.length - 1} events, ${snapshot.users} users) through ${snapshot.through}, trimming ${EVENTS} before it and ${COMMANDS} before ${commandsFrom}`,
+  );
   const dropped = await log.replaceSnapshot(SNAPSHOT, snapshot.records, [
     { topic: EVENTS, before: snapshot.through },
     { topic: COMMANDS, before: commandsFrom },

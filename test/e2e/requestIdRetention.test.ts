@@ -35,7 +35,10 @@ async function appendHistory(dir: string): Promise<void> {
     rename(T0 + 23 * HOUR, 'c3', 'Retried within'),
     rename(T0 + 25 * HOUR, 'c4', 'Retried after'),
   ];
-  await log.append(COMMANDS, commands.map((c) => commandRecord(c)));
+  await log.append(
+    COMMANDS,
+    commands.map((c) => commandRecord(c)),
+  );
   await log.close();
 }
 
