@@ -107,6 +107,8 @@ async function main(): Promise<void> {
     const positions = await log.append(COMMANDS, records, { syncWithNext: true });
     const read: LogRecord[] = records.map((r, i) => ({ ...r, topic: COMMANDS, ...positions[i], timestamp: Date.now() }));
     await decideCommands.handle({ records: read, next: Cursor.of([[0, positions[positions.length - 1].offset + 1]]) }, ctx);
+    // The server's pruner (runtime/outcomePruner.ts) sweeps every minute; a batch is hours of this log's time.
+    while (view.pruneOutcomes(50_000) > 0);
     const written = n + commands.length;
     if (Date.now() - lastReport >= 5000) {
       lastReport = Date.now();
@@ -127,6 +129,8 @@ async function compactAndMeasure(dir: string, log: EmbeddedLog, view: UserView, 
     millisFromTimestamp(record.topic === EVENTS ? decodeEvent(record).occurred_at : decodeCommand(record).issued_at) >= clock - KEEP_MS;
   const limits = { events: view.cursor(), commands: await log.committed(DECIDER_GROUP, COMMANDS) };
   const done = await compactLog(log, limits, { keep, requestIdRetentionMs: RETENTION_MS, onProgress: say });
+  // What `usersvc compact` then does to each view (store/compactView.ts), on the connection the bench holds.
+  view.db.exec('VACUUM');
   view.db.pragma('wal_checkpoint(TRUNCATE)');
   const seconds = (Date.now() - began) / 1000;
   const files = fileSizes(dir);

@@ -1,4 +1,4 @@
-import { statSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EmbeddedLog } from '../../events/embedded/embeddedLog';
 import { compactLog } from '../../events/compaction/compactLog';
@@ -6,6 +6,8 @@ import { parseDuration } from '../../lib/duration';
 import { createLogger } from '../../lib/logger';
 import { ConfigError } from '../../lib/startupErrors';
 import { compactionLimits } from '../../runtime/compactionLimits';
+import { foldedFiles } from '../../runtime/dataFiles';
+import { compactView } from '../../store/compactView';
 import { openDataDir } from '../../runtime/openDataDir';
 import type { ServiceOptions } from '../../runtime/serviceOptions';
 
@@ -28,7 +30,7 @@ export async function compactCommand(options: ServiceOptions, keepText: string |
   if (keepText === undefined) throw new ConfigError('compact needs --keep: how much of the newest log to keep as it is, e.g. --keep 7d');
   const keepMs = parseDuration(keepText, 'keep');
   const bytesBefore = dataDirBytes(options.dataDir);
-  const { log, release } = await openDataDir(
+  const { backend, log, release } = await openDataDir(
     options,
     createLogger('warn', (line) => process.stderr.write(line)),
   );
@@ -46,6 +48,10 @@ export async function compactCommand(options: ServiceOptions, keepText: string |
       return 0;
     }
     await log.close();
+    // The views are the rest of the directory's disk: their pruned outcomes' pages are given back too.
+    for (const file of foldedFiles(options.dataDir, backend).filter((f) => existsSync(f))) {
+      process.stderr.write(`compact: ${compactView(file)} outcomes pruned from ${path.basename(file)}, rewriting it without the free pages\n`);
+    }
     const out = [
       `snapshot through ${done.through}: ${done.users} users, ${done.records.length - 1} events`,
       `dropped ${done.dropped} records; ${'users.commands'} starts at ${done.commandsFrom}`,
