@@ -15,6 +15,7 @@ const UNIT = [
   'events/changeFeed.test.ts',
   'events/decider/',
   'events/embedded/',
+  'events/compaction/',
   // kafkajs's errors only, no broker: the retry rules of the Kafka log.
   'events/kafka/concurrentTransactions.test.ts',
   'events/kafka/topicSettle.test.ts',
