@@ -13,7 +13,9 @@ import { useTempDirs } from '../support/tempDirs';
 /**
  * Request ids are remembered for --request-id-retention, measured on the log's own clock (the
  * commands' issued_at against their outcomes' occurred_at): commands written with chosen times
- * are decided by a real server, and a rebuild of the same log gives the live checksum.
+ * are decided by a real server, and a rebuild of the same log gives the live checksum. Embedded
+ * log only (the history is written into log.db before the server starts); the rule is the same
+ * code on Kafka (lib/requestRetention.ts, the decider and the handlers know no backend).
  */
 const freshDir = useTempDirs();
 const HOUR = 3_600_000;
