@@ -17,6 +17,7 @@ const UNIT = [
   'events/embedded/',
   // Sealing and the embedded key store: SQLite files, no build.
   'events/sealing/',
+  'events/compaction/',
   // kafkajs's errors only, no broker: the retry rules of the Kafka log.
   'events/kafka/concurrentTransactions.test.ts',
   'events/kafka/topicSettle.test.ts',

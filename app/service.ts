@@ -24,6 +24,7 @@ import { StreamQuota } from '../runtime/security/streamQuota';
 import { serverCredentials } from '../runtime/security/transportCredentials';
 import { foldedFiles } from '../runtime/dataFiles';
 import { openViews } from '../runtime/openViews';
+import { pruneOutcomes } from '../runtime/outcomePruner';
 import { ensureViewsInStep } from '../runtime/viewStartupCheck';
 import { loadWiring } from '../runtime/serverlessConfig';
 import type { ServiceOptions } from '../runtime/serviceOptions';
@@ -52,7 +53,11 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     opened,
     keys,
     foldedFiles(options.dataDir, backend),
-    { autoRebuild: options.autoRebuild, rebuildCommand: ['usersvc rebuild --data', options.dataDir, ...backend.flags].join(' ') },
+    {
+      autoRebuild: options.autoRebuild,
+      rebuildCommand: ['usersvc rebuild --data', options.dataDir, ...backend.flags].join(' '),
+      requestIdRetentionMs: options.requestIdRetentionMs,
+    },
     logger,
   ).catch(async (error: unknown) => {
     await closeLog();
@@ -61,7 +66,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   });
   const cursors = new CursorText(opened.identity, new Set((await opened.bounds(EVENTS)).end.partitions()));
   const log = new TimedLog(opened, metrics.appendTook);
-  const views = openViews(options.dataDir, backend, opened.identity, logger, keys);
+  const views = openViews(options.dataDir, backend, opened.identity, logger, keys, options.requestIdRetentionMs);
   const { view, deciderState } = views;
   const feed = new ChangeFeed(log, keys, view.cursor(), logger, { bookmarkMs: options.bookmarkMs, capacity: options.feedWindow });
   const deps: ServiceDeps = { log, keys, view, deciderState, feed, cursors, logger, clock: Date.now, newId: () => nanoid() };
@@ -72,6 +77,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
   const runners = [
     ...wiring.logFunctions.map((binding) => runLogFunction(binding, deps, stopRunners.signal)),
     ...wiring.subscribers.map((binding) => runSubscriber(binding, deps, backend.bootstrapServers, stopRunners.signal)),
+    pruneOutcomes([view, deciderState], logger, stopRunners.signal),
   ];
   const tracking: CallTracking = { active: new Set() };
   const { server, health } = createGrpcServer(wiring.rpcs, deps, options, tracking, security, metrics);

@@ -17,6 +17,8 @@ commands:
   backup --to FILE          a consistent copy of --data, live or not, into one file; prints its checksum
   restore --from FILE       a backup into --data (a new or empty directory); prints its checksum
   checksum                  print "checksum <hex>" of the view of --data (fine on a live directory)
+  compact --keep 7d         fold the embedded log's events older than --keep into a snapshot in
+                            log.db and drop them (server stopped); rebuilds start from the snapshot
   verify                    read every record and row of --data against its checksum (server
                             stopped); exit 4 when anything is damaged or out of step
   call <Method> [json]      call a running server at --addr: GetUser, CreateUser, UpdateUser,
@@ -39,6 +41,7 @@ const FLAGS = {
   until: { type: 'string' },
   out: { type: 'string' },
   to: { type: 'string' },
+  keep: { type: 'string' },
   ...Object.fromEntries(Object.keys(OPTION_SPECS).map((name) => [name, { type: 'string' as const }])),
   // On/off flags are given bare: `--require-client-cert`.
   'require-client-cert': { type: 'boolean' },
@@ -54,7 +57,7 @@ function commandOf(argv: string[]): string {
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: FLAGS });
   const [command = 'serve', ...rest] = positionals;
-  if (values.help || !['serve', 'rebuild', 'checksum', 'verify', 'call', 'subscribe', 'export', 'backup', 'restore'].includes(command)) {
+  if (values.help || !['serve', 'rebuild', 'checksum', 'verify', 'compact', 'call', 'subscribe', 'export', 'backup', 'restore'].includes(command)) {
     process.stdout.write(USAGE);
     return values.help ? EXIT.OK : EXIT.CONFIG;
   }
@@ -80,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/backupCommands')).backupCommand(options, values.to as string | undefined);
     case 'restore':
       return (await import('./commands/backupCommands')).restoreCommand(options, values.from as string | undefined);
+    case 'compact':
+      return (await import('./commands/compactCommand')).compactCommand(options, values.keep as string | undefined);
     case 'verify':
       return (await import('./commands/verifyCommand')).verifyCommand(options);
     case 'call':

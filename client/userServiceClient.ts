@@ -3,6 +3,7 @@ import type { MethodDefinition } from '@grpc/proto-loader';
 import type { UserServiceClient, UserServiceDefinition } from '../proto/generated/userservice/UserService';
 import { SERVICE_NAME, grpcDefinition } from '../proto/schema';
 import { decodeStatusDetails, type StatusDetails } from '../proto/statusDetails';
+import { WRITE_RETRY_WINDOW_MS } from './retryWindow';
 
 /**
  * A small client of the UserService over grpc-js: every call carries a deadline (10 s unless
@@ -89,7 +90,8 @@ const deadlineOf = (options: CallOptions) => new Date(options.deadline ?? Date.n
 /**
  * Calls a unary method; rejects with the grpc error (check `.code`, and `errorDetails()` for the
  * field at fault). Resolves with trailers too. A write with a request_id that meets UNAVAILABLE is
- * sent again, with backoff, until it gets an answer or the deadline passes; a read once more.
+ * sent again, with backoff, until it gets an answer or the deadline passes (at most
+ * WRITE_RETRY_WINDOW_MS, which the service's request-id retention covers); a read once more.
  */
 export async function unary<M extends UnaryRpc>(
   client: Client,
@@ -99,11 +101,12 @@ export async function unary<M extends UnaryRpc>(
 ): Promise<UnaryResult<ResponseOf<M>>> {
   let resends = resendsOf(method, request);
   const deadline = deadlineOf(options).getTime();
+  const lastResend = Math.min(deadline, Date.now() + WRITE_RETRY_WINDOW_MS);
   for (let backoff = 50; ; backoff = Math.min(backoff * 2, 1000)) {
     try {
       return await unaryOnce(client, method, request, { ...options, deadline });
     } catch (error) {
-      if (resends-- <= 0 || (error as grpc.ServiceError).code !== grpc.status.UNAVAILABLE || Date.now() + backoff >= deadline) throw error;
+      if (resends-- <= 0 || (error as grpc.ServiceError).code !== grpc.status.UNAVAILABLE || Date.now() + backoff >= lastResend) throw error;
       await new Promise((r) => setTimeout(r, backoff));
     }
   }

@@ -21,14 +21,21 @@ export interface Views {
  * durable. Where the decider may run in another replica (or fail over between them, on Kafka), it
  * keeps a fold of its own, in decider.db, that never waits on this replica's projector.
  */
-export function openViews(dataDir: string, backend: Pick<LogBackend, 'separateDeciderState'>, logIdentity: string, logger: Logger, keys: Keys): Views {
+export function openViews(
+  dataDir: string,
+  backend: Pick<LogBackend, 'separateDeciderState'>,
+  logIdentity: string,
+  logger: Logger,
+  keys: Keys,
+  requestIdRetentionMs?: number,
+): Views {
   const files = dataFiles(dataDir);
   const opener = (event: UserEvent) => openEvent(event, keys);
-  const view = UserView.open(files.view, logIdentity, opener);
+  const view = UserView.open(files.view, logIdentity, opener, requestIdRetentionMs);
   const shared = !backend.separateDeciderState;
   // A decider.db left by an older version is stale when the decider folds into the view, and a rebuild no longer refreshes it.
   if (shared) for (const suffix of ['', '-wal', '-shm']) rmSync(files.deciderState + suffix, { force: true });
-  const deciderState = shared ? view : UserView.open(files.deciderState, logIdentity, opener);
+  const deciderState = shared ? view : UserView.open(files.deciderState, logIdentity, opener, requestIdRetentionMs);
   for (const opened of new Set([view, deciderState])) {
     if (opened.discardedOldLayout) logger.warn('view file had an older layout: dropped, replaying the log into it', { file: opened.file });
   }

@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { WRITE_RETRY_WINDOW_MS } from '../client/retryWindow';
 import type { KafkaSettings } from '../events/kafka/kafkaBackend';
+import { formatDuration, parseDuration } from '../lib/duration';
 import { ConfigError } from '../lib/startupErrors';
 import type { TransportOptions } from './security/transportCredentials';
 
@@ -32,6 +34,8 @@ export interface ServiceOptions extends TransportOptions {
   shutdownGraceMs: number;
   /** A view out of step with its log, or corrupt, is rebuilt at start (true) or the start is refused (false). */
   autoRebuild: boolean;
+  /** How long a request id's outcome answers its retries (log time); older ones are pruned and a retry applies as new. */
+  requestIdRetentionMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -55,6 +59,11 @@ export const OPTION_SPECS = {
     env: 'USERSVC_NO_AUTO_REBUILD',
     default: 'false',
     help: 'refuse to start when a view is corrupt or out of step with the log, instead of rebuilding it',
+  },
+  'request-id-retention': {
+    env: 'USERSVC_REQUEST_ID_RETENTION',
+    default: '24h',
+    help: `how long a request_id's outcome answers its retries (at least the client's ${formatDuration(WRITE_RETRY_WINDOW_MS)}); a retry after that applies as new`,
   },
   'metrics-addr': { env: 'USERSVC_METRICS_ADDR', default: '', help: 'host:port to serve Prometheus metrics on (GET /metrics)' },
   authz: { env: 'USERSVC_AUTHZ', default: '', help: 'access policy file (YAML): tokens, certificates, grants' },
@@ -99,6 +108,7 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
     requireClientCert: flag('require-client-cert', value('require-client-cert')),
     insecureAnywhere: flag('insecure-anywhere', value('insecure-anywhere')),
     autoRebuild: !flag('no-auto-rebuild', value('no-auto-rebuild')),
+    requestIdRetentionMs: retention(value('request-id-retention')),
     authzFile: file('authz'),
     httpAddr: httpAddr || undefined,
     corsOrigins: value('cors-origins')
@@ -131,6 +141,17 @@ export function resolveOptions(flags: Partial<Record<OptionName, string>>, env: 
     shutdownGraceMs: number('shutdown-grace-ms', value('shutdown-grace-ms')),
     logLevel: level as ServiceOptions['logLevel'],
   };
+}
+
+/** Shorter than the client library resends a write, a resend could be applied twice. */
+function retention(text: string): number {
+  const ms = parseDuration(text, 'request-id-retention');
+  if (ms < WRITE_RETRY_WINDOW_MS) {
+    throw new ConfigError(
+      `--request-id-retention must be at least ${formatDuration(WRITE_RETRY_WINDOW_MS)}, how long the client library resends a write with the same request_id; got "${text}"`,
+    );
+  }
+  return ms;
 }
 
 /** On/off options: `--flag` alone, or true/false/1/0 from the environment. */

@@ -20,6 +20,8 @@ export interface StartupCheckOptions {
   autoRebuild: boolean;
   /** How to run `usersvc rebuild` for this directory, for the refusal's message. */
   rebuildCommand: string;
+  /** The service's --request-id-retention, which a rebuilt view keeps. */
+  requestIdRetentionMs?: number;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function ensureViewsInStep(log: EventLog, keys: KeyStore, files: st
     const findings = await findViewProblems(log, files);
     if (findings.length === 0) return;
     const [{ file, reason }] = findings;
-    if (!options.autoRebuild) {
+    if (!options.autoRebuild && !findings.every((f) => f.missing)) {
       throw new DataError(
         `${file} ${reason}. Rebuild the views from the log with \`${options.rebuildCommand}\`, or restore the log they were folded from; ` +
           'nothing was changed (--no-auto-rebuild)',
@@ -61,6 +63,8 @@ export async function ensureViewsInStep(log: EventLog, keys: KeyStore, files: st
       files,
       (p) => logger.info('rebuilding views', { events: p.events, cursor: p.cursor.toString(), elapsed_ms: p.elapsedMs }),
       false,
+      undefined,
+      options.requestIdRetentionMs,
     );
     logger.info('views rebuilt from the log', { files: files.map((f) => path.basename(f)), elapsed_ms: Date.now() - started, ...(sum ?? {}) });
   } catch (error) {
@@ -88,13 +92,16 @@ export interface Finding {
   reason: string;
   /** The view holds events the log no longer has (or has others in their place): the log went back in time. */
   logRolledBack: boolean;
+  /** There is no view yet, on a compacted log: it is built from the snapshot and the tail, as a new view always is, whatever --no-auto-rebuild says. */
+  missing?: boolean;
 }
 
 const outOfStep = (reason: string): Finding => ({ reason, logRolledBack: false });
 
 /** Why a view may not be served as it is; undefined when it may (or when there is none yet). */
 async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; end: Cursor }): Promise<Finding | undefined> {
-  if (!existsSync(file)) return undefined;
+  // A new view is folded by the projector from the log's start: on a compacted log, that needs the snapshot first.
+  if (!existsSync(file)) return Cursor.empty.covers(bounds.start) ? undefined : { reason: 'is missing', logRolledBack: false, missing: true };
   let db: Db | undefined;
   try {
     db = openDatabase(file, { readonly: true });
@@ -119,12 +126,11 @@ async function diagnose(file: string, log: EventLog, bounds: { start: Cursor; en
       };
     }
     if (!cursor.covers(bounds.start)) {
-      // A rebuild would start at the log's start and miss what came before it: refused, whatever the flags.
-      throw new DataError(
-        `${file} is behind the start of the log: it has applied up to ${cursor}, and the log now starts at ${bounds.start}; the events between are gone, so neither this view nor a rebuild would be complete. Restore the log from a backup`,
-      );
+      // The events between are gone: only a rebuild from the snapshot a compaction left can be
+      // complete (without one, the rebuild refuses: events/compaction/replaySnapshot.ts).
+      return outOfStep(`is behind the start of the log: it has applied up to ${cursor}, and the log now starts at ${bounds.start} (compacted)`);
     }
-    const differs = await compareLastEvents(db, log, bounds.end);
+    const differs = await compareLastEvents(db, log, bounds);
     return differs ? { reason: differs, logRolledBack: true } : undefined;
   } catch (error) {
     if (isCorruption(error)) return outOfStep(`is corrupt (${(error as Error).message})`);
@@ -143,7 +149,7 @@ const READ_LIMIT_MS = 30_000;
  * holds at that offset: a log of the same length but other contents (a copy from another
  * directory, history rewritten) is found here.
  */
-async function compareLastEvents(db: Db, log: EventLog, end: Cursor): Promise<string | undefined> {
+async function compareLastEvents(db: Db, log: EventLog, { start, end }: { start: Cursor; end: Cursor }): Promise<string | undefined> {
   const last = new Map<number, { offset: number; event: Buffer }>();
   // Outcomes are written in log order (a rowid table), so the newest rows come first backwards.
   for (const row of db.prepare('SELECT * FROM outcomes ORDER BY rowid DESC LIMIT ?').iterate(LAST_EVENTS_SCAN) as Iterable<OutcomeRow>) {
@@ -152,6 +158,8 @@ async function compareLastEvents(db: Db, log: EventLog, end: Cursor): Promise<st
     if (!(row.offset < end.get(row.partition) && end.partitions().includes(row.partition))) {
       return `names ${row.partition}:${row.offset} as the last event it applied, and the log has no such record (it ends at ${end})`;
     }
+    // Compacted away (the view is at the log's start): nothing left on the log to compare it with.
+    if (row.offset < start.get(row.partition)) continue;
     last.set(row.partition, { offset: row.offset, event: row.event });
   }
   if (last.size === 0) return undefined;

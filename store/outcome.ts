@@ -1,6 +1,7 @@
 import { Code } from '../lib/code';
 import { Cursor } from '../lib/cursor';
 import type { ErrorReason } from '../lib/errors';
+import { millisFromTimestamp } from '../lib/timestamp';
 import { decodeMessage, messageType } from '../proto/schema';
 import { userOf, type User, type UserEvent } from '../proto/messages';
 import { DamagedRowError, outcomeRowCrc } from './rowChecksum';
@@ -19,6 +20,8 @@ export interface Outcome {
   user: User | null;
   /** The log position just past the event: wait for it to read this write elsewhere. */
   cursor: Cursor;
+  /** When it was decided (the event's occurred_at, ms): a request id's outcome stands for the retention from then. */
+  occurredAt: number;
 }
 
 /** A row of the `outcomes` table: the event a command became, as it lies on the log. */
@@ -28,6 +31,7 @@ export interface OutcomeRow {
   partition: number;
   offset: number;
   event: Buffer;
+  occurred_at: number;
   crc: number;
 }
 
@@ -39,8 +43,9 @@ export function checkOutcomeRow(row: OutcomeRow): void {
     (row.request_id === null || typeof row.request_id === 'string') &&
     Buffer.isBuffer(row.event) &&
     Number.isInteger(row.partition) &&
-    Number.isInteger(row.offset);
-  if (!typed || row.crc !== outcomeRowCrc(row.command_id, row.request_id, row.partition, row.offset, row.event)) {
+    Number.isInteger(row.offset) &&
+    Number.isInteger(row.occurred_at);
+  if (!typed || row.crc !== outcomeRowCrc(row.command_id, row.request_id, row.partition, row.offset, row.event, row.occurred_at)) {
     throw new DamagedRowError(`the outcome row of command ${JSON.stringify(row.command_id)}`);
   }
 }
@@ -53,7 +58,8 @@ export function outcomeOf(event: UserEvent, partition: number, offset: number): 
   if (event.kind === 'sealed') {
     // Its user was erased since: what the request did can no longer be read, only that it is gone.
     const message = `User ${event.sealed.user_id} was erased`;
-    return { commandId: event.command_id, requestId: event.request_id, code: Code.NOT_FOUND, message, requestDigest: EMPTY, user: null, cursor };
+    const occurredAt = millisFromTimestamp(event.occurred_at);
+    return { commandId: event.command_id, requestId: event.request_id, code: Code.NOT_FOUND, message, requestDigest: EMPTY, user: null, cursor, occurredAt };
   }
   const rejected = event.kind === 'command_rejected' ? event.command_rejected : undefined;
   return {
@@ -65,6 +71,7 @@ export function outcomeOf(event: UserEvent, partition: number, offset: number): 
     requestDigest: event.request_digest ?? EMPTY,
     user: event.kind === 'user_erased' ? erasedUser(event.user_erased.user_id, event.user_erased.version) : (userOf(event) ?? null),
     cursor,
+    occurredAt: millisFromTimestamp(event.occurred_at),
   };
 }
 

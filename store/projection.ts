@@ -1,4 +1,5 @@
 import { Cursor } from '../lib/cursor';
+import { millisFromTimestamp } from '../lib/timestamp';
 import type { UserEvent } from '../proto/messages';
 import type { Db } from './openDatabase';
 import { ChunkedInsert } from './chunkedInsert';
@@ -35,7 +36,9 @@ export function createProjection(db: Db) {
        updated_at = excluded.updated_at, version = excluded.version, user = excluded.user, crc = excluded.crc`,
   );
   const deleteUser = db.prepare('DELETE FROM users WHERE id = ?');
-  const outcomes = new ChunkedInsert(db, 'INSERT INTO outcomes (command_id, request_id, partition, offset, event, crc)', 6);
+  // OR REPLACE: a request id whose outcome outlived the retention is decided anew (lib/requestRetention.ts),
+  // and its new outcome takes the old one's place, before or after the old one was pruned alike.
+  const outcomes = new ChunkedInsert(db, 'INSERT OR REPLACE INTO outcomes (command_id, request_id, partition, offset, event, occurred_at, crc)', 7);
   const saveCursor = db.prepare(
     `INSERT INTO applied_cursor (partition, next_offset) VALUES (?, ?)
      ON CONFLICT (partition) DO UPDATE SET next_offset = excluded.next_offset`,
@@ -83,13 +86,15 @@ export function createProjection(db: Db) {
       fresh.push(positioned);
       applyChange(event);
       const requestId = event.request_id || null;
+      const occurredAt = millisFromTimestamp(event.occurred_at);
       outcomes.add(
         event.command_id,
         requestId,
         partition,
         offset,
         positioned.bytes,
-        outcomeRowCrc(event.command_id, requestId, partition, offset, positioned.bytes),
+        occurredAt,
+        outcomeRowCrc(event.command_id, requestId, partition, offset, positioned.bytes, occurredAt),
       );
     }
     users.flush();

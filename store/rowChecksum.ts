@@ -20,8 +20,8 @@ export function userRowCrc(
   return crc32(encoded, crc32(`${id}\0${email}\0${emailLower}\0${name}\0${plan}\0${createdAt}\0${updatedAt}\0${version}`));
 }
 
-export function outcomeRowCrc(commandId: string, requestId: string | null, partition: number, offset: number, event: Uint8Array): number {
-  return crc32(event, crc32(`${commandId}\0${requestId ?? '\u0001'}\0${partition}\0${offset}`));
+export function outcomeRowCrc(commandId: string, requestId: string | null, partition: number, offset: number, event: Uint8Array, occurredAt: number): number {
+  return crc32(event, crc32(`${commandId}\0${requestId ?? '\u0001'}\0${partition}\0${offset}\0${occurredAt}`));
 }
 
 /**

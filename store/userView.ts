@@ -9,7 +9,8 @@ import { createProjection, type Applied, type PositionedEvent, type Projection }
 import { EncodedUserCache } from './encodedUserCache';
 import { checkUserRow, encodedUserFromRow, userFromRow, type UserRow } from './userRow';
 import { viewChecksum, type ViewChecksum } from './viewChecksum';
-import { migrateView } from './viewSchema';
+import { migrateView, writeViewRetention } from './viewSchema';
+import { DEFAULT_REQUEST_ID_RETENTION_MS, pruneBefore } from '../lib/requestRetention';
 import { ViewWaiters, type OutcomeKey } from './viewWaiters';
 
 /**
@@ -24,10 +25,14 @@ export class UserView {
   private readonly byEmail: Statement;
   private readonly outcomeByCommand: Statement;
   private readonly outcomeByRequest: Statement;
+  private readonly newestOutcome: Statement;
+  private readonly pruneStatement: Statement;
 
   private constructor(
     readonly file: string,
     readonly db: Db,
+    /** How long a request id's outcome answers its retries (lib/requestRetention.ts). */
+    readonly requestIdRetentionMs: number,
     /** True when the file held an older layout, now dropped: the projector replays the whole log into it. */
     readonly discardedOldLayout: boolean,
     /** Opens the sealed events outcome rows keep as the log holds them. */
@@ -38,6 +43,8 @@ export class UserView {
     this.byEmail = db.prepare('SELECT * FROM users WHERE email_lower = ?');
     this.outcomeByCommand = db.prepare('SELECT * FROM outcomes WHERE command_id = ?');
     this.outcomeByRequest = db.prepare('SELECT * FROM outcomes WHERE request_id = ?');
+    this.newestOutcome = db.prepare('SELECT MAX(occurred_at) FROM outcomes').pluck();
+    this.pruneStatement = db.prepare('DELETE FROM outcomes WHERE rowid IN (SELECT rowid FROM outcomes WHERE occurred_at < ? LIMIT ?)');
   }
 
   /**
@@ -45,10 +52,12 @@ export class UserView {
    * (runtime/viewStartupCheck.ts) has found it in step with that log. Views are rebuildable, so
    * commits need not fsync.
    */
-  static open(file: string, logIdentity: string, openEvent: EventOpener): UserView {
+  static open(file: string, logIdentity: string, openEvent: EventOpener, requestIdRetentionMs = DEFAULT_REQUEST_ID_RETENTION_MS): UserView {
     const db = openDatabase(file);
     try {
-      return new UserView(file, db, migrateView(db, file, logIdentity), openEvent);
+      const discarded = migrateView(db, file, logIdentity);
+      writeViewRetention(db, requestIdRetentionMs);
+      return new UserView(file, db, requestIdRetentionMs, discarded, openEvent);
     } catch (error) {
       db.close();
       throw error;
@@ -95,9 +104,23 @@ export class UserView {
     });
   }
 
-  /** True once a command carrying this request id has been decided. */
-  seenRequest(requestId: string): boolean {
-    return this.read(() => checked(this.outcomeByRequest.get(requestId) as OutcomeRow | undefined)) !== undefined;
+  /** When a command carrying this request id was last decided (its event's occurred_at), while its outcome is kept. */
+  requestDecidedAt(requestId: string): number | undefined {
+    return this.read(() => checked(this.outcomeByRequest.get(requestId) as OutcomeRow | undefined))?.occurred_at;
+  }
+
+  /** The newest occurred_at applied (0 for an empty view): the log's clock, which the retention is measured on. */
+  decidedThrough(): number {
+    return this.read(() => (this.newestOutcome.get() as number | null) ?? 0);
+  }
+
+  /**
+   * Deletes up to `limit` outcomes that no command can count again (older than the retention
+   * before the newest applied); returns how many went. In small steps: the projector shares the file.
+   */
+  pruneOutcomes(limit = 5000): number {
+    const before = pruneBefore(this.decidedThrough(), this.requestIdRetentionMs);
+    return this.read(() => this.pruneStatement.run(before, limit).changes);
   }
 
   /** True once this command has been decided. */

@@ -3,6 +3,8 @@ import { openDatabase, type Db } from './openDatabase';
 import { checkOutcomeRow, type OutcomeRow } from './outcome';
 import { readAppliedCursor } from './projection';
 import { checkUserRow, type UserRow } from './userRow';
+import { pruneBefore } from '../lib/requestRetention';
+import { readViewRetention } from './viewSchema';
 
 export interface ViewChecksum {
   checksum: string;
@@ -14,7 +16,10 @@ export interface ViewChecksum {
 /**
  * A SHA-256 over everything a view holds (users, outcomes, applied cursor), read in one
  * transaction so a live view gives the checksum of one consistent state. Two views built from
- * the same log must agree: that is how replay determinism is proven.
+ * the same log must agree: that is how replay determinism is proven. Outcomes count while they
+ * stand (lib/requestRetention.ts: decided within the retention before the newest): older ones are
+ * pruned in the background at no set time, and a rebuild or a snapshot brings back some of them,
+ * so whether one is still in the file says nothing about the log.
  */
 export function viewChecksum(db: Db): ViewChecksum {
   return db.transaction(() => {
@@ -27,7 +32,9 @@ export function viewChecksum(db: Db): ViewChecksum {
       users++;
     }
     hash.update('--outcomes\n');
-    for (const row of db.prepare('SELECT * FROM outcomes ORDER BY command_id').iterate() as Iterable<OutcomeRow>) {
+    const newest = (db.prepare('SELECT MAX(occurred_at) FROM outcomes').pluck().get() as number | null) ?? 0;
+    const since = pruneBefore(newest, readViewRetention(db));
+    for (const row of db.prepare('SELECT * FROM outcomes WHERE occurred_at >= ? ORDER BY command_id').iterate(since) as Iterable<OutcomeRow>) {
       checkOutcomeRow(row);
       const { command_id, request_id, partition, offset, event } = row;
       hash.update(JSON.stringify({ command_id, request_id, partition, offset, event: event.toString('hex').toUpperCase() })).update('\n');

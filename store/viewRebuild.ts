@@ -4,7 +4,8 @@ import type { Cursor } from '../lib/cursor';
 import { openDatabase, type Db } from './openDatabase';
 import { createProjection, type Applied, type PositionedEvent, type Projection } from './projection';
 import { clearDamageMark } from './viewDamage';
-import { createOutcomesIndex, createViewIndexes, createViewTables, writeViewLogIdentity } from './viewSchema';
+import { DEFAULT_REQUEST_ID_RETENTION_MS } from '../lib/requestRetention';
+import { createOutcomesIndex, createViewIndexes, createViewTables, writeViewLogIdentity, writeViewRetention } from './viewSchema';
 
 /** fsyncs a file, or a directory (the names in it). */
 export function syncFile(file: string): void {
@@ -38,8 +39,8 @@ export class ViewRebuild {
     this.projection = createProjection(db);
   }
 
-  /** Starts rebuilding `file` from the log named `logIdentity`. */
-  static begin(file: string, logIdentity: string): ViewRebuild {
+  /** Starts rebuilding `file` from the log named `logIdentity`, for a service keeping request-id outcomes `requestIdRetentionMs`. */
+  static begin(file: string, logIdentity: string, requestIdRetentionMs = DEFAULT_REQUEST_ID_RETENTION_MS): ViewRebuild {
     const temp = `${file}.rebuilding`;
     removeFile(file);
     removeFile(temp);
@@ -54,6 +55,7 @@ export class ViewRebuild {
     // of N events takes N^2 steps (20,000 events took 15 s).
     createOutcomesIndex(db);
     writeViewLogIdentity(db, logIdentity);
+    writeViewRetention(db, requestIdRetentionMs);
     return new ViewRebuild(file, temp, db);
   }
 
@@ -71,6 +73,10 @@ export class ViewRebuild {
    */
   finish(copies: string[] = []): void {
     try {
+      // Without the request-id index (built here, at the end), a request decided anew after the
+      // retention left its old outcome beside the new one: the live view replaced it.
+      this.db.exec(`DELETE FROM outcomes WHERE request_id IS NOT NULL AND rowid NOT IN
+        (SELECT MAX(rowid) FROM outcomes WHERE request_id IS NOT NULL GROUP BY request_id)`);
       createViewIndexes(this.db);
       this.db.pragma('journal_mode = WAL');
       this.db.close(); // checkpoints: the file alone now holds everything

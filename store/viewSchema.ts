@@ -1,3 +1,4 @@
+import { DEFAULT_REQUEST_ID_RETENTION_MS } from '../lib/requestRetention';
 import { readLayout, writeLayout, type Layout } from './fileLayout';
 import type { Db } from './openDatabase';
 
@@ -9,8 +10,10 @@ import type { Db } from './openDatabase';
  * 3: `view_meta` names the log the view was folded from (its identity), checked at every start.
  * 4: a CRC-32 per `users` and `outcomes` row, checked on every read (store/rowChecksum.ts).
  * 5: a `users` row holds the user encoded (`user`), which GetUser and ListUsers send as it is.
+ * 6: an outcome row holds its event's occurred_at (indexed), so outcomes past the request-id
+ *    retention are found and pruned (lib/requestRetention.ts).
  */
-export const VIEW_LAYOUT: Layout = { kind: 'view', current: 5 };
+export const VIEW_LAYOUT: Layout = { kind: 'view', current: 6 };
 
 /**
  * Tables of a view file. Email uniqueness is the decider's rule, not an index: a replica that
@@ -38,6 +41,7 @@ export function createViewTables(db: Db): void {
       partition INTEGER NOT NULL,
       offset INTEGER NOT NULL,
       event BLOB NOT NULL,
+      occurred_at INTEGER NOT NULL,
       crc INTEGER NOT NULL
     );
     CREATE TABLE IF NOT EXISTS applied_cursor (
@@ -65,12 +69,25 @@ export function createOutcomesIndex(db: Db): void {
   db.exec('CREATE UNIQUE INDEX IF NOT EXISTS outcomes_command_id ON outcomes (command_id);');
 }
 
+/** How long request-id outcomes stand in this view; the checksum covers only those that do. */
+export function readViewRetention(db: Db): number {
+  const row = db.prepare("SELECT value FROM view_meta WHERE key = 'request_id_retention_ms'").get() as { value: string } | undefined;
+  return row ? Number(row.value) : DEFAULT_REQUEST_ID_RETENTION_MS;
+}
+
+export function writeViewRetention(db: Db, retentionMs: number): void {
+  db.prepare("INSERT INTO view_meta (key, value) VALUES ('request_id_retention_ms', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
+    String(retentionMs),
+  );
+}
+
 /** The look-up indexes. Building one over a full table sorts once, far cheaper than growing it row by row. */
 export function createViewIndexes(db: Db): void {
   createOutcomesIndex(db);
   db.exec(`
     CREATE INDEX IF NOT EXISTS users_email_lower ON users (email_lower);
     CREATE UNIQUE INDEX IF NOT EXISTS outcomes_request_id ON outcomes (request_id) WHERE request_id IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS outcomes_occurred_at ON outcomes (occurred_at);
   `);
   writeLayout(db, VIEW_LAYOUT);
 }

@@ -35,7 +35,7 @@ export async function rebuildCommand(options: ServiceOptions): Promise<number> {
     createLogger('warn', (line) => process.stderr.write(line)),
   );
   try {
-    print((await rebuildViews(log, keys, foldedFiles(options.dataDir, backend), progress('views')))!);
+    print((await rebuildViews(log, keys, foldedFiles(options.dataDir, backend), progress('views'), true, undefined, options.requestIdRetentionMs))!);
     return 0;
   } catch (error) {
     // A record of the log fails its checksum: exit code 4, like a server refusing the directory.

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { SNAPSHOT } from '../../events/compaction/snapshotRecords';
 import { COMMANDS, EVENTS, type EventLog } from '../../events/eventLog';
 import { readToEnd } from '../../events/readToEnd';
 import { Cursor } from '../../lib/cursor';
@@ -33,6 +34,9 @@ export async function verifyCommand(options: ServiceOptions): Promise<number> {
     const counts: string[] = [];
     try {
       for (const topic of [COMMANDS, EVENTS]) counts.push(`${await countRecords(log, topic)} ${topic}`);
+      // The snapshot a compaction left is log.db's too (the embedded log's alone), named once there is one.
+      const snapshot = backend.storedInDataDir ? await countRecords(log, SNAPSHOT) : 0;
+      if (snapshot > 0) counts.push(`${snapshot} ${SNAPSHOT}`);
     } catch (error) {
       // The log stops serving at its first damage: what follows it cannot be read, nor the views checked against it.
       if (!(error instanceof DataLossError)) throw error;

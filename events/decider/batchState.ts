@@ -1,4 +1,5 @@
 import { userOf, type OpenEvent, type User } from '../../proto/messages';
+import { millisFromTimestamp } from '../../lib/timestamp';
 import type { DeciderState } from './decide';
 
 /**
@@ -8,10 +9,15 @@ import type { DeciderState } from './decide';
 export class BatchState implements DeciderState {
   private readonly users = new Map<string, User | null>();
   private readonly emails = new Map<string, string | null>();
-  private readonly requests = new Set<string>();
+  private readonly requests = new Map<string, number>();
   private readonly commands = new Set<string>();
+  private clock = 0;
 
   constructor(private readonly stored: DeciderState) {}
+
+  get requestIdRetentionMs(): number {
+    return this.stored.requestIdRetentionMs;
+  }
 
   getUser(id: string): User | undefined {
     const user = this.users.get(id);
@@ -23,8 +29,12 @@ export class BatchState implements DeciderState {
     return owner === undefined ? this.stored.emailOwner(email) : (owner ?? undefined);
   }
 
-  seenRequest(requestId: string): boolean {
-    return this.requests.has(requestId) || this.stored.seenRequest(requestId);
+  requestDecidedAt(requestId: string): number | undefined {
+    return this.requests.get(requestId) ?? this.stored.requestDecidedAt(requestId);
+  }
+
+  decidedThrough(): number {
+    return Math.max(this.clock, this.stored.decidedThrough());
   }
 
   seenCommand(commandId: string): boolean {
@@ -34,7 +44,9 @@ export class BatchState implements DeciderState {
   /** Folds a decided event into the batch's view of the world. */
   record(event: OpenEvent): void {
     this.commands.add(event.command_id);
-    if (event.request_id) this.requests.add(event.request_id);
+    const at = millisFromTimestamp(event.occurred_at);
+    this.clock = Math.max(this.clock, at);
+    if (event.request_id) this.requests.set(event.request_id, at);
     if (event.kind === 'user_erased') {
       const before = this.getUser(event.user_erased.user_id);
       if (before) this.emails.set(before.email.toLowerCase(), null);

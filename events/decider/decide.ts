@@ -10,6 +10,8 @@ import {
   type OpenEvent,
   type UserErased,
 } from '../../proto/messages';
+import { outcomeStands } from '../../lib/requestRetention';
+import { millisFromTimestamp } from '../../lib/timestamp';
 import { checkEmail, checkExpectedVersion, checkId, checkName, checkPaths, checkPlan } from './userRules';
 
 /** What deciding needs to know about the past: a fold of the events decided so far. */
@@ -17,8 +19,12 @@ export interface DeciderState {
   getUser(id: string): User | undefined;
   /** The id of the user holding an email, compared case-insensitively. */
   emailOwner(email: string): string | undefined;
-  /** True once a command with this request id has been decided. */
-  seenRequest(requestId: string): boolean;
+  /** When a command with this request id was last decided (its event's occurred_at), while its outcome is kept. */
+  requestDecidedAt(requestId: string): number | undefined;
+  /** The newest occurred_at decided so far (0 before any): the log's own clock. */
+  decidedThrough(): number;
+  /** How long a request id's outcome answers its retries (lib/requestRetention.ts). */
+  readonly requestIdRetentionMs: number;
   /** True once this very command has been decided (a producer retry can append it twice). */
   seenCommand(commandId: string): boolean;
 }
@@ -32,7 +38,7 @@ type Head = Pick<OpenEvent, 'command_id' | 'request_id' | 'request_digest' | 'oc
  */
 export function decide(state: DeciderState, command: Command): OpenEvent | undefined {
   if (state.seenCommand(command.command_id)) return undefined;
-  if (command.request_id && state.seenRequest(command.request_id)) return undefined;
+  if (command.request_id && requestStands(state, command)) return undefined;
   const head: Head = { command_id: command.command_id, request_id: command.request_id, occurred_at: command.issued_at };
   // Kept with the outcome, so a later request with this request_id can be told apart from a retry.
   if (command.request_digest?.length) head.request_digest = command.request_digest;
@@ -55,6 +61,12 @@ export function decide(state: DeciderState, command: Command): OpenEvent | undef
     if (!(error instanceof ServiceError)) throw error;
     return { ...head, kind: 'command_rejected', command_rejected: rejection(error, commandUserId(command)) };
   }
+}
+
+/** A retry within the retention is answered by the first outcome; after it, the request applies as new. */
+function requestStands(state: DeciderState, command: Command): boolean {
+  const decidedAt = state.requestDecidedAt(command.request_id);
+  return decidedAt !== undefined && outcomeStands(decidedAt, state.decidedThrough(), millisFromTimestamp(command.issued_at), state.requestIdRetentionMs);
 }
 
 /** A rejection as the log keeps it: the ErrorInfo goes with it, so every later answer repeats it. */

@@ -6,6 +6,7 @@ import { TRACE_HEADER, decodeCommand, eventRecord, openedEvents } from '../codec
 import { COMMANDS, EVENTS, type LogBatch } from '../eventLog';
 import type { LogFunction, LogFunctionContext } from '../logFunction';
 import { readToEnd } from '../readToEnd';
+import { replayStart } from '../compaction/replaySnapshot';
 import { BatchState } from './batchState';
 import { decide, type DeciderState } from './decide';
 
@@ -23,8 +24,11 @@ export const DECIDER_GROUP = 'usersvc-decider';
 export const decideCommands: LogFunction = {
   async start({ deps, trigger }: LogFunctionContext) {
     const state = deps.deciderState;
-    await readToEnd(deps.log, EVENTS, state.cursor(), async (batch) => {
-      state.apply(await openedEvents(batch.records, deps.keys, (e) => deps.logger.error('decider state', { error: e })), batch.next);
+    const report = (error: Error) => deps.logger.error('decider state', { error });
+    // An empty state on a compacted log starts from its snapshot (events/compaction/).
+    const from = await replayStart(deps.log, deps.keys, state.cursor(), (events, through) => state.apply(events, through), report);
+    await readToEnd(deps.log, EVENTS, from, async (batch) => {
+      state.apply(await openedEvents(batch.records, deps.keys, report), batch.next);
     });
     return deps.log.committed(trigger.group ?? DECIDER_GROUP, COMMANDS);
   },

@@ -217,15 +217,57 @@ export class EmbeddedLog implements EventLog, EmbeddedGroupContext {
   async trim(topic: string, before: Cursor): Promise<number> {
     this.assertOpen();
     await this.appends.idle();
-    const start = Math.min(before.get(PARTITION), this.nextOffset(topic));
-    if (start <= this.startOffset(topic)) return 0;
-    const dropped = this.db.transaction(() => {
-      const { changes } = this.db.prepare('DELETE FROM records WHERE topic = ? AND partition = ? AND offset < ?').run(topic, PARTITION, start);
-      writeLogStart(this.db, topic, start);
-      return changes;
-    })();
-    this.starts.set(topic, start);
+    const starts = new Map<string, number>();
+    const dropped = this.db.transaction(() => this.dropBefore(topic, before.get(PARTITION), starts))();
+    for (const [t, start] of starts) this.starts.set(t, start);
     return dropped;
+  }
+
+  /**
+   * Compaction's one atomic step (events/compaction/): appends `records` to `snapshotTopic` as its
+   * new generation, drops the generation before it, and trims each topic of `trims`, in one
+   * transaction: a crash leaves the old snapshot with the whole log, or the new one with the
+   * tail, never a log that starts where no snapshot covers it. Returns the records dropped.
+   */
+  async replaceSnapshot(snapshotTopic: string, records: NewRecord[], trims: Array<{ topic: string; before: Cursor }>): Promise<number> {
+    this.assertOpen();
+    await this.appends.idle();
+    const starts = new Map<string, number>();
+    const before = new Map(this.nextOffsets);
+    let dropped: number;
+    try {
+      this.setSynchronous('FULL');
+      dropped = this.db.transaction(() => {
+        const [first] = this.write({ topic: snapshotTopic, records, syncWithNext: false });
+        let count = this.dropBefore(snapshotTopic, first?.offset ?? this.nextOffset(snapshotTopic), starts);
+        for (const trim of trims) count += this.dropBefore(trim.topic, trim.before.get(PARTITION), starts);
+        return count;
+      })();
+    } catch (error) {
+      this.insertRecords.discard();
+      this.nextOffsets.clear();
+      for (const [topic, next] of before) this.nextOffsets.set(topic, next);
+      throw error;
+    }
+    for (const [topic, start] of starts) this.starts.set(topic, start);
+    return dropped;
+  }
+
+  /** Rewrites log.db without the pages trimmed records left free, so the file shrinks (the server stopped: it takes the whole file). */
+  async vacuum(): Promise<void> {
+    this.assertOpen();
+    await this.appends.idle();
+    this.db.exec('VACUUM');
+  }
+
+  /** Inside a transaction: drops `topic`'s records before `offset` (clamped to the end) and moves its start. */
+  private dropBefore(topic: string, offset: number, starts: Map<string, number>): number {
+    const start = Math.min(offset, this.nextOffset(topic));
+    if (start <= this.startOffset(topic)) return 0;
+    const { changes } = this.db.prepare('DELETE FROM records WHERE topic = ? AND partition = ? AND offset < ?').run(topic, PARTITION, start);
+    writeLogStart(this.db, topic, start);
+    starts.set(topic, start);
+    return changes;
   }
 
   /** Checkpoints the WAL into log.db and truncates it to nothing: after `trim`, so the dropped records leave the WAL too. */

@@ -3,6 +3,8 @@ import { COMMANDS, type NewRecord } from '../../events/eventLog';
 import { withDeadline } from '../../lib/abortable';
 import { Code } from '../../lib/code';
 import { DataLossError, DeadlineExceededError, RequestIdReusedError, UnavailableError, errorFromOutcome } from '../../lib/errors';
+import { outcomeStands } from '../../lib/requestRetention';
+import { millisFromTimestamp } from '../../lib/timestamp';
 import type { OpenCommand, User } from '../../proto/messages';
 import type { Outcome } from '../../store/outcome';
 import { CURSOR_TRAILER, type HandlerContext } from '../handlerContext';
@@ -51,8 +53,13 @@ export async function submitCommands(commands: OpenCommand[], ctx: HandlerContex
   const waits: Array<Promise<void>> = [];
   const records: NewRecord[] = [];
   const traceparent = ctx.metadata(TRACE_HEADER);
-  const outcomeOf = (command: OpenCommand) =>
-    command.request_id ? view.findOutcome({ commandId: command.command_id, requestId: command.request_id }) : undefined;
+  // An outcome past the retention answers nothing: the decider applies the request as new, and so it is sent.
+  const outcomeOf = (command: OpenCommand) => {
+    const known = command.request_id ? view.findOutcome({ commandId: command.command_id, requestId: command.request_id }) : undefined;
+    return known && outcomeStands(known.occurredAt, view.decidedThrough(), millisFromTimestamp(command.issued_at), view.requestIdRetentionMs)
+      ? known
+      : undefined;
+  };
   // A retry answered by its first outcome needs no key; the others get theirs (a new user's made).
   const unanswered = commands.filter((command) => !outcomeOf(command));
   // Not cut at the deadline: a command read in time is appended even when the call ends first
@@ -70,7 +77,16 @@ export async function submitCommands(commands: OpenCommand[], ctx: HandlerContex
     // A user without a key was erased or never created: answered here as the decider would.
     const unknown = unknownUsers.get(command);
     if (unknown) {
-      results[i] = { ...key, requestId: command.request_id, code: Code.NOT_FOUND, message: unknown, requestDigest: EMPTY, user: null, cursor: view.cursor() };
+      results[i] = {
+        ...key,
+        requestId: command.request_id,
+        code: Code.NOT_FOUND,
+        message: unknown,
+        requestDigest: EMPTY,
+        user: null,
+        cursor: view.cursor(),
+        occurredAt: view.decidedThrough(),
+      };
       return;
     }
     // No deadline of its own: the one below covers every wait, and giveUp releases them all.

@@ -161,11 +161,12 @@ describe('the last event a view applied', () => {
       partition: number;
       offset: number;
       event: Buffer;
+      occurred_at: number;
     };
     const offset = row.offset + 4096;
     db.prepare(`UPDATE outcomes SET offset = ?, crc = ? WHERE rowid = ${newest}`).run(
       offset,
-      outcomeRowCrc(row.command_id, row.request_id, row.partition, offset, row.event),
+      outcomeRowCrc(row.command_id, row.request_id, row.partition, offset, row.event, row.occurred_at),
     );
     db.close();
     server = await startServer(dir);

@@ -4,16 +4,20 @@ import { Code } from '../../../lib/code';
 import type { Command, User, UserEvent, UserPlan } from '../../../proto/messages';
 
 /** A fake state for speed; the integration of the decider with its SQLite state is covered end to end. */
-function stateWith(users: User[] = [], requests: string[] = []): DeciderState {
+function stateWith(users: User[] = [], requests: string[] = [], decidedAt = AT_MS): DeciderState {
   return {
     getUser: (id) => users.find((u) => u.id === id),
     emailOwner: (email) => users.find((u) => u.email.toLowerCase() === email.toLowerCase())?.id,
-    seenRequest: (r) => requests.includes(r),
+    requestDecidedAt: (r) => (requests.includes(r) ? decidedAt : undefined),
+    decidedThrough: () => decidedAt,
+    requestIdRetentionMs: DAY_MS,
     seenCommand: () => false,
   };
 }
 
-const at = { seconds: 1_700_000_000, nanos: 0 };
+const AT_MS = 1_700_000_000_000;
+const DAY_MS = 86_400_000;
+const at = { seconds: AT_MS / 1000, nanos: 0 };
 let n = 0;
 const head = (request_id = '') => ({ command_id: `c${n++}`, request_id, issued_at: at });
 const create = (user_id: string, email: string, request_id = ''): Command => ({
@@ -80,6 +84,21 @@ describe('decide', () => {
   it('skips a request id already decided, in the store or earlier in the batch', () => {
     const events = decideBatch(stateWith([], ['old']), [create('u1', 'a@x.io', 'old'), create('u2', 'b@x.io', 'new'), create('u3', 'c@x.io', 'new')]);
     expect(events.map((e) => e.request_id)).toEqual(['new']);
+  });
+
+  it('applies a request id again once its outcome is older than the retention, measured on the log and not on this machine', () => {
+    const issuedAt = (ms: number) => ({ seconds: ms / 1000, nanos: 0 });
+    const retry = (ms: number): Command => ({ ...create('u1', 'a@x.io', 'old'), issued_at: issuedAt(ms) });
+    // Within the retention of the first outcome: answered by it.
+    expect(decideBatch(stateWith([], ['old']), [retry(AT_MS + DAY_MS)])).toEqual([]);
+    // Past it: decided anew.
+    expect(decideBatch(stateWith([], ['old']), [retry(AT_MS + DAY_MS + 1)]).map((e) => e.request_id)).toEqual(['old']);
+    // A command from a clock running behind is still past it once the log has decided later events.
+    const later = { ...stateWith([], ['old']), decidedThrough: () => AT_MS + 2 * DAY_MS };
+    expect(decideBatch(later, [retry(AT_MS)]).map((e) => e.request_id)).toEqual(['old']);
+    // In one batch, the earlier command's event counts at once, with its own time.
+    const twice = decideBatch(stateWith(), [retry(AT_MS), retry(AT_MS + DAY_MS)]);
+    expect(twice).toHaveLength(1);
   });
 
   it('decides a command appended twice only once', () => {
