@@ -62,38 +62,7 @@ export async function submitCommands(commands: OpenCommand[], ctx: HandlerContex
   };
   // A retry answered by its first outcome needs no key; the others get theirs (a new user's made).
   const unanswered = commands.filter((command) => !outcomeOf(command));
-  // Not cut at the deadline: a command read in time is appended even when the call ends first
-  // (its outcome is then learned by a retry), as it was before keys existed.
-  const unknownUsers = await userKeys(unanswered, keys);
-  // Looked up and registered in one synchronous stretch, before the append: no outcome can slip by.
-  commands.forEach((command, i) => {
-    const key = { commandId: command.command_id, requestId: command.request_id || undefined };
-    // A command id is minted with its command (commands.ts): only a request id can have an outcome already.
-    const known = outcomeOf(command);
-    if (known) {
-      results[i] = ownOutcome(known, command);
-      return;
-    }
-    // A user without a key was erased or never created: answered here as the decider would.
-    const unknown = unknownUsers.get(command);
-    if (unknown) {
-      results[i] = {
-        ...key,
-        requestId: command.request_id,
-        code: Code.NOT_FOUND,
-        message: unknown,
-        requestDigest: EMPTY,
-        user: null,
-        cursor: view.cursor(),
-        occurredAt: view.decidedThrough(),
-      };
-      return;
-    }
-    // No deadline of its own: the one below covers every wait, and giveUp releases them all.
-    waits.push(view.waitForNewOutcome(key, Infinity, giveUp.signal).then((outcome) => void (results[i] = ownOutcome(outcome, command))));
-    records.push(commandRecord(command, keys, traceparent));
-  });
-  if (records.length === 0) return results;
+  const keysMade = userKeys(unanswered, keys);
   const stopWaiting = () => giveUp.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', stopWaiting, { once: true });
   let stopListening = () => {};
@@ -103,15 +72,52 @@ export async function submitCommands(commands: OpenCommand[], ctx: HandlerContex
       reject(error instanceof DataLossError ? error : new UnavailableError(`${error.message}; ${MAY_STILL_APPLY}`, { cause: error })),
     );
   });
+  for (const settled of [keysMade, logFailed]) settled.catch(() => {}); // observed below; an early failure is not unhandled
+  const deadline = ctx.deadline - answerMarginMs(ctx.deadline);
+  let sent = false;
   try {
+    // The keys are made on the log too (Kafka: users.keys): a failing log or the deadline ends the wait, as for the append.
+    const unknownUsers = await withDeadline(Promise.race([keysMade, logFailed]), deadline, giveUp.signal, WAITING);
+    // Looked up and registered in one synchronous stretch, before the append: no outcome can slip by.
+    commands.forEach((command, i) => {
+      const key = { commandId: command.command_id, requestId: command.request_id || undefined };
+      // A command id is minted with its command (commands.ts): only a request id can have an outcome already.
+      const known = outcomeOf(command);
+      if (known) {
+        results[i] = ownOutcome(known, command);
+        return;
+      }
+      // A user without a key was erased or never created: answered here as the decider would.
+      const unknown = unknownUsers.get(command);
+      if (unknown) {
+        results[i] = {
+          ...key,
+          requestId: command.request_id,
+          code: Code.NOT_FOUND,
+          message: unknown,
+          requestDigest: EMPTY,
+          user: null,
+          cursor: view.cursor(),
+          occurredAt: view.decidedThrough(),
+        };
+        return;
+      }
+      // No deadline of its own: the one below covers every wait, and giveUp releases them all.
+      waits.push(view.waitForNewOutcome(key, Infinity, giveUp.signal).then((outcome) => void (results[i] = ownOutcome(outcome, command))));
+      records.push(commandRecord(command, keys, traceparent));
+    });
+    sent = true;
+    if (records.length === 0) return results;
     const decided = Promise.all(waits);
     // Answered from its event, never from the append: the command may share the event's fsync.
     const appended = log.append(COMMANDS, records, { syncWithNext: true }).then(() => decided);
-    for (const settled of [decided, appended, logFailed]) settled.catch(() => {}); // observed below; an early failure is not unhandled
-    const deadline = ctx.deadline - answerMarginMs(ctx.deadline);
+    for (const settled of [decided, appended]) settled.catch(() => {}); // observed below; an early failure is not unhandled
     await withDeadline(Promise.race([appended, decided, logFailed]), deadline, giveUp.signal, WAITING);
     return results;
   } catch (error) {
+    // The call ends before its commands were sent: they still are once their keys are made, as a
+    // command read in time always reached the log; a retry with its request_id learns the outcome.
+    if (!sent) void keysMade.then((refused) => sendLate(unanswered, refused, ctx)).catch(() => {});
     if (error instanceof DeadlineExceededError && !log.healthy()) {
       // The call's time is used up: a negative pushback tells a retrying client not to try again
       // within it (a retry could only end DEADLINE_EXCEEDED, hiding that the log is failing).
@@ -124,6 +130,12 @@ export async function submitCommands(commands: OpenCommand[], ctx: HandlerContex
     giveUp.abort(ANSWERED);
     ctx.signal.removeEventListener('abort', stopWaiting);
   }
+}
+
+/** Appends, with nobody waiting for them, the commands of a call that ended while their keys were being made. */
+function sendLate(commands: OpenCommand[], refused: Map<OpenCommand, string>, ctx: HandlerContext): Promise<unknown> {
+  const records = commands.filter((c) => !refused.has(c)).map((c) => commandRecord(c, ctx.deps.keys, ctx.metadata(TRACE_HEADER)));
+  return records.length > 0 ? ctx.deps.log.append(COMMANDS, records, { syncWithNext: true }) : Promise.resolve();
 }
 
 /**
