@@ -150,7 +150,10 @@ describe('mid-stream over the gateway', () => {
     const last = blocks[blocks.length - 1];
     expect(last.startsWith('event: error\n')).toBe(true);
     const ids = blocks.flatMap((b) => /^id: (.*)$/m.exec(b)?.[1] ?? []);
-    expect(blocks.filter((b) => b.includes('event: event')).length).toBeLessThan(count);
+    // How many it got before falling behind depends on the transport's buffers (Node 24's took all
+    // 9 MB once, and the trim still caught the reader behind them): what holds is the end, naming
+    // the last event it got, so it resumes from there and relists, never skipping silently.
+    expect(blocks.filter((b) => b.includes('event: event')).length).toBeGreaterThan(0);
     const status = JSON.parse(last.slice(last.indexOf('data: ') + 'data: '.length));
     expect(status.code).toBe(grpc.status.OUT_OF_RANGE);
     expect(status.details).toContainEqual({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', ...expiredInfo(ids[ids.length - 1], oldest) });
