@@ -23,6 +23,7 @@ import { whileTopicsSettle } from './topicSettle';
 import { whileTransactionEnds } from './concurrentTransactions';
 import { CLIENT_TIMEOUTS, type KafkaLogOptions } from './kafkaOptions';
 import { readFromCursor } from './kafkaReader';
+import { KEYS_TOPIC } from '../sealing/keyStore';
 import { partitionFor, positionsOf, toMessage } from './kafkaRecords';
 import { ensureTopics, topicConfig } from './kafkaTopics';
 import { quietRequestQueueTimer } from './requestQueueTimer';
@@ -81,7 +82,8 @@ export class KafkaLog implements EventLog, KafkaContext {
       await producer.connect();
       const log = new KafkaLog(kafka, admin, producer, options);
       log.identity = await whileTopicsSettle(async () => {
-        await log.ensure([COMMANDS, EVENTS, META]);
+        // users.keys too: its store reads its offsets at once, and a topic just made may not answer them yet.
+        await log.ensure([COMMANDS, EVENTS, META, KEYS_TOPIC]);
         return establishIdentity(log);
       });
       return log;

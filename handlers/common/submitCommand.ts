@@ -76,8 +76,10 @@ export async function submitCommands(commands: OpenCommand[], ctx: HandlerContex
   const deadline = ctx.deadline - answerMarginMs(ctx.deadline);
   let sent = false;
   try {
-    // The keys are made on the log too (Kafka: users.keys): a failing log or the deadline ends the wait, as for the append.
-    const unknownUsers = await withDeadline(Promise.race([keysMade, logFailed]), deadline, giveUp.signal, WAITING);
+    // The keys are made on the log too (Kafka: users.keys): the deadline ends the wait (UNAVAILABLE
+    // when the log is failing, below). Not any failure the log reports: a reader restarting after an
+    // outage must not fail the writes that then make their keys.
+    const unknownUsers = await withDeadline(keysMade, deadline, giveUp.signal, WAITING);
     // Looked up and registered in one synchronous stretch, before the append: no outcome can slip by.
     commands.forEach((command, i) => {
       const key = { commandId: command.command_id, requestId: command.request_id || undefined };
