@@ -17,8 +17,9 @@ commands:
   backup --to FILE          a consistent copy of --data, live or not, into one file; prints its checksum
   restore --from FILE       a backup into --data (a new or empty directory); prints its checksum
   checksum                  print "checksum <hex>" of the view of --data (fine on a live directory)
-  compact --keep 7d         fold the embedded log's events older than --keep into a snapshot in
-                            log.db and drop them (server stopped); rebuilds start from the snapshot
+  compact --keep 7d         fold the log's events older than --keep into a snapshot and drop them:
+                            embedded, in log.db (server stopped); Kafka, the topic users.snapshot
+                            (servers running); rebuilds and new replicas start from the snapshot
   verify                    read every record and row of --data against its checksum (server
                             stopped); exit 4 when anything is damaged or out of step
   call <Method> [json]      call a running server at --addr: GetUser, CreateUser, UpdateUser,

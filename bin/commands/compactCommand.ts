@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { EmbeddedLog } from '../../events/embedded/embeddedLog';
+import { COMMANDS, EVENTS } from '../../events/eventLog';
 import { compactLog } from '../../events/compaction/compactLog';
 import { parseDuration } from '../../lib/duration';
 import { createLogger } from '../../lib/logger';
@@ -17,19 +17,21 @@ export function dataDirBytes(dir: string): number {
 }
 
 /**
- * `usersvc compact --data DIR --keep 7d`: folds the embedded log's events older than --keep
- * (by append time) into a snapshot in log.db and drops them and the commands decided before
- * them (events/compaction/compactLog.ts), never past what the view and the service's consumer
- * groups have consumed. The server must be stopped: the directory's lock refuses a live one
- * (a compaction rewrites log.db). Progress on stderr; what was done on stdout.
+ * `usersvc compact --data DIR --keep 7d`: folds the log's events older than --keep (by append
+ * time) into a snapshot and drops them and the commands decided before them
+ * (events/compaction/compactLog.ts), never past what the view of --data and the service's
+ * consumer groups have consumed. Embedded: the snapshot goes into log.db, which is rewritten, so
+ * the server must be stopped (the directory's lock refuses a live one). Kafka: into the topic
+ * users.snapshot, from which a replica with no view, or one that stopped before the trimmed
+ * start, builds its view and decider state; the servers keep running (--data names a directory
+ * of this command's own, or a stopped replica's, whose view then also holds it back).
+ * Progress on stderr; what was done on stdout.
  */
 export async function compactCommand(options: ServiceOptions, keepText: string | undefined): Promise<number> {
-  if (options.log !== 'embedded') {
-    throw new ConfigError('compact works on the embedded log; on Kafka, users.events keeps its own retention (see "Bounded growth" in the README)');
-  }
   if (keepText === undefined) throw new ConfigError('compact needs --keep: how much of the newest log to keep as it is, e.g. --keep 7d');
   const keepMs = parseDuration(keepText, 'keep');
-  const bytesBefore = dataDirBytes(options.dataDir);
+  const embedded = options.log === 'embedded';
+  const bytesBefore = embedded ? dataDirBytes(options.dataDir) : 0;
   const { backend, log, keys, close, release } = await openDataDir(
     options,
     createLogger('warn', (line) => process.stderr.write(line)),
@@ -38,7 +40,7 @@ export async function compactCommand(options: ServiceOptions, keepText: string |
     const { limits, heldBy } = await compactionLimits(log, options.dataDir);
     for (const line of heldBy) process.stderr.write(`compact: no further than ${line}\n`);
     const cutoff = Date.now() - keepMs;
-    const done = await compactLog(log as EmbeddedLog, limits, {
+    const done = await compactLog(log, limits, {
       keys,
       keep: (record) => record.timestamp >= cutoff,
       requestIdRetentionMs: options.requestIdRetentionMs,
@@ -48,16 +50,18 @@ export async function compactCommand(options: ServiceOptions, keepText: string |
       process.stdout.write(`nothing to compact: no event older than ${keepText} that every consumer has passed\n`);
       return 0;
     }
-    await close();
-    // The views are the rest of the directory's disk: their pruned outcomes' pages are given back too.
-    for (const file of foldedFiles(options.dataDir, backend).filter((f) => existsSync(f))) {
-      process.stderr.write(`compact: ${compactView(file)} outcomes pruned from ${path.basename(file)}, rewriting it without the free pages\n`);
+    const out = [`snapshot through ${done.through}: ${done.users} users, ${done.records.length} events`];
+    if (embedded) {
+      out.push(`dropped ${done.dropped} records; ${COMMANDS} starts at ${done.commandsFrom}`);
+      await close();
+      // The views are the rest of the directory's disk: their pruned outcomes' pages are given back too.
+      for (const file of foldedFiles(options.dataDir, backend).filter((f) => existsSync(f))) {
+        process.stderr.write(`compact: ${compactView(file)} outcomes pruned from ${path.basename(file)}, rewriting it without the free pages\n`);
+      }
+      out.push(`data directory ${bytesBefore} bytes before, ${dataDirBytes(options.dataDir)} after`);
+    } else {
+      out.push(`${EVENTS} starts at ${done.through}, ${COMMANDS} at ${done.commandsFrom}; ${done.dropped} offsets dropped`);
     }
-    const out = [
-      `snapshot through ${done.through}: ${done.users} users, ${done.records.length - 1} events`,
-      `dropped ${done.dropped} records; ${'users.commands'} starts at ${done.commandsFrom}`,
-      `data directory ${bytesBefore} bytes before, ${dataDirBytes(options.dataDir)} after`,
-    ];
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;
   } finally {

@@ -7,7 +7,7 @@ import type { KeyStore } from '../sealing/keyStore';
 import type { Keys } from '../sealing/sealedRecords';
 import { EVENTS, type EventLog, type LogRecord, type NewRecord } from '../eventLog';
 import { readSnapshot } from './replaySnapshot';
-import { snapshotEnd, snapshotRecord } from './snapshotRecords';
+import { snapshotRecord } from './snapshotRecords';
 
 export interface SnapshotPlan {
   /** The snapshot stops here at the latest: a position every fold of the service has passed. */
@@ -22,7 +22,7 @@ export interface SnapshotPlan {
 }
 
 export interface Snapshot {
-  /** The records of the new snapshot, ending with its closing record. */
+  /** The records of the new snapshot, without its closing record (snapshotEnd). */
   records: NewRecord[];
   /** The position of `users.events` it stands for: the log is trimmed before it. */
   through: Cursor;
@@ -65,7 +65,7 @@ export async function buildSnapshot(log: EventLog, plan: SnapshotPlan): Promise<
   }
   stop.abort();
   plan.onProgress?.(folded);
-  return { records: [...fold.records(), snapshotEnd(through)], through, users: fold.users.size, events: folded };
+  return { records: fold.records(), through, users: fold.users.size, events: folded };
 }
 
 interface Folded {
@@ -87,9 +87,10 @@ class SnapshotFold {
 
   /** Event records in log order; those that do not decode are left out (see buildSnapshot). */
   add(records: LogRecord[]): void {
-    const byOffset = new Map(records.map((r) => [r.offset, r]));
-    for (const { event, offset } of positionedEvents(records, this.keys, () => {})) {
-      const folded = { record: byOffset.get(offset)!, at: millisFromTimestamp(event.occurred_at) };
+    // By partition and offset: a batch of the snapshot holds every partition's events (Kafka's users.events has several).
+    const byPosition = new Map(records.map((r) => [`${r.partition}:${r.offset}`, r]));
+    for (const { event, partition, offset } of positionedEvents(records, this.keys, () => {})) {
+      const folded = { record: byPosition.get(`${partition}:${offset}`)!, at: millisFromTimestamp(event.occurred_at) };
       this.clock = Math.max(this.clock, folded.at);
       this.recent.push(folded);
       const user = userOf(event);

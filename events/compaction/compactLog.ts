@@ -1,9 +1,9 @@
 import { Cursor } from '../../lib/cursor';
-import type { EmbeddedLog } from '../embedded/embeddedLog';
-import { COMMANDS, EVENTS, type LogRecord } from '../eventLog';
+import { EmbeddedLog } from '../embedded/embeddedLog';
+import { COMMANDS, EVENTS, type EventLog, type LogRecord } from '../eventLog';
 import type { KeyStore } from '../sealing/keyStore';
 import { buildSnapshot, type Snapshot } from './buildSnapshot';
-import { SNAPSHOT } from './snapshotRecords';
+import { SNAPSHOT, snapshotEnd } from './snapshotRecords';
 
 export interface CompactionLimits {
   /** No event at or past this is folded: every fold of the service (views, subscribers' groups) has passed it. */
@@ -29,12 +29,11 @@ export interface Compaction extends Snapshot {
 }
 
 /**
- * Compacts an embedded log: folds everything before the tail to keep into a new snapshot, writes
- * it and trims both topics in one transaction (EmbeddedLog.replaceSnapshot), then rewrites log.db
- * without the freed pages and truncates its WAL, so the disk is given back. Undefined when there
- * is nothing before the tail to fold. The caller holds the data directory: nothing else writes.
+ * Compacts a log: folds everything before the tail to keep into a new snapshot, stores it and
+ * trims both topics before it (storeSnapshot). Undefined when there is nothing before the tail
+ * to fold. On the embedded log the caller holds the data directory, so nothing else writes.
  */
-export async function compactLog(log: EmbeddedLog, limits: CompactionLimits, options: CompactionOptions): Promise<Compaction | undefined> {
+export async function compactLog(log: EventLog, limits: CompactionLimits, options: CompactionOptions): Promise<Compaction | undefined> {
   const { onProgress } = options;
   const snapshot = await buildSnapshot(log, {
     limit: limits.events,
@@ -47,20 +46,55 @@ export async function compactLog(log: EmbeddedLog, limits: CompactionLimits, opt
   if (start.covers(snapshot.through)) return undefined;
   const commandsFrom = await firstKept(log, COMMANDS, limits.commands, options.keep);
   onProgress(
-    `compact: writing the snapshot (${snapshot.records.length - 1} events, ${snapshot.users} users) through ${snapshot.through}, trimming ${EVENTS} before it and ${COMMANDS} before ${commandsFrom}`,
+    `compact: writing the snapshot (${snapshot.records.length} events, ${snapshot.users} users) through ${snapshot.through}, trimming ${EVENTS} before it and ${COMMANDS} before ${commandsFrom}`,
   );
-  const dropped = await log.replaceSnapshot(SNAPSHOT, snapshot.records, [
+  const trims = [
     { topic: EVENTS, before: snapshot.through },
     { topic: COMMANDS, before: commandsFrom },
-  ]);
-  onProgress(`compact: ${dropped} records dropped; rewriting log.db without the free pages and truncating its WAL`);
-  await log.vacuum();
-  log.checkpoint();
+  ];
+  const dropped = await storeSnapshot(log, snapshot, trims, onProgress);
   return { ...snapshot, commandsFrom, dropped };
 }
 
+/**
+ * The embedded log writes the snapshot and trims in one transaction, then rewrites log.db without
+ * the freed pages and truncates its WAL, so the disk is given back. Kafka has no transaction
+ * that trims: the snapshot is appended and closed first, then the topics are trimmed, the old
+ * snapshot last, so a compaction that dies at any step leaves a log that a closed snapshot plus
+ * the tail still covers (findSnapshot.ts reads the last closed one).
+ */
+async function storeSnapshot(log: EventLog, snapshot: Snapshot, trims: Trim[], onProgress: (line: string) => void): Promise<number> {
+  if (log instanceof EmbeddedLog) {
+    const dropped = await log.replaceSnapshot(SNAPSHOT, [...snapshot.records, snapshotEnd(snapshot.through)], trims);
+    onProgress(`compact: ${dropped} records dropped; rewriting log.db without the free pages and truncating its WAL`);
+    await log.vacuum();
+    log.checkpoint();
+    return dropped;
+  }
+  if (!log.trim) throw new Error('this log cannot drop records');
+  let from = (await log.bounds(SNAPSHOT)).end.get(0);
+  for (let i = 0; i < snapshot.records.length; i += APPEND_BATCH) {
+    const [first] = await log.append(SNAPSHOT, snapshot.records.slice(i, i + APPEND_BATCH));
+    if (i === 0) from = first.offset;
+    onProgress(`compact: ${Math.min(i + APPEND_BATCH, snapshot.records.length)} of ${snapshot.records.length} snapshot records written`);
+  }
+  await log.append(SNAPSHOT, [snapshotEnd(snapshot.through, from)]);
+  let dropped = 0;
+  for (const { topic, before } of [...trims, { topic: SNAPSHOT, before: Cursor.of([[0, from]]) }]) dropped += await log.trim(topic, before);
+  onProgress(`compact: ${dropped} offsets dropped`);
+  return dropped;
+}
+
+/** Records per append of a snapshot to Kafka: well under a produce request's size limit (sealed events are ~0.5 KB). */
+const APPEND_BATCH = 500;
+
+interface Trim {
+  topic: string;
+  before: Cursor;
+}
+
 /** The position of the first record of `topic` to keep: the first `keep` is true of, or `limit`, whichever comes first. */
-async function firstKept(log: EmbeddedLog, topic: string, limit: Cursor, keep: (record: LogRecord) => boolean): Promise<Cursor> {
+async function firstKept(log: EventLog, topic: string, limit: Cursor, keep: (record: LogRecord) => boolean): Promise<Cursor> {
   const { start, end } = await log.bounds(topic);
   const bound = limit.min(end);
   if (start.covers(bound)) return start;

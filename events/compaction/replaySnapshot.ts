@@ -1,11 +1,12 @@
-import type { Cursor } from '../../lib/cursor';
+import { Cursor } from '../../lib/cursor';
 import { DataError } from '../../lib/startupErrors';
 import type { PositionedEvent } from '../../store/projection';
 import { openedEvents } from '../codec';
 import type { KeyStore } from '../sealing/keyStore';
 import { EVENTS, type EventLog, type LogRecord } from '../eventLog';
 import { readToEnd } from '../readToEnd';
-import { SNAPSHOT, snapshotThrough, sourceRecord } from './snapshotRecords';
+import { findSnapshot } from './findSnapshot';
+import { SNAPSHOT, sourceRecord } from './snapshotRecords';
 
 /** A fold of the events: a view, a view being rebuilt, the decider's state. */
 export type ApplyEvents = (events: PositionedEvent[], through?: Cursor) => unknown;
@@ -41,16 +42,12 @@ export function applySnapshot(log: EventLog, keys: KeyStore, apply: ApplyEvents,
 
 /** Hands the snapshot's records over batch by batch, as the event records they were copied from; returns the position it stands for. */
 export async function readSnapshot(log: EventLog, onRecords: (records: LogRecord[]) => unknown): Promise<Cursor | undefined> {
-  const { start, end } = await log.bounds(SNAPSHOT);
-  if (start.covers(end)) return undefined;
-  let through: Cursor | undefined;
-  await readToEnd(log, SNAPSHOT, start, async (batch) => {
-    const records: LogRecord[] = [];
-    for (const record of batch.records) {
-      through = snapshotThrough(record);
-      if (!through) records.push(sourceRecord(record));
-    }
+  const span = await findSnapshot(log);
+  if (!span) return undefined;
+  await readToEnd(log, SNAPSHOT, Cursor.of([[0, span.from]]), async (batch) => {
+    const records = batch.records.filter((record) => record.offset < span.end).map(sourceRecord);
     await onRecords(records);
+    return batch.next.get(0) < span.end;
   });
-  return through;
+  return span.through;
 }

@@ -24,6 +24,7 @@ import { whileTransactionEnds } from './concurrentTransactions';
 import { CLIENT_TIMEOUTS, type KafkaLogOptions } from './kafkaOptions';
 import { readFromCursor } from './kafkaReader';
 import { KEYS_TOPIC } from '../sealing/keyStore';
+import { SNAPSHOT } from '../compaction/snapshotRecords';
 import { partitionFor, positionsOf, toMessage } from './kafkaRecords';
 import { ensureTopics, topicConfig } from './kafkaTopics';
 import { quietRequestQueueTimer } from './requestQueueTimer';
@@ -82,8 +83,9 @@ export class KafkaLog implements EventLog, KafkaContext {
       await producer.connect();
       const log = new KafkaLog(kafka, admin, producer, options);
       log.identity = await whileTopicsSettle(async () => {
-        // users.keys too: its store reads its offsets at once, and a topic just made may not answer them yet.
-        await log.ensure([COMMANDS, EVENTS, META, KEYS_TOPIC]);
+        // users.keys and users.snapshot too: their offsets are read at start (the key store; a view
+        // folded from a compacted log), and a topic just made may not answer them yet.
+        await log.ensure([COMMANDS, EVENTS, META, KEYS_TOPIC, SNAPSHOT]);
         return establishIdentity(log);
       });
       return log;

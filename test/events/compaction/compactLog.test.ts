@@ -5,7 +5,8 @@ import { commandRecord, decodeEvent } from '../../../events/codec';
 import { compactLog } from '../../../events/compaction/compactLog';
 import { decideCommands, DECIDER_GROUP } from '../../../events/decider/decideCommands';
 import { EmbeddedLog } from '../../../events/embedded/embeddedLog';
-import { COMMANDS, EVENTS, type LogRecord } from '../../../events/eventLog';
+import { COMMANDS, EVENTS, type EventLog, type LogRecord } from '../../../events/eventLog';
+import { SNAPSHOT } from '../../../events/compaction/snapshotRecords';
 import { rebuildViews } from '../../../events/replay';
 import type { ServiceDeps } from '../../../events/serviceDeps';
 import { Cursor } from '../../../lib/cursor';
@@ -61,11 +62,11 @@ async function decide(commands: OpenCommand[]): Promise<void> {
 
 const rebuilt = async (name: string) => (await rebuildViews(log, keys, [path.join(dir, name)], () => {}, true, undefined, RETENTION))!.checksum;
 
-async function compactKeeping(keepMs: number) {
+async function compactKeeping(keepMs: number, target: EventLog = log) {
   const clock = view.decidedThrough();
   const keep = (record: LogRecord) => record.topic === COMMANDS || millisFromTimestamp(decodeOccurredAt(record)) >= clock - keepMs;
   return compactLog(
-    log,
+    target,
     { events: view.cursor(), commands: await log.committed(DECIDER_GROUP, COMMANDS) },
     { keys, keep, requestIdRetentionMs: RETENTION, onProgress: () => {} },
   );
@@ -73,13 +74,30 @@ async function compactKeeping(keepMs: number) {
 
 const decodeOccurredAt = (record: LogRecord) => decodeEvent(record, keys).occurred_at;
 
-describe('compactLog', () => {
+/**
+ * The same log as Kafka's compaction sees one: no transaction that trims, so the snapshot is
+ * appended and closed, then the topics are trimmed, the older snapshot last.
+ */
+function appendThenTrim(target: EmbeddedLog): EventLog {
+  return new Proxy(target, {
+    getPrototypeOf: () => Object.prototype,
+    get: (t, p) => {
+      const value = Reflect.get(t, p);
+      return typeof value === 'function' ? value.bind(t) : value;
+    },
+  });
+}
+
+describe.each([
+  ['in one transaction (the embedded log)', (l: EmbeddedLog): EventLog => l],
+  ["appended, then trimmed (Kafka's way)", appendThenTrim],
+])('compactLog %s', (_, as) => {
   it('leaves a snapshot + tail whose fold equals the whole log, generation after generation', async () => {
     for (let n = 0; n < 300; n += 25) await decide(Array.from({ length: 25 }, (_, i) => commandOf(n + i)));
     const whole = view.checksum().checksum;
     expect(await rebuilt('whole.db')).toBe(whole);
 
-    const first = await compactKeeping(12 * HOUR);
+    const first = await compactKeeping(12 * HOUR, as(log));
     expect(first).toBeDefined();
     const { start, end } = await log.bounds(EVENTS);
     expect(start.get(0)).toBeGreaterThan(0);
@@ -106,8 +124,10 @@ describe('compactLog', () => {
     const live = view.checksum().checksum;
     expect(await rebuilt('live.db')).toBe(live);
 
-    expect(await compactKeeping(6 * HOUR)).toBeDefined();
+    const snapshotStart = (await log.bounds(SNAPSHOT)).start.get(0);
+    expect(await compactKeeping(6 * HOUR, as(log))).toBeDefined();
+    expect((await log.bounds(SNAPSHOT)).start.get(0)).toBeGreaterThan(snapshotStart); // the older snapshot is gone
     expect(await rebuilt('second.db')).toBe(live);
-    expect(await compactKeeping(6 * HOUR)).toBeUndefined(); // nothing more before the tail
+    expect(await compactKeeping(6 * HOUR, as(log))).toBeUndefined(); // nothing more before the tail
   });
 });

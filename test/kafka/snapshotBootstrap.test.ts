@@ -1,0 +1,142 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { createClient, serverStream, unary, type Client } from '../../client/userServiceClient';
+import { COMMANDS, EVENTS } from '../../events/eventLog';
+import { SNAPSHOT } from '../../events/compaction/snapshotRecords';
+import { KAFKA_BROKERS, uniquePrefix } from '../support/kafka';
+import { removeDir, runCli, startServer, tempDir, type ServerProcess } from '../support/serverProcess';
+
+/**
+ * Bounded growth on Kafka: `usersvc compact --log kafka` folds the old part of users.events into
+ * the topic users.snapshot and trims users.events and users.commands before it, with the
+ * servers running. A replica that never saw the history (an empty data directory) builds its
+ * view and its decider's state from snapshot + tail: the same checksum as a replica that saw
+ * everything, the same answers to retries, the same email uniqueness. A second compaction
+ * replaces the first snapshot, and a replica bootstraps from that one.
+ */
+const prefix = uniquePrefix('snapshot');
+const kafkaArgs = ['--log', 'kafka', '--brokers', KAFKA_BROKERS.join(','), '--kafka-prefix', prefix];
+const dirs: string[] = [];
+const running = new Set<{ server: ServerProcess; client: Client }>();
+
+/** A replica on the topics, with a data directory of its own (a new one unless `dir` is given). */
+async function replica(dir = tempDir('snapshot')): Promise<{ dir: string; client: Client; stop(): Promise<void> }> {
+  if (!dirs.includes(dir)) dirs.push(dir);
+  const server = await startServer(dir, kafkaArgs);
+  const handle = { server, client: createClient(server.addr) };
+  running.add(handle);
+  return {
+    dir,
+    client: handle.client,
+    stop: async () => {
+      running.delete(handle);
+      handle.client.close();
+      expect(await server.stop()).toBe(0);
+    },
+  };
+}
+
+async function checksumOf(dir: string): Promise<string> {
+  const run = await runCli(['checksum', '--data', dir]);
+  expect(run.code === 0 ? 0 : run.stderr).toBe(0);
+  return /checksum ([0-9a-f]{64})/.exec(run.stdout)![1];
+}
+
+/** Waits until the view of `dir` has the checksum `expected` (a replica folds the log in the background). */
+async function until(dir: string, expected: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let last = '';
+  while (Date.now() < deadline && (last = await checksumOf(dir)) !== expected) await new Promise((r) => setTimeout(r, 200));
+  expect(last).toBe(expected);
+}
+
+async function compact(): Promise<string> {
+  const scratch = tempDir('snapshot-compact');
+  dirs.push(scratch);
+  const run = await runCli(['compact', '--data', scratch, '--keep', '0s', ...kafkaArgs]);
+  expect(run.code === 0 ? 0 : run.stderr).toBe(0);
+  expect(run.stderr).toMatch(/^compact: \d+ offsets dropped$/m);
+  return run.stdout;
+}
+
+const kafka = new Kafka({ clientId: 'snapshot-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+/** The first offset each partition of `topic` still holds. */
+const starts = async (topic: string) => (await admin.fetchTopicOffsets(prefix + topic)).map((o) => Number(o.low));
+
+const listed = async (client: Client) => (await serverStream(client, 'ListUsers', {})).messages.map((u) => `${u.id} ${u.email} ${u.name} v${u.version}`).sort();
+
+beforeAll(() => admin.connect());
+afterAll(async () => {
+  await admin.disconnect();
+  for (const { server, client } of running) {
+    client.close();
+    expect(await server.stop()).toBe(0);
+  }
+  dirs.forEach(removeDir);
+});
+
+describe('a compacted Kafka log', () => {
+  it('bootstraps a new replica from users.snapshot + the tail, generation after generation', async () => {
+    let first = await replica();
+    const ids: string[] = [];
+    for (let n = 0; n < 20; n++) {
+      const { response } = await unary(first.client, 'CreateUser', { email: `snap-${n}@example.com`, name: `Snap ${n}`, request_id: `snap-create-${n}` });
+      ids.push(response.id);
+    }
+    for (let n = 0; n < 8; n++) await unary(first.client, 'UpdateUser', { user: { id: ids[n], name: `Renamed ${n}` }, update_mask: { paths: ['name'] } });
+    for (let n = 8; n < 12; n++) await unary(first.client, 'DeleteUser', { id: ids[n] });
+    for (let n = 12; n < 14; n++) await unary(first.client, 'EraseUser', { id: ids[n] });
+    const history = await listed(first.client);
+    expect(history).toHaveLength(14);
+    const whole = await checksumOf(first.dir);
+
+    expect(await compact()).toMatch(/^snapshot through \S+: 14 users, \d+ events$/m);
+    expect((await starts(EVENTS)).some((offset) => offset > 0)).toBe(true);
+    expect((await starts(COMMANDS))[0]).toBeGreaterThan(0);
+    const firstSnapshot = (await starts(SNAPSHOT))[0];
+
+    // Alone on the topics, a replica with nothing of the history: its view and its decider's
+    // state come from the snapshot and the tail.
+    await first.stop();
+    const second = await replica();
+    await until(second.dir, whole);
+    expect(await listed(second.client)).toEqual(history);
+    const retried = await unary(second.client, 'CreateUser', { email: 'snap-0@example.com', name: 'Snap 0', request_id: 'snap-create-0' });
+    expect(retried.response.id).toBe(ids[0]); // the outcome, kept in the snapshot
+    await expect(unary(second.client, 'CreateUser', { email: 'snap-1@example.com', name: 'Taken' })).rejects.toMatchObject({ code: 6 });
+    await expect(unary(second.client, 'GetUser', { id: ids[9] })).rejects.toMatchObject({ code: 5 });
+    await expect(unary(second.client, 'GetUser', { id: ids[12] })).rejects.toMatchObject({ code: 5 });
+    await unary(second.client, 'CreateUser', { email: 'snap-12@example.com', name: 'The erased email, taken again' });
+    await unary(second.client, 'UpdateUser', { user: { id: ids[1], name: 'Renamed after the snapshot' }, update_mask: { paths: ['name'] } });
+    const later = await checksumOf(second.dir);
+
+    // The replica that saw everything comes back past the trimmed start and agrees.
+    first = await replica(first.dir);
+    await until(first.dir, later);
+
+    // A second compaction, the servers running, replaces the first snapshot; a third replica bootstraps from it.
+    expect(await compact()).toMatch(/^snapshot through \S+: 15 users, \d+ events$/m);
+    expect((await starts(SNAPSHOT))[0]).toBeGreaterThan(firstSnapshot);
+    const third = await replica();
+    await until(third.dir, later);
+    expect(await listed(third.client)).toEqual(await listed(first.client));
+  });
+
+  it('refuses to start a new replica when retention deleted events no snapshot covers', async () => {
+    const lost = uniquePrefix('retention');
+    const dir = tempDir('retention');
+    dirs.push(dir);
+    const args = ['--log', 'kafka', '--brokers', KAFKA_BROKERS.join(','), '--kafka-prefix', lost];
+    const server = await startServer(dir, args);
+    const client = createClient(server.addr);
+    for (let n = 0; n < 5; n++) await unary(client, 'CreateUser', { email: `lost-${n}@example.com`, name: `Lost ${n}` });
+    client.close();
+    expect(await server.stop()).toBe(0);
+    // What a retention.ms on users.events does when nobody compacts: the oldest events are deleted.
+    const offsets = await admin.fetchTopicOffsets(lost + EVENTS);
+    await admin.deleteTopicRecords({ topic: lost + EVENTS, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+    const fresh = tempDir('retention');
+    dirs.push(fresh);
+    await expect(startServer(fresh, args)).rejects.toThrow(/no snapshot covers the events before it/);
+  });
+});
