@@ -19,7 +19,7 @@ const dirs: string[] = [];
 const running = new Set<{ server: ServerProcess; client: Client }>();
 
 /** A replica on the topics, with a data directory of its own (a new one unless `dir` is given). */
-async function replica(dir = tempDir('snapshot')): Promise<{ dir: string; client: Client; stop(): Promise<void> }> {
+async function replica(dir = tempDir('snapshot')): Promise<{ dir: string; client: Client; output(): string; stop(): Promise<void> }> {
   if (!dirs.includes(dir)) dirs.push(dir);
   const server = await startServer(dir, kafkaArgs);
   const handle = { server, client: createClient(server.addr) };
@@ -27,6 +27,7 @@ async function replica(dir = tempDir('snapshot')): Promise<{ dir: string; client
   return {
     dir,
     client: handle.client,
+    output: () => server.output(),
     stop: async () => {
       running.delete(handle);
       handle.client.close();
@@ -114,11 +115,19 @@ describe('a compacted Kafka log', () => {
     first = await replica(first.dir);
     await until(first.dir, later);
 
-    // A second compaction, the servers running, replaces the first snapshot; a third replica bootstraps from it.
+    // It stops again and misses a write; a second compaction, with a server running, replaces the
+    // first snapshot and trims past its view. A third replica bootstraps from the new snapshot;
+    // the first, behind the log's start now, rebuilds from it.
+    await first.stop();
+    await unary(second.client, 'UpdateUser', { user: { id: ids[2], name: 'While the first was away' }, update_mask: { paths: ['name'] } });
+    const latest = await checksumOf(second.dir);
     expect(await compact()).toMatch(/^snapshot through \S+: 15 users, \d+ events$/m);
     expect((await starts(SNAPSHOT))[0]).toBeGreaterThan(firstSnapshot);
     const third = await replica();
-    await until(third.dir, later);
+    await until(third.dir, latest);
+    first = await replica(first.dir);
+    expect(first.output()).toMatch(/"reason":"is behind the start of the log[^"]*","msg":"view out of step with the log: rebuilding it before serving"/);
+    await until(first.dir, latest);
     expect(await listed(third.client)).toEqual(await listed(first.client));
   });
 
