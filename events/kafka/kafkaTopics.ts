@@ -6,9 +6,10 @@ import type { KafkaLogOptions } from './kafkaOptions';
 const WEEK_MS = String(7 * 24 * 3600 * 1000);
 
 /**
- * The explicit configuration of our topics. Events are the history: kept forever. Commands are
- * requests: kept a week, far longer than the decider ever lags. Any other topic (tests use
- * their own) gets one partition.
+ * The explicit configuration of our topics. Events are the history: kept until a compaction
+ * trims them (usersvc compact). Commands are requests: kept a week, far longer than the decider
+ * ever lags. Any other topic gets one partition, kept until trimmed: users.snapshot (a retention
+ * on it would cut the snapshot new replicas start from), users.meta, and the tests' own.
  */
 export function topicConfig(topic: string, physical: string, options: KafkaLogOptions): ITopicConfig {
   const shared = [
