@@ -37,6 +37,8 @@ export interface RunningService {
   /** Where GET /metrics answers, when --metrics-addr asked for it. */
   metricsAddr?: string;
   deps: ServiceDeps;
+  /** Resolves when the service cannot go on serving (a fold behind the log's start, runtime/logRunner.ts): the caller stops it. */
+  failed: Promise<Error>;
   /** Graceful stop: health NOT_SERVING (Watch streams ended), no new calls, feeds ended with UNAVAILABLE, calls in flight finished (within the grace), files closed. */
   stop(): Promise<void>;
 }
@@ -79,6 +81,8 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     ...wiring.subscribers.map((binding) => runSubscriber(binding, deps, backend.bootstrapServers, stopRunners.signal)),
     pruneOutcomes([view, deciderState], logger, stopRunners.signal),
   ];
+  // A runner ends on its own only when it cannot go on; the others keep running until the stop.
+  const failed = new Promise<Error>((resolve) => runners.forEach((runner) => runner.catch(resolve)));
   const tracking: CallTracking = { active: new Set() };
   const { server, health } = createGrpcServer(wiring.rpcs, deps, options, tracking, security, metrics);
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
@@ -129,7 +133,7 @@ export async function startService(options: ServiceOptions, logger: Logger): Pro
     clearTimeout(graceOver);
     await closeAll();
   };
-  return { addr, httpAddr: gateway?.addr, metricsAddr: metricsServer?.addr, deps, stop };
+  return { addr, httpAddr: gateway?.addr, metricsAddr: metricsServer?.addr, deps, failed, stop };
 }
 
 function bind(server: grpc.Server, addr: string, credentials: grpc.ServerCredentials): Promise<number> {

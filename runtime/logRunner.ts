@@ -1,6 +1,7 @@
 import { useLocalKeys } from '../events/subscribers/subscriberKeys';
 import { sleep } from '../lib/abortable';
 import { UnavailableError } from '../lib/errors';
+import { LogTrimmedError } from '../lib/logTrimmedError';
 import type { LogBatch } from '../events/eventLog';
 import type { ServiceDeps } from '../events/serviceDeps';
 import { toLambdaKafkaEvent } from '../events/subscribers/lambdaKafkaEvent';
@@ -35,10 +36,29 @@ export async function runLogFunction({ function: name, fn, trigger }: LogBinding
       if (!signal.aborted) throw new UnavailableError(`the log stopped feeding ${name} (${trigger.topic})`);
     } catch (error) {
       if (signal.aborted) break;
+      if (error instanceof LogTrimmedError && !trigger.group) throw new FoldBehindLogError(name, error);
       deps.logger.error(`${name} failed; restarting in ${backoff} ms`, { function: name, error });
       await sleep(backoff, signal);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
+  }
+}
+
+/**
+ * A function that folds the log from its own position (the projector) found that position
+ * trimmed away: a compaction ran while this replica lagged further behind than its --keep.
+ * Restarting the read meets the same gap, and serving on would answer from a view that never
+ * catches up: the server stops instead, and started again it rebuilds the view from the snapshot
+ * before serving (runtime/viewStartupCheck.ts).
+ */
+export class FoldBehindLogError extends Error {
+  constructor(name: string, cause: LogTrimmedError) {
+    super(
+      `${name} is behind the start of ${cause.topic} (it now starts at ${cause.start}; compacted while this replica lagged): ` +
+        'stopping rather than serving a view that cannot catch up; started again, the server rebuilds it from the snapshot',
+      { cause },
+    );
+    this.name = 'FoldBehindLogError';
   }
 }
 

@@ -26,6 +26,11 @@ export class EncodedUserCache {
     return user;
   }
 
+  /** Forgets every user (the view was emptied). */
+  clear(): void {
+    this.users.clear();
+  }
+
   /** Forgets the users these events change (whether or not the projection then applies them). */
   forget(events: readonly PositionedEvent[]): void {
     for (const { event } of events) {

@@ -18,7 +18,7 @@ import { ViewWaiters, type OutcomeKey } from './viewWaiters';
  * queries handlers answer from, and the waits that give read-your-writes.
  */
 export class UserView {
-  private readonly projection: Projection;
+  private projection: Projection;
   private readonly waiters = new ViewWaiters();
   private readonly encodedUsers = new EncodedUserCache();
   private readonly byId: Statement;
@@ -147,6 +147,18 @@ export class UserView {
   /** Resolves once this view has applied everything up to `cursor`. */
   waitForCursor(cursor: Cursor, deadline: number, signal?: AbortSignal): Promise<void> {
     return this.waiters.waitForCursor(this.cursor(), cursor, deadline, signal);
+  }
+
+  /**
+   * Empties the fold (users, outcomes, applied cursor) in one transaction, so it can be folded
+   * again from the log's start: for the decider's own fold, found behind the start of a log
+   * compacted while it was not deciding. Never the view handlers answer from while serving: they
+   * would read it empty until the fold caught up.
+   */
+  reset(): void {
+    this.read(() => this.db.transaction(() => this.db.exec('DELETE FROM users; DELETE FROM outcomes; DELETE FROM applied_cursor;'))());
+    this.projection = createProjection(this.db);
+    this.encodedUsers.clear();
   }
 
   /**

@@ -11,7 +11,7 @@ export const STOP_MARGIN_MS = 5_000;
 /** How long the last log lines may take to reach stdout before the process exits without them. */
 const LAST_LINES_MS = 1_000;
 
-/** `usersvc serve`: runs until SIGTERM or SIGINT, then drains and exits 0 (a failure to start: bin/exitCodes.ts). */
+/** `usersvc serve`: runs until SIGTERM or SIGINT, then drains and exits 0; until the service cannot go on (exit 1); a failure to start: bin/exitCodes.ts. */
 export async function serveCommand(options: ServiceOptions): Promise<number> {
   ignoreStdioErrors();
   const logger = createLogger(options.logLevel);
@@ -34,8 +34,9 @@ export async function serveCommand(options: ServiceOptions): Promise<number> {
   });
   logger.flush(); // whoever waits for this line gets it now
   const flusher = setInterval(() => logger.flush(), 200);
-  const signal = await signals.first;
-  logger.info(`${signal}: draining calls in flight and stopping`);
+  const reason = await Promise.race([signals.first, service.failed]);
+  if (reason instanceof Error) logger.error(reason.message, { exit_code: EXIT.FAILED });
+  logger.info(`${reason instanceof Error ? 'failed' : reason}: draining calls in flight and stopping`);
   // Whatever holds the stop (a peer that never closes its connection, a log that does not close),
   // the process ends soon after the grace; unref'd, so it never keeps a finished process alive.
   const limitMs = options.shutdownGraceMs + STOP_MARGIN_MS;
@@ -47,7 +48,7 @@ export async function serveCommand(options: ServiceOptions): Promise<number> {
   clearInterval(flusher);
   logger.info('stopped');
   await logger.drain(LAST_LINES_MS);
-  return EXIT.OK;
+  return reason instanceof Error ? EXIT.FAILED : EXIT.OK;
 }
 
 /** Exits at once, after giving the reason a short chance to reach stdout. */

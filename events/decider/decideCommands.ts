@@ -25,6 +25,7 @@ export const decideCommands: LogFunction = {
   async start({ deps, trigger }: LogFunctionContext) {
     const state = deps.deciderState;
     const report = (error: Error) => deps.logger.error('decider state', { error });
+    await forgetIfBehind(deps);
     // An empty state on a compacted log starts from its snapshot (events/compaction/).
     const from = await replayStart(deps.log, deps.keys, state.cursor(), (events, through) => state.apply(events, through), report);
     await readToEnd(deps.log, EVENTS, from, async (batch) => {
@@ -53,6 +54,26 @@ export const decideCommands: LogFunction = {
     if (erased.length > 0) deps.deciderState.scrub();
   },
 };
+
+/**
+ * On Kafka the decider keeps a fold of its own (decider.db), brought forward only while this
+ * replica decides: a replica that took no partitions for a while and takes them over after a
+ * compaction finds it behind the log's start, where the events between are gone. It is emptied
+ * and folded again from the snapshot and the tail (the start-up check does the same for a
+ * stopped replica). Where the decider's state is the served view (the embedded log), nothing
+ * trims under a running server, and replayStart refuses.
+ */
+async function forgetIfBehind(deps: LogFunctionContext['deps']): Promise<void> {
+  const state = deps.deciderState;
+  if (state === deps.view || state.cursor().isEmpty()) return;
+  const { start } = await deps.log.bounds(EVENTS);
+  if (state.cursor().covers(start)) return;
+  deps.logger.warn('decider state is behind the start of the log (compacted while this replica was not deciding): folding it again from the snapshot', {
+    applied: state.cursor().toString(),
+    log_start: start.toString(),
+  });
+  state.reset();
+}
 
 /**
  * Destroys the keys of the users a batch erases: after the batch's records are sealed (a change

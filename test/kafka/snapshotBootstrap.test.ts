@@ -148,4 +148,35 @@ describe('a compacted Kafka log', () => {
     dirs.push(fresh);
     await expect(startServer(fresh, args)).rejects.toThrow(/no snapshot covers the events before it/);
   });
+
+  it('stops a running replica whose view fell behind the trimmed start; started again, it rebuilds and agrees', async () => {
+    const own = uniquePrefix('lagging');
+    const args = ['--log', 'kafka', '--brokers', KAFKA_BROKERS.join(','), '--kafka-prefix', own];
+    const [leadDir, laggingDir, scratch] = [tempDir('lead'), tempDir('lagging'), tempDir('lagging-compact')];
+    dirs.push(leadDir, laggingDir, scratch);
+    const lead = await startServer(leadDir, args);
+    const leadClient = createClient(lead.addr);
+    try {
+      for (let n = 0; n < 5; n++) await unary(leadClient, 'CreateUser', { email: `lag-${n}@example.com`, name: `Lag ${n}` });
+      let lagging = await startServer(laggingDir, args);
+      await until(laggingDir, await checksumOf(leadDir));
+      // The replica stops reading (SIGSTOP: a partition, a long GC) while writes go on and a compaction trims past its view.
+      lagging.child.kill('SIGSTOP');
+      for (let n = 5; n < 8; n++) {
+        // If the frozen replica held the decider's partition, the group gives it to the other after its session timeout (6 s).
+        await unary(leadClient, 'CreateUser', { email: `lag-${n}@example.com`, name: `Lag ${n}` }, { timeoutMs: 60_000 });
+      }
+      const run = await runCli(['compact', '--data', scratch, '--keep', '0s', ...args]);
+      expect(run.code === 0 ? 0 : run.stderr).toBe(0);
+      lagging.child.kill('SIGCONT');
+      expect(await lagging.exited).toBe(1);
+      expect(lagging.output()).toMatch(/"msg":"projector is behind the start of users\.events \(it now starts at [^)]*\).*stopping rather than serving/);
+      lagging = await startServer(laggingDir, args);
+      await until(laggingDir, await checksumOf(leadDir));
+      expect(await lagging.stop()).toBe(0);
+    } finally {
+      leadClient.close();
+      expect(await lead.stop()).toBe(0);
+    }
+  });
 });

@@ -131,3 +131,26 @@ describe.each([
     expect(await compactKeeping(6 * HOUR, as(log))).toBeUndefined(); // nothing more before the tail
   });
 });
+
+describe('a decider whose own fold fell behind a compacted log', () => {
+  it('empties it and folds it again from the snapshot when it takes over (Kafka: decider.db of a replica that was not deciding)', async () => {
+    for (let n = 0; n < 100; n += 25) await decide(Array.from({ length: 25 }, (_, i) => commandOf(n + i)));
+    // The fold of a replica that stopped deciding here: the log as of now.
+    const stalePath = path.join(dir, 'decider.db');
+    await rebuildViews(log, keys, [stalePath], () => {}, false, { cursor: view.cursor() }, RETENTION);
+    for (let n = 100; n < 300; n += 25) await decide(Array.from({ length: 25 }, (_, i) => commandOf(n + i)));
+    expect(await compactKeeping(6 * HOUR)).toBeDefined();
+    const stale = UserView.open(stalePath, log.identity, (event) => openEvent(event, keys), RETENTION);
+    try {
+      expect(stale.cursor().covers((await log.bounds(EVENTS)).start)).toBe(false);
+      const warnings: string[] = [];
+      const logger = createLogger('warn', (line) => warnings.push(line));
+      const deps = { log, keys, view, deciderState: stale, logger } as unknown as ServiceDeps;
+      await decideCommands.start({ deps, trigger: { topic: COMMANDS, group: DECIDER_GROUP, batchSize: 100 } });
+      expect(warnings.join('')).toMatch(/decider state is behind the start of the log/);
+      expect(stale.checksum().checksum).toBe(view.checksum().checksum);
+    } finally {
+      stale.close();
+    }
+  });
+});
