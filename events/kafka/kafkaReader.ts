@@ -55,7 +55,9 @@ export async function* readFromCursor(log: KafkaContext, topic: string, from: Cu
     if (payload.batchSize === 0 && payload.lastOffset !== undefined && !trimmed)
       void batches.push({ records: [], next: advance(payload.partition, payload.lastOffset) });
   });
+  let crash: Error | undefined;
   consumer.on(consumer.events.CRASH, ({ payload }) => {
+    crash = payload.error;
     const failure = unavailable(payload.error, `reading ${topic}`);
     log.reportFailure(groupId, failure);
     if (!payload.restart) batches.close(failure);
@@ -75,7 +77,13 @@ export async function* readFromCursor(log: KafkaContext, topic: string, from: Cu
         await batches.push({ records, next: advance(batch.partition, batch.lastOffset()) });
       },
     });
-    for (const partition of partitions) consumer.seek({ topic: physical, partition, offset: String(from.get(partition)) });
+    try {
+      for (const partition of partitions) consumer.seek({ topic: physical, partition, offset: String(from.get(partition)) });
+    } catch (error) {
+      // A consumer that crashed while starting (its group's coordinator still loading) has no
+      // group to seek in until kafkajs restarts it: the crash is the reason to give.
+      throw crash ?? error;
+    }
     yield* batches;
   } catch (error) {
     throw unavailable(error, `reading ${topic}`);

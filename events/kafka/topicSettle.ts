@@ -4,7 +4,8 @@ import { answered } from './kafkaErrors';
 const SETTLE_MS = 30_000;
 
 /**
- * Runs `step` again while a broker says it does not know a topic yet. Right after topics are
+ * Runs `step` again while a broker says it does not know a topic yet (or a group's coordinator
+ * is still loading, UNSETTLED). Right after topics are
  * created on a cluster, each broker learns of them from the controller in its own time: a produce
  * or fetch that reaches one that has not yet answers UNKNOWN_TOPIC_OR_PARTITION (seen on a fresh
  * three-node cluster, where the first replica to start exited 1 with it), and kafkajs's own
@@ -23,5 +24,17 @@ export async function whileTopicsSettle<T>(step: () => Promise<T>, settleMs = SE
   }
 }
 
-/** What a broker answers about a topic it has not learnt of yet. */
-const UNSETTLED = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER']);
+/**
+ * What a broker answers about a topic it has not learnt of yet, and, on a broker just started,
+ * about consumer groups while it loads __consumer_offsets (a reader's group could not join: CI
+ * once saw a server's start fail with COORDINATOR_LOAD_IN_PROGRESS on a fresh broker).
+ */
+const UNSETTLED = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+]);

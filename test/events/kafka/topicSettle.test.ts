@@ -12,6 +12,16 @@ const unknownTopic = () =>
     } as never),
     { retryCount: 5, retryTime: 100 },
   );
+/** What a reader's group meets on a broker just started, wrapped as the reader reports it. */
+const coordinatorLoading = () =>
+  Object.assign(new Error('Kafka reading users.meta failed'), {
+    cause: new KafkaJSProtocolError({
+      type: 'COORDINATOR_LOAD_IN_PROGRESS',
+      code: 14,
+      retriable: true,
+      message: "The coordinator is loading and hence can't process requests for this group",
+    } as never),
+  });
 
 describe('whileTopicsSettle', () => {
   it('tries again while a broker does not know a new topic yet (also once kafkajs gave up), then answers', async () => {
@@ -25,6 +35,19 @@ describe('whileTopicsSettle', () => {
       1,
     );
     expect([answer, calls]).toEqual(['identity', 3]);
+  });
+
+  it("tries again while a broker just started still loads its groups' coordinator", async () => {
+    let calls = 0;
+    const answer = await whileTopicsSettle(
+      async () => {
+        if (++calls < 2) throw coordinatorLoading();
+        return 'identity';
+      },
+      5000,
+      1,
+    );
+    expect([answer, calls]).toEqual(['identity', 2]);
   });
 
   it('gives any other error back at once, and an unsettled topic after the settle time', async () => {
