@@ -45,8 +45,12 @@ export function rememberTransactionCoordinators(): boolean {
   return true;
 }
 
-/** The broker's answers that say the coordinator is elsewhere now. */
-const MOVED = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE']);
+/**
+ * The broker's answers that say the coordinator is elsewhere now: codes 16 and 15, under the
+ * names kafkajs gives them (Kafka's own are NOT_COORDINATOR and COORDINATOR_NOT_AVAILABLE, which
+ * kafkajs never uses: with those here, a moved coordinator went unrecognized).
+ */
+const MOVED = new Set(['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE']);
 
 /**
  * Whether a failed request says to look the coordinator up again: it is elsewhere now, or the
