@@ -11,7 +11,9 @@ import { removeDir, runCli, startServer, tempDir, type ServerProcess } from '../
  * servers running. A replica that never saw the history (an empty data directory) builds its
  * view and its decider's state from snapshot + tail: the same checksum as a replica that saw
  * everything, the same answers to retries, the same email uniqueness. A second compaction
- * replaces the first snapshot, and a replica bootstraps from that one.
+ * replaces the first snapshot, and a replica bootstraps from that one. A replica left behind the
+ * trimmed start while running stops, and rebuilds when started again; events deleted with no
+ * snapshot covering them (a retention alone) make a new replica refuse to start.
  */
 const prefix = uniquePrefix('snapshot');
 const kafkaArgs = ['--log', 'kafka', '--brokers', KAFKA_BROKERS.join(','), '--kafka-prefix', prefix];
