@@ -52,7 +52,28 @@ async function until(dir: string, expected: string): Promise<void> {
   expect(last).toBe(expected);
 }
 
+/**
+ * Waits until the audit trail's consumer group (serverless.yml) has committed every event of
+ * `topics`' users.events: a compaction goes no further than that group, and a member frozen or
+ * gone holds its partitions back until the group gives them to another (session timeout, 6 s).
+ */
+async function auditCaughtUp(topics: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  const behind = async () => {
+    const ends = new Map((await admin.fetchTopicOffsets(topics + EVENTS)).map((o) => [o.partition, o.high]));
+    const [{ partitions }] = await admin.fetchOffsets({ groupId: `${topics}usersvc-audit-trail`, topics: [topics + EVENTS] });
+    return partitions.filter((p) => p.offset !== ends.get(p.partition));
+  };
+  let left = await behind();
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    left = await behind();
+  }
+  expect(left).toEqual([]);
+}
+
 async function compact(): Promise<string> {
+  await auditCaughtUp(prefix);
   const scratch = tempDir('snapshot-compact');
   dirs.push(scratch);
   const run = await runCli(['compact', '--data', scratch, '--keep', '0s', ...kafkaArgs]);
@@ -168,6 +189,7 @@ describe('a compacted Kafka log', () => {
         // If the frozen replica held the decider's partition, the group gives it to the other after its session timeout (6 s).
         await unary(leadClient, 'CreateUser', { email: `lag-${n}@example.com`, name: `Lag ${n}` }, { timeoutMs: 60_000 });
       }
+      await auditCaughtUp(own);
       const run = await runCli(['compact', '--data', scratch, '--keep', '0s', ...args]);
       expect(run.code === 0 ? 0 : run.stderr).toBe(0);
       lagging.child.kill('SIGCONT');
