@@ -17,13 +17,23 @@ export type ApplyEvents = (events: PositionedEvent[], through?: Cursor) => unkno
  * (events keep their positions, so the fold's cursor, outcomes and checksum are those of a
  * replay of the whole log) and goes on from the snapshot's end. A fold that stopped part way
  * before the log's start cannot be brought forward this way (the snapshot holds the users'
- * last images, not the deletions between): DataError, and its caller rebuilds it from empty.
+ * last images, not the deletions between): DataError, and its caller rebuilds it from empty,
+ * unless the caller may empty it here (`restart`, given the position it reached and the log's
+ * start): it then starts again from the snapshot like an empty one.
  */
-export async function replayStart(log: EventLog, keys: KeyStore, cursor: Cursor, apply: ApplyEvents, report: (error: Error) => void): Promise<Cursor> {
+export async function replayStart(
+  log: EventLog,
+  keys: KeyStore,
+  cursor: Cursor,
+  apply: ApplyEvents,
+  report: (error: Error) => void,
+  restart?: (applied: Cursor, start: Cursor) => void,
+): Promise<Cursor> {
   const { start } = await log.bounds(EVENTS);
   if (cursor.covers(start)) return cursor;
   if (!cursor.isEmpty()) {
-    throw new DataError(`a view that applied up to ${cursor} is behind the start of the log (${start}): rebuild it (usersvc rebuild)`);
+    if (!restart) throw new DataError(`a view that applied up to ${cursor} is behind the start of the log (${start}): rebuild it (usersvc rebuild)`);
+    restart(cursor, start);
   }
   const through = await applySnapshot(log, keys, apply, report);
   if (!through?.covers(start)) {

@@ -1,3 +1,4 @@
+import type { Cursor } from '../../lib/cursor';
 import { DataLossError } from '../../lib/errors';
 import type { Command, OpenEvent } from '../../proto/messages';
 import type { KeyStore } from '../sealing/keyStore';
@@ -25,9 +26,10 @@ export const decideCommands: LogFunction = {
   async start({ deps, trigger }: LogFunctionContext) {
     const state = deps.deciderState;
     const report = (error: Error) => deps.logger.error('decider state', { error });
-    await forgetIfBehind(deps);
-    // An empty state on a compacted log starts from its snapshot (events/compaction/).
-    const from = await replayStart(deps.log, deps.keys, state.cursor(), (events, through) => state.apply(events, through), report);
+    // An empty state on a compacted log starts from its snapshot (events/compaction/), and so does
+    // a state of its own left behind the log's start (restartBehind).
+    const restart = state === deps.view ? undefined : restartBehind(deps);
+    const from = await replayStart(deps.log, deps.keys, state.cursor(), (events, through) => state.apply(events, through), report, restart);
     await readToEnd(deps.log, EVENTS, from, async (batch) => {
       state.apply(await openedEvents(batch.records, deps.keys, report), batch.next);
     });
@@ -63,16 +65,14 @@ export const decideCommands: LogFunction = {
  * stopped replica). Where the decider's state is the served view (the embedded log), nothing
  * trims under a running server, and replayStart refuses.
  */
-async function forgetIfBehind(deps: LogFunctionContext['deps']): Promise<void> {
-  const state = deps.deciderState;
-  if (state === deps.view || state.cursor().isEmpty()) return;
-  const { start } = await deps.log.bounds(EVENTS);
-  if (state.cursor().covers(start)) return;
-  deps.logger.warn('decider state is behind the start of the log (compacted while this replica was not deciding): folding it again from the snapshot', {
-    applied: state.cursor().toString(),
-    log_start: start.toString(),
-  });
-  state.reset();
+function restartBehind(deps: LogFunctionContext['deps']): (applied: Cursor, start: Cursor) => void {
+  return (applied, start) => {
+    deps.logger.warn('decider state is behind the start of the log (compacted while this replica was not deciding): folding it again from the snapshot', {
+      applied: applied.toString(),
+      log_start: start.toString(),
+    });
+    deps.deciderState.reset();
+  };
 }
 
 /**
